@@ -1,0 +1,23 @@
+package dev.mayfly.schemas;
+
+/** Default names of Mayfly's topics. Every service takes them from config; these are the defaults. */
+public final class Topics {
+    /** Raw metric event batches, keyed by event id (so a retry reaches the partition that saw the original). Retained and replayable. */
+    public static final String EVENTS = "mayfly-events";
+    /** Aggregates keyed by series key; compacted; written only in committed transactions. */
+    public static final String AGGREGATES = "mayfly-aggregates";
+    /** Records the pipeline rejected, with the reason in headers. */
+    public static final String DEAD_LETTER = "mayfly-dead-letter";
+
+    /** Dead-letter record header: why the record was rejected. */
+    public static final String HEADER_REASON = "mayfly.reason";
+    /** Dead-letter record header: the detail of the reason (which point, which value). */
+    public static final String HEADER_DETAIL = "mayfly.detail";
+    /** Dead-letter record header: the topic, partition and offset the rejected record came from. */
+    public static final String HEADER_SOURCE_TOPIC = "mayfly.source.topic";
+    public static final String HEADER_SOURCE_PARTITION = "mayfly.source.partition";
+    public static final String HEADER_SOURCE_OFFSET = "mayfly.source.offset";
+
+    private Topics() {
+    }
+}

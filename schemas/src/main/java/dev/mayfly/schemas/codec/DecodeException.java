@@ -1,0 +1,16 @@
+package dev.mayfly.schemas.codec;
+
+/** Bytes that are not a record of the expected schema in either framing. The message says why, for a dead-letter record. */
+public final class DecodeException extends RuntimeException {
+    private final String reason;
+
+    public DecodeException(String reason, String detail, Throwable cause) {
+        super(reason + ": " + detail, cause);
+        this.reason = reason;
+    }
+
+    /** A short, stable reason code suitable as a metric label (e.g. {@code unknown_framing}). */
+    public String reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.mayfly.schemas.codec;
+
+import dev.mayfly.schemas.avro.Aggregate;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.registry.SchemaRegistryClient;
+
+/**
+ * The codecs for Mayfly's two record types, configured the same way everywhere: with no registry, single-object
+ * encoding; with one, the Confluent wire format under the TopicNameStrategy subject {@code <topic>-value}.
+ */
+public final class MayflyCodecs {
+    private MayflyCodecs() {
+    }
+
+    public static AvroCodec<MetricEventBatch> events(SchemaRegistryClient registryOrNull, String topic) {
+        return registryOrNull == null
+                ? AvroCodec.singleObject(MetricEventBatch.getClassSchema(), null)
+                : AvroCodec.confluent(MetricEventBatch.getClassSchema(), registryOrNull, topic + "-value");
+    }
+
+    public static AvroCodec<Aggregate> aggregates(SchemaRegistryClient registryOrNull, String topic) {
+        return registryOrNull == null
+                ? AvroCodec.singleObject(Aggregate.getClassSchema(), null)
+                : AvroCodec.confluent(Aggregate.getClassSchema(), registryOrNull, topic + "-value");
+    }
+}
