@@ -1,0 +1,37 @@
+package dev.mayfly.schemas.config;
+
+import dev.mayfly.schemas.Topics;
+import dev.mayfly.schemas.registry.SchemaRegistryClient;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings every Mayfly service shares. Service config classes list these next to their own; Kafka client
+ * properties pass through under the {@code kafka.} prefix (e.g. {@code kafka.security.protocol}).
+ */
+public final class CommonSettings {
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public static final Setting<String> BOOTSTRAP_SERVERS = Setting.string("bootstrap.servers", "localhost:9092",
+            "Kafka bootstrap servers");
+    public static final Setting<String> SCHEMA_REGISTRY_URL = Setting.string("schema.registry.url", "",
+            "Confluent-API schema registry URL; empty means Avro single-object encoding (no registry)");
+    public static final Setting<Duration> SCHEMA_REGISTRY_TIMEOUT = Setting.duration("schema.registry.timeout", Duration.ofSeconds(5),
+            "Timeout of each schema registry request");
+    public static final Setting<String> EVENTS_TOPIC = Setting.string("topic.events", Topics.EVENTS, "Topic of raw metric event batches");
+    public static final Setting<String> AGGREGATES_TOPIC = Setting.string("topic.aggregates", Topics.AGGREGATES, "Compacted topic of aggregates");
+    public static final Setting<String> DEAD_LETTER_TOPIC = Setting.string("topic.dead.letter", Topics.DEAD_LETTER, "Topic of rejected records");
+
+    public static final List<Setting<?>> ALL = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_TIMEOUT,
+            EVENTS_TOPIC, AGGREGATES_TOPIC, DEAD_LETTER_TOPIC);
+
+    private CommonSettings() {
+    }
+
+    /** The registry client the settings ask for, or null for single-object encoding. */
+    public static SchemaRegistryClient registry(Settings settings) {
+        String url = settings.get(SCHEMA_REGISTRY_URL);
+        return url.isBlank() ? null : new SchemaRegistryClient(url, settings.get(SCHEMA_REGISTRY_TIMEOUT));
+    }
+}
