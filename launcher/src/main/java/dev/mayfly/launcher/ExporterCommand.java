@@ -1,0 +1,21 @@
+package dev.mayfly.launcher;
+
+import dev.mayfly.launcher.internal.Service;
+import dev.mayfly.launcher.internal.ServiceConfigs;
+import picocli.CommandLine.Command;
+
+import java.util.Map;
+
+@Command(name = "exporter", mixinStandardHelpOptions = true,
+        description = "Serves the committed aggregates topic to Prometheus at GET /metrics.")
+final class ExporterCommand extends ServiceCommand {
+    @Override
+    Service build(Map<String, String> raw) {
+        return ServiceConfigs.exporter(raw);
+    }
+
+    @Override
+    int defaultHttpPort() {
+        return 9095;
+    }
+}

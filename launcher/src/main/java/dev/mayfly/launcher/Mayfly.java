@@ -1,0 +1,67 @@
+package dev.mayfly.launcher;
+
+import dev.mayfly.schemas.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+import java.net.BindException;
+
+/** The {@code ./mayfly} command. {@code main} only parses the command line and maps failures to one line and an exit code. */
+@Command(name = "mayfly", mixinStandardHelpOptions = true, version = "Mayfly 0.1.0",
+        description = "Prometheus metrics for code that does not live long enough to be scraped.",
+        subcommands = {StandaloneCommand.class, BrokerCommand.class, StreamsCommand.class, ExporterCommand.class,
+                GatewayCommand.class, CommandLine.HelpCommand.class})
+public final class Mayfly implements Runnable {
+    /** Exit code for a bad flag or bad configuration. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit code for a failure at run time (a port in use, a broker that cannot start). */
+    public static final int EXIT_FAILURE = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, also used by tests. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Mayfly());
+        cli.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println(e.getCommandLine().getCommandPath() + ": " + e.getMessage()
+                    + " (see '" + e.getCommandLine().getCommandPath() + " --help')");
+            err.flush();
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            Throwable root = e;
+            if (e instanceof ConfigException) {
+                err.println(commandLine.getCommandPath() + ": " + e.getMessage());
+                err.flush();
+                return EXIT_USAGE;
+            }
+            while (root.getCause() != null && !(root instanceof BindException) && !(root instanceof ConfigException)) {
+                root = root.getCause();
+            }
+            if (root instanceof ConfigException) {
+                err.println(commandLine.getCommandPath() + ": " + root.getMessage());
+                err.flush();
+                return EXIT_USAGE;
+            }
+            err.println(commandLine.getCommandPath() + ": " + (root instanceof BindException
+                    ? "cannot listen: " + root.getMessage() + " (is the port in use?)"
+                    : e.getMessage() == null ? e.toString() : e.getMessage()));
+            err.flush();
+            return EXIT_FAILURE;
+        });
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

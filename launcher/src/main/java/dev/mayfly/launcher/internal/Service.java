@@ -1,0 +1,52 @@
+package dev.mayfly.launcher.internal;
+
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * One Mayfly service running inside a launcher process. The host starts services in the order they were added
+ * and closes them in reverse order; {@link #isReady()} is polled by {@code /-/ready} from HTTP threads.
+ */
+public interface Service extends AutoCloseable {
+    String name();
+
+    /** Adds this service's HTTP contexts; services without HTTP add nothing. */
+    default void register(HttpServer server) {
+    }
+
+    void start();
+
+    boolean isReady();
+
+    @Override
+    void close();
+
+    static Service of(String name, Runnable start, java.util.function.BooleanSupplier ready, Runnable close,
+                      java.util.function.Consumer<HttpServer> register) {
+        return new Service() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void register(HttpServer server) {
+                register.accept(server);
+            }
+
+            @Override
+            public void start() {
+                start.run();
+            }
+
+            @Override
+            public boolean isReady() {
+                return ready.getAsBoolean();
+            }
+
+            @Override
+            public void close() {
+                close.run();
+            }
+        };
+    }
+}
