@@ -1,0 +1,71 @@
+package dev.mayfly.launcher;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = Mayfly.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void helpListsEverySubcommand() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("standalone", "broker", "streams", "exporter", "gateway");
+    }
+
+    @Test
+    void unknownFlagFailsWithOneLineNamingIt() {
+        assertThat(run("standalone", "--http-prot", "9091")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("--http-prot");
+    }
+
+    @Test
+    void malformedFlagValueFailsWithOneLineNamingIt() {
+        assertThat(run("standalone", "--http-port", "ninety")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("--http-port").contains("ninety");
+    }
+
+    @Test
+    void unknownConfigKeyFailsBeforeAnythingStarts() {
+        int code = run("standalone", "--data-dir", dir.toString(), "--set", "no.such.key=1");
+        assertThat(code).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("unknown config key 'no.such.key'");
+        assertThat(dir.resolve("kafka")).doesNotExist();
+    }
+
+    @Test
+    void unknownKeyInConfigFileIsNamed() throws Exception {
+        Path file = dir.resolve("mayfly.properties");
+        Files.writeString(file, "bootstrap.servers=localhost:1\nexporter.bogus=3\n");
+        assertThat(run("exporter", "--config", file.toString())).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("'exporter.bogus'");
+    }
+
+    @Test
+    void missingConfigFileIsNamed() {
+        assertThat(run("gateway", "--config", dir.resolve("nope.properties").toString())).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString()).contains("nope.properties");
+    }
+}
