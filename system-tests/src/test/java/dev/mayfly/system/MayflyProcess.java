@@ -1,0 +1,94 @@
+package dev.mayfly.system;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One {@code mayfly} subcommand running as its own OS process (a JVM on the test class path), its output in a
+ * log file. {@link #kill()} is SIGKILL: no shutdown hook runs, exactly like a crash.
+ */
+final class MayflyProcess implements AutoCloseable {
+    private final String name;
+    private final List<String> args;
+    private final Path log;
+    private Process process;
+
+    MayflyProcess(String name, Path logDir, String... args) {
+        this.name = name;
+        this.args = List.of(args);
+        this.log = logDir.resolve(name + ".log");
+    }
+
+    MayflyProcess start() throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx512m");
+        command.add("-XX:+UseSerialGC");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("dev.mayfly.launcher.Mayfly");
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().keySet().removeIf(k -> k.startsWith("MAYFLY_"));
+        process = builder.start();
+        return this;
+    }
+
+    /** Waits until the process's output contains {@code text}; fails early if the process exits. */
+    MayflyProcess awaitOutput(String text, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return this;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError(name + " exited with " + process.exitValue() + " before printing '" + text + "':\n" + output());
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(name + " did not print '" + text + "' within " + timeout + ":\n" + output());
+    }
+
+    String output() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL, and wait for the process to be gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGTERM, and wait for a clean exit. Returns the exit code. */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            throw new AssertionError(name + " did not stop within 60 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " still running after " + timeout);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
