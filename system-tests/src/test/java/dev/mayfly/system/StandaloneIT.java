@@ -1,0 +1,114 @@
+package dev.mayfly.system;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code mayfly standalone} as a user runs it: one process, one HTTP port, data that survives a restart, and a real
+ * Prometheus scraping it every second that sees the pushed increments and no counter reset across the restart.
+ */
+class StandaloneIT {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void servesPushesOnOnePortKeepsDataAcrossARestartAndPrometheusSeesNoReset() throws Exception {
+        if (System.getenv("CI") == null) {
+            assumeTrue(PrometheusServer.isInstalled(), "prometheus is not installed");
+        }
+        int httpPort = Ports.free();
+        int kafkaPort = Ports.free();
+        String base = "http://localhost:" + httpPort;
+        String sample = "walkthrough_orders_total{country=\"fr\",job=\"checkout\"}";
+
+        MayflyProcess first = standalone(httpPort, kafkaPort).start();
+        try (PrometheusServer prometheus = PrometheusServer.scraping("127.0.0.1:" + httpPort, Files.createDirectories(dir.resolve("prometheus")))) {
+            long started = System.nanoTime();
+            first.awaitOutput("Mayfly is ready", Duration.ofSeconds(90));
+            System.out.printf("standalone ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            assertThat(MetricsText.status(base + "/-/healthy")).isEqualTo(200);
+            assertThat(MetricsText.status(base + "/-/ready")).isEqualTo(200);
+
+            push(base, 1, "first-1");
+            Thread.sleep(2_500); // let Prometheus scrape the first value as its baseline
+            push(base, 2, "first-2");
+            push(base, 2, "first-2"); // a client retry with the same Idempotency-Key counts once
+            awaitValue(base, sample, 3);
+
+            assertThat(first.stop()).as("clean exit on SIGTERM").isZero();
+            assertThat(first.output()).doesNotContain("Exception");
+
+            MayflyProcess second = standalone(httpPort, kafkaPort).start();
+            try {
+                second.awaitOutput("Mayfly is ready", Duration.ofSeconds(90));
+                assertThat(MetricsText.scrape(base + "/metrics")).as("data survived the restart").containsEntry(sample, 3.0);
+                push(base, 4, "second-1");
+                awaitValue(base, sample, 7);
+                Thread.sleep(3_000);
+
+                Map<String, Double> resets = prometheus.query("resets(walkthrough_orders_total[10m])");
+                assertThat(resets).hasSize(1);
+                assertThat(resets.values()).containsOnly(0.0);
+                // what Prometheus recorded grew by exactly the increments pushed after its first sample
+                Map<String, Double> grown = prometheus.query("max_over_time(walkthrough_orders_total[10m]) - min_over_time(walkthrough_orders_total[10m])");
+                assertThat(grown.values()).containsExactly(6.0);
+                double increase = prometheus.query("increase(walkthrough_orders_total[10m])").values().iterator().next();
+                assertThat(increase).as("increase(), extrapolated by Prometheus").isBetween(6.0, 6.0 * 1.25);
+            } finally {
+                second.close();
+            }
+        } finally {
+            first.close();
+        }
+    }
+
+    @Test
+    void badFlagFailsWithOneLine() throws Exception {
+        MayflyProcess p = new MayflyProcess("bad-flag", dir, "standalone", "--http-port", "not-a-port").start();
+        assertThat(p.waitForExit(Duration.ofSeconds(30))).isEqualTo(2);
+        assertThat(p.output().strip().lines()).hasSize(1);
+        assertThat(p.output()).contains("--http-port");
+    }
+
+    private MayflyProcess standalone(int httpPort, int kafkaPort) {
+        return new MayflyProcess("standalone", dir, "standalone", "--data-dir", dir.resolve("data").toString(),
+                "--http-port", String.valueOf(httpPort), "--kafka-port", String.valueOf(kafkaPort), "--bind", "127.0.0.1");
+    }
+
+    private static void push(String base, int increment, String idempotencyKey) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics/job/checkout"))
+                .header("Content-Type", "text/plain; version=0.0.4")
+                .header("Idempotency-Key", idempotencyKey)
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "# TYPE walkthrough_orders_total counter\nwalkthrough_orders_total{country=\"fr\"} " + increment + "\n"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("push answered %s", r.body()).isBetween(200, 299);
+    }
+
+    private static void awaitValue(String base, String sample, double value) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<String, Double> last = null;
+        while (System.nanoTime() < deadline) {
+            last = MetricsText.scrape(base + "/metrics");
+            if (last != null && Double.valueOf(value).equals(last.get(sample))) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("expected " + sample + " " + value + " on /metrics, last scrape had " + (last == null ? null : last.get(sample)));
+    }
+}
