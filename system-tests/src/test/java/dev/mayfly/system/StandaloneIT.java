@@ -44,7 +44,8 @@ class StandaloneIT {
             assertThat(MetricsText.status(base + "/-/ready")).isEqualTo(200);
 
             push(base, 1, "first-1");
-            Thread.sleep(2_500); // let Prometheus scrape the first value as its baseline
+            awaitValue(base, sample, 1);
+            Thread.sleep(3_000); // let Prometheus scrape the first value as its baseline
             push(base, 2, "first-2");
             push(base, 2, "first-2"); // a client retry with the same Idempotency-Key counts once
             awaitValue(base, sample, 3);

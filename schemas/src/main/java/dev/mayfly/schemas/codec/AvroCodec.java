@@ -4,21 +4,23 @@ import dev.mayfly.schemas.registry.RegistryException;
 import dev.mayfly.schemas.registry.SchemaRegistryClient;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -36,10 +38,12 @@ import java.util.concurrent.ConcurrentMap;
  * <p>Thread-safe. Bytes that cannot be read throw {@link DecodeException} with a stable reason code.
  */
 public final class AvroCodec<T extends SpecificRecord> {
+    private static final int SINGLE_OBJECT_HEADER = 10;
+    private static final int CONFLUENT_HEADER = 5;
     private final Schema schema;
     private final SpecificData data;
     private final BinaryMessageEncoder<T> singleObjectEncoder;
-    private final BinaryMessageDecoder<T> singleObjectDecoder;
+    private final ConcurrentMap<Long, SpecificDatumReader<T>> readersByFingerprint = new ConcurrentHashMap<>();
     private final SchemaRegistryClient registry;
     private final String subject;
     private final ConcurrentMap<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
@@ -50,7 +54,7 @@ public final class AvroCodec<T extends SpecificRecord> {
         this.schema = schema;
         this.data = SpecificData.getForSchema(schema);
         this.singleObjectEncoder = new BinaryMessageEncoder<>(data, schema);
-        this.singleObjectDecoder = new BinaryMessageDecoder<>(data, schema);
+        this.readersByFingerprint.put(SchemaNormalization.parsingFingerprint64(schema), new SpecificDatumReader<>(schema, schema, data));
         this.registry = registry;
         this.subject = subject;
         this.writer = new SpecificDatumWriter<>(schema, data);
@@ -66,9 +70,18 @@ public final class AvroCodec<T extends SpecificRecord> {
         return new AvroCodec<>(schema, Objects.requireNonNull(registry, "registry"), Objects.requireNonNull(subject, "subject"));
     }
 
-    /** Lets single-object records written with {@code olderSchema} be read (resolved to the current schema). */
+    /**
+     * Lets single-object records written with {@code olderSchema} be read (resolved to the current schema).
+     *
+     * @throws IllegalArgumentException when records of {@code olderSchema} cannot be read as the current schema
+     */
     public AvroCodec<T> withKnownWriterSchema(Schema olderSchema) {
-        singleObjectDecoder.addSchema(olderSchema);
+        long fingerprint = SchemaNormalization.parsingFingerprint64(olderSchema);
+        try {
+            readersByFingerprint.putIfAbsent(fingerprint, readerFor(olderSchema, "schema"));
+        } catch (DecodeException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         return this;
     }
 
@@ -105,38 +118,94 @@ public final class AvroCodec<T extends SpecificRecord> {
         }
     }
 
+    /**
+     * Reads one record in either framing, resolved to the current schema.
+     *
+     * @throws DecodeException with reason {@code empty} (null or no bytes), {@code truncated} (header or body cut
+     *     short), {@code unknown_framing} (neither framing), {@code unknown_schema} (fingerprint or registry id not
+     *     known), {@code incompatible_schema} (writer schema cannot be read as the current one), {@code no_registry},
+     *     {@code registry_error} (registry unreachable, timed out or failing: may succeed later) or
+     *     {@code malformed_avro} (the body is not a record of the writer schema)
+     */
     public T decode(byte[] bytes) {
-        Framing framing = Framing.detect(bytes);
-        if (framing == null) {
-            throw new DecodeException("unknown_framing",
-                    "expected Avro single-object encoding (C3 01 ...) or the Confluent wire format (00 + schema id), got "
-                            + prefix(bytes), null);
+        if (bytes == null || bytes.length == 0) {
+            throw new DecodeException("empty", "record has no bytes", null);
         }
-        try {
-            if (framing == Framing.SINGLE_OBJECT) {
-                return singleObjectDecoder.decode(bytes);
+        if (bytes[0] == (byte) 0xC3 && (bytes.length < 2 || bytes[1] == (byte) 0x01)) {
+            if (bytes.length < SINGLE_OBJECT_HEADER) {
+                throw new DecodeException("truncated", "single-object header needs " + SINGLE_OBJECT_HEADER + " bytes, got " + prefix(bytes), null);
+            }
+            long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            SpecificDatumReader<T> reader = readersByFingerprint.get(fingerprint);
+            if (reader == null) {
+                throw new DecodeException("unknown_schema", "no known " + schema.getName() + " schema has fingerprint "
+                        + Long.toHexString(fingerprint) + " (known: " + readersByFingerprint.size() + ")", null);
+            }
+            return readBody(reader, bytes, SINGLE_OBJECT_HEADER);
+        }
+        if (bytes[0] == 0) {
+            if (bytes.length < CONFLUENT_HEADER) {
+                throw new DecodeException("truncated", "Confluent header needs " + CONFLUENT_HEADER + " bytes, got " + prefix(bytes), null);
             }
             if (registry == null) {
                 throw new DecodeException("no_registry",
                         "record uses the Confluent wire format but no schema registry is configured", null);
             }
             int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
-            SpecificDatumReader<T> reader = readersById.computeIfAbsent(id, this::readerFor);
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, 5, bytes.length - 5, null);
-            T record = reader.read(null, decoder);
-            if (!decoder.isEnd()) {
-                throw new DecodeException("malformed_avro", (bytes.length - 5) + "-byte body has trailing bytes", null);
-            }
-            return record;
-        } catch (DecodeException e) {
-            throw e;
-        } catch (MissingSchemaException e) {
-            throw new DecodeException("unknown_schema", "no known schema has the record's fingerprint: " + e.getMessage(), e);
-        } catch (RegistryException e) {
-            throw new DecodeException("registry_error", e.getMessage(), e);
+            return readBody(readerForId(id), bytes, CONFLUENT_HEADER);
+        }
+        throw new DecodeException("unknown_framing",
+                "expected Avro single-object encoding (C3 01 ...) or the Confluent wire format (00 + schema id), got "
+                        + prefix(bytes), null);
+    }
+
+    private T readBody(SpecificDatumReader<T> reader, byte[] bytes, int offset) {
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, offset, bytes.length - offset, null);
+        T record;
+        try {
+            record = reader.read(null, decoder);
+        } catch (EOFException e) {
+            throw new DecodeException("truncated", (bytes.length - offset) + "-byte body ends before the " + schema.getName() + " record does", e);
         } catch (IOException | RuntimeException e) {
             throw new DecodeException("malformed_avro", "body does not decode as " + schema.getName() + ": " + e, e);
         }
+        try {
+            if (!decoder.isEnd()) {
+                throw new DecodeException("malformed_avro", (bytes.length - offset) + "-byte body has trailing bytes after the record", null);
+            }
+        } catch (IOException e) {
+            throw new DecodeException("malformed_avro", "body does not decode as " + schema.getName() + ": " + e, e);
+        }
+        return record;
+    }
+
+    private SpecificDatumReader<T> readerForId(int id) {
+        SpecificDatumReader<T> reader = readersById.get(id);
+        if (reader != null) {
+            return reader;
+        }
+        Schema writerSchema;
+        try {
+            writerSchema = registry.schemaById(id);
+        } catch (RegistryException e) {
+            if (e.status() == 404) {
+                throw new DecodeException("unknown_schema", "schema id " + id + " is not in the registry: " + e.getMessage(), e);
+            }
+            throw new DecodeException("registry_error", e.getMessage(), e);
+        }
+        reader = readerFor(writerSchema, "schema id " + id);
+        SpecificDatumReader<T> previous = readersById.putIfAbsent(id, reader);
+        return previous == null ? reader : previous;
+    }
+
+    private SpecificDatumReader<T> readerFor(Schema writerSchema, String what) {
+        SchemaCompatibility.SchemaPairCompatibility compatibility =
+                SchemaCompatibility.checkReaderWriterCompatibility(schema, writerSchema);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            throw new DecodeException("incompatible_schema", "writer " + what + " (" + writerSchema.getFullName()
+                    + ") cannot be read as the current " + schema.getFullName() + ": " + compatibility.getDescription(), null);
+        }
+        return new SpecificDatumReader<>(writerSchema, schema, data);
     }
 
     private int schemaId() {
@@ -146,11 +215,6 @@ public final class AvroCodec<T extends SpecificRecord> {
             registeredId = id;
         }
         return id;
-    }
-
-    private SpecificDatumReader<T> readerFor(int id) {
-        Schema writerSchema = registry.schemaById(id);
-        return new SpecificDatumReader<>(writerSchema, schema, data);
     }
 
     private static String prefix(byte[] bytes) {

@@ -29,9 +29,15 @@ public final class Settings {
         known.forEach(s -> byName.put(s.name(), s));
         Map<String, Object> values = new HashMap<>();
         for (Map.Entry<String, String> e : raw.entrySet()) {
+            if (e.getKey() == null) {
+                throw new ConfigException("config has a key that is null");
+            }
             Setting<?> setting = byName.get(e.getKey());
             if (setting == null) {
                 if (hasPrefix(e.getKey(), passThroughPrefixes)) {
+                    if (e.getValue() == null) {
+                        throw new ConfigException("config key '" + e.getKey() + "' has no value");
+                    }
                     continue;
                 }
                 throw new ConfigException("unknown config key '" + e.getKey() + "'; known keys: " + String.join(", ", new TreeSet<>(byName.keySet())));

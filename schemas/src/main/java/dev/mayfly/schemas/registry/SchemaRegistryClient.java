@@ -40,7 +40,8 @@ public final class SchemaRegistryClient {
             throw new IllegalArgumentException("schema registry URL must be http:// or https://, got '" + baseUrl + "'");
         }
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
+        // HTTP/1.1: no h2c upgrade attempt, which some registries (and proxies) mishandle on requests with a body
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(requestTimeout).build();
     }
 
     /** Registers {@code schema} under {@code subject} (or finds it already there) and returns its global id. */
@@ -109,7 +110,7 @@ public final class SchemaRegistryClient {
             json = null;
         }
         if (status >= 400) {
-            String detail = json != null && json.has("message") ? json.get("message").asText() : response.body();
+            String detail = json != null && json.has("message") ? json.get("message").asText() : oneLine(response.body());
             String code = json != null && json.has("error_code") ? " (error_code " + json.get("error_code").asText() + ")" : "";
             throw new RegistryException("schema registry answered " + status + code + " to " + method + " " + uri + ": " + detail, status, null);
         }
@@ -117,6 +118,12 @@ public final class SchemaRegistryClient {
             throw new RegistryException("schema registry answered " + status + " to " + method + " " + uri + " with a body that is not JSON", status, null);
         }
         return json;
+    }
+
+    /** A response body fit for a one-line message: whitespace collapsed, at most 200 characters. */
+    private static String oneLine(String body) {
+        String s = body == null ? "" : body.replaceAll("\\s+", " ").trim();
+        return s.length() <= 200 ? s : s.substring(0, 200) + "...";
     }
 
     private static String encode(String s) {
