@@ -1,0 +1,85 @@
+package dev.mayfly.exporter;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.exporter.internal.AggregatesCollector;
+import dev.mayfly.exporter.internal.AggregatesConsumer;
+import dev.mayfly.exporter.internal.ExporterMetrics;
+import dev.mayfly.exporter.internal.MetricsHandler;
+import dev.mayfly.exporter.internal.Scraper;
+import dev.mayfly.exporter.internal.SeriesStore;
+import dev.mayfly.schemas.codec.MayflyCodecs;
+import dev.mayfly.schemas.config.CommonSettings;
+import dev.mayfly.schemas.config.Settings;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Serves the committed aggregates topic to Prometheus: a consumer thread materializes the topic into an in-memory
+ * store of its own, and {@code GET /metrics} builds fresh snapshots from that store on every scrape, together
+ * with the process's own registry ({@code mayfly_exporter_*}, JVM metrics). Not ready, and {@code /metrics}
+ * answers 503, until the store has caught up with the topic as it was at start.
+ */
+public final class Exporter implements AutoCloseable {
+    private final AggregatesConsumer consumer;
+    private final Thread consumerThread;
+    private final ExporterMetrics metrics;
+    private final MetricsHandler handler;
+
+    private Exporter(ExporterConfig config, PrometheusRegistry registry) {
+        Settings settings = config.settings();
+        String topic = settings.get(CommonSettings.AGGREGATES_TOPIC);
+        SeriesStore store = new SeriesStore();
+        this.metrics = new ExporterMetrics(registry, store, System::currentTimeMillis, topic);
+        Map<String, Object> props = new HashMap<>(settings.withPrefix(CommonSettings.KAFKA_PREFIX));
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get(CommonSettings.BOOTSTRAP_SERVERS));
+        this.consumer = new AggregatesConsumer(props, topic, config.partitions(),
+                MayflyCodecs.aggregates(CommonSettings.registry(settings), topic), store, metrics);
+        this.consumerThread = new Thread(consumer, "mayfly-exporter-consumer");
+        consumerThread.setDaemon(true);
+        this.handler = new MetricsHandler(new Scraper(new AggregatesCollector(store), registry, metrics), consumer::isCaughtUp, metrics);
+    }
+
+    /** An exporter registering its metrics (and, unless disabled, JVM metrics) in the default Prometheus registry. */
+    public static Exporter create(ExporterConfig config) {
+        return create(config, PrometheusRegistry.defaultRegistry);
+    }
+
+    static Exporter create(ExporterConfig config, PrometheusRegistry registry) {
+        if (config.settings().get(ExporterConfig.JVM_METRICS)) {
+            JvmMetrics.builder().register(registry);
+        }
+        return new Exporter(config, registry);
+    }
+
+    /** Starts reading the aggregates topic. */
+    public void start() {
+        consumerThread.start();
+    }
+
+    /** True once the store has caught up with the topic's end offsets (last stable offsets) seen at start. */
+    public boolean isReady() {
+        return consumer.isCaughtUp();
+    }
+
+    /** Adds the context {@code /metrics} (exactly that path; GET and HEAD) to {@code server}. */
+    public void register(HttpServer server) {
+        server.createContext(MetricsHandler.PATH, handler);
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        if (consumerThread.isAlive()) {
+            try {
+                consumerThread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        metrics.unregister();
+    }
+}

@@ -1,0 +1,214 @@
+package dev.mayfly.exporter.internal;
+
+import dev.mayfly.schemas.SeriesKey;
+import dev.mayfly.schemas.avro.Aggregate;
+import dev.mayfly.schemas.codec.AvroCodec;
+import dev.mayfly.schemas.codec.DecodeException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Materializes the committed aggregates topic into the {@link SeriesStore}.
+ *
+ * <p>Contract: reads with {@code isolation.level=read_committed}, so values of aborted or still-open transactions
+ * are never stored; assigns the configured partitions (all when none are configured) without a consumer group,
+ * from the beginning. A tombstone removes its series. A record that does not decode, or cannot be served, is
+ * skipped and counted by reason; the previous value of its series stays. {@link #isCaughtUp()} turns true once
+ * every assigned partition has been read up to the end offset seen at start (for read_committed, the last stable
+ * offset) and stays true.
+ */
+public final class AggregatesConsumer implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(AggregatesConsumer.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final Map<String, Object> consumerProperties;
+    private final String topic;
+    private final List<Integer> partitions;
+    private final AvroCodec<Aggregate> codec;
+    private final SeriesStore store;
+    private final SeriesFactory factory = new SeriesFactory();
+    private final ExporterMetrics metrics;
+    private volatile boolean caughtUp;
+    private volatile boolean closing;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+
+    /**
+     * @param consumerProperties Kafka consumer properties; the isolation level, offset commits and deserializers
+     *                           are set here and override what is given
+     * @param partitions         partitions to serve; empty means all partitions of the topic
+     */
+    public AggregatesConsumer(Map<String, Object> consumerProperties, String topic, List<Integer> partitions,
+                              AvroCodec<Aggregate> codec, SeriesStore store, ExporterMetrics metrics) {
+        Map<String, Object> props = new HashMap<>(consumerProperties);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "mayfly-exporter");
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumerProperties = props;
+        this.topic = topic;
+        this.partitions = List.copyOf(partitions);
+        this.codec = codec;
+        this.store = store;
+        this.metrics = metrics;
+    }
+
+    public boolean isCaughtUp() {
+        return caughtUp;
+    }
+
+    @Override
+    public void run() {
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerProperties, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer = c;
+            if (closing) {
+                return;
+            }
+            List<TopicPartition> assigned = awaitPartitions(c);
+            if (assigned.isEmpty()) {
+                return;
+            }
+            c.assign(assigned);
+            c.seekToBeginning(assigned);
+            Map<TopicPartition, Long> target = c.endOffsets(assigned);
+            LOG.info("reading {} partition(s) of {} up to {} before serving", assigned.size(), topic, target);
+            while (!closing) {
+                try {
+                    for (ConsumerRecord<String, byte[]> r : c.poll(POLL)) {
+                        apply(r.key(), r.value());
+                    }
+                    for (TopicPartition tp : assigned) {
+                        OptionalLong lag = c.currentLag(tp);
+                        if (lag.isPresent()) {
+                            metrics.lag(tp, lag.getAsLong());
+                        }
+                    }
+                    if (!caughtUp && reached(c, target)) {
+                        caughtUp = true;
+                        LOG.info("caught up with {}: {} series", topic, store.size());
+                    }
+                } catch (WakeupException | InterruptException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    LOG.warn("reading {} failed, retrying: {}", topic, e.toString());
+                    sleep(1000);
+                }
+            }
+        } catch (WakeupException | InterruptException e) {
+            if (!closing) {
+                LOG.error("aggregates consumer stopped unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("aggregates consumer failed; the exporter stops serving new data", e);
+        }
+    }
+
+    /** Applies one record of the aggregates topic to the store. Never throws for bad content. */
+    public void apply(String key, byte[] value) {
+        metrics.recordConsumed();
+        if (key == null) {
+            metrics.rejected("no_key");
+            return;
+        }
+        if (value == null) {
+            metrics.tombstone();
+            String name = SeriesKey.metricName(key);
+            try {
+                store.remove(name, LabelPart.of(key, name));
+            } catch (IllegalArgumentException e) {
+                metrics.rejected("malformed_key");
+            }
+            return;
+        }
+        try {
+            SeriesFactory.Accepted accepted = factory.accept(key, codec.decode(value));
+            store.put(accepted.metricName(), accepted.labelPart(), accepted.series());
+        } catch (DecodeException e) {
+            metrics.rejected(e.reason());
+            LOG.debug("skipping aggregate {}: {}", key, e.getMessage());
+        } catch (RejectedAggregateException e) {
+            metrics.rejected(e.reason());
+            LOG.debug("skipping aggregate {}: {}", key, e.getMessage());
+        } catch (RuntimeException e) {
+            metrics.rejected("invalid");
+            LOG.debug("skipping aggregate {}: {}", key, e.toString());
+        }
+    }
+
+    /** Stops reading; safe from any thread. */
+    public void close() {
+        closing = true;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    private List<TopicPartition> awaitPartitions(KafkaConsumer<String, byte[]> c) {
+        while (!closing) {
+            List<PartitionInfo> infos;
+            try {
+                infos = c.partitionsFor(topic, Duration.ofSeconds(5));
+            } catch (WakeupException e) {
+                throw e;
+            } catch (KafkaException e) {
+                infos = List.of();
+            }
+            if (infos != null && !infos.isEmpty()) {
+                Set<Integer> existing = new TreeSet<>();
+                infos.forEach(i -> existing.add(i.partition()));
+                List<TopicPartition> chosen = new ArrayList<>();
+                for (int p : partitions.isEmpty() ? existing : partitions) {
+                    if (existing.contains(p)) {
+                        chosen.add(new TopicPartition(topic, p));
+                    } else {
+                        LOG.warn("topic {} has no partition {} (it has {}); not serving it", topic, p, existing);
+                    }
+                }
+                if (!chosen.isEmpty()) {
+                    return chosen;
+                }
+            }
+            LOG.warn("waiting for topic {} (partitions {}) to exist", topic, partitions.isEmpty() ? "all" : partitions);
+            sleep(1000);
+        }
+        return List.of();
+    }
+
+    private static boolean reached(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> target) {
+        for (Map.Entry<TopicPartition, Long> e : target.entrySet()) {
+            if (c.position(e.getKey()) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing = true;
+        }
+    }
+}
