@@ -1,0 +1,209 @@
+package dev.mayfly.streams.internal;
+
+import dev.mayfly.schemas.SeriesKey;
+import dev.mayfly.schemas.avro.Aggregation;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.avro.Temporality;
+import dev.mayfly.schemas.codec.AvroCodec;
+import dev.mayfly.schemas.codec.DecodeException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Steps 1 to 5 on the events topic (keyed by event id): decode, validate, deduplicate, guard the event time,
+ * name the series, and merge the points of one batch that land on the same series. Emits one {@link Update} per
+ * series touched (keyed by series key, timestamped with the event time), dead letters, and its pipeline counters.
+ * Bad input never stops processing: anything that cannot be used becomes a dead letter with its reason.
+ */
+public final class IngestProcessor implements Processor<byte[], byte[], String, Routed> {
+    public static final String DEDUP_STORE = "event-ids";
+    public static final String METRICS_STORE = "ingest-pipeline-metrics";
+    private static final byte[] SEEN = new byte[0];
+
+    private final PipelineOptions options;
+    private final AvroCodec<MetricEventBatch> codec;
+    private final Validator validator;
+    private final long horizonMs;
+    private final long skewMs;
+    private final long latenessMs;
+    private ProcessorContext<String, Routed> context;
+    private WindowStore<String, byte[]> eventIds;
+    private SelfMetrics metrics;
+
+    public IngestProcessor(PipelineOptions options, AvroCodec<MetricEventBatch> codec) {
+        this.options = options;
+        this.codec = codec;
+        this.validator = new Validator(options.maxLabels(), options.maxLabelValueLength());
+        this.horizonMs = options.dedupHorizon().toMillis();
+        this.skewMs = options.futureSkew().toMillis();
+        this.latenessMs = options.lateness().toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Routed> context) {
+        this.context = context;
+        this.eventIds = context.getStateStore(DEDUP_STORE);
+        KeyValueStore<String, byte[]> metricsStore = context.getStateStore(METRICS_STORE);
+        this.metrics = new SelfMetrics(metricsStore, context.taskId().toString());
+        context.schedule(options.selfMetricsInterval(), PunctuationType.WALL_CLOCK_TIME, t -> metrics.publish(context));
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        long now = context.currentStreamTimeMs();
+        metrics.add("events", 1, now);
+        if (record.value() == null) {
+            rejectRecord(record, Rejection.of("empty_record", "the record has no value"));
+            return;
+        }
+        MetricEventBatch batch;
+        try {
+            batch = codec.decode(record.value());
+        } catch (DecodeException e) {
+            rejectRecord(record, Rejection.of(e.reason(), e.getMessage()));
+            return;
+        }
+        Rejection batchDefect = validator.checkBatch(batch);
+        if (batchDefect != null) {
+            rejectRecord(record, batchDefect);
+            return;
+        }
+        if (isDuplicate(batch.getEventId(), record.timestamp())) {
+            metrics.add("duplicates", 1, now);
+            return;
+        }
+        long eventTime = batch.getEmitTime().toEpochMilli();
+        if (eventTime > record.timestamp() + skewMs) {
+            eventTime = record.timestamp();
+            metrics.add("clamped_events", 1, now);
+        } else if (eventTime < record.timestamp() - latenessMs) {
+            metrics.add("late_events", 1, now);
+            rejectRecord(record, Rejection.of("late", "emit_time " + batch.getEmitTime() + " is more than "
+                    + options.lateness() + " before the record timestamp " + record.timestamp()));
+            return;
+        }
+        if (batch.getOperation() == Operation.DELETE_GROUP) {
+            Update delete = Update.deleteGroup(batch.getEventId(), eventTime, batch.getSource().getJob(), batch.getGroupingLabels());
+            withSource(delete);
+            context.forward(new Record<String, Routed>(batch.getSource().getJob(), delete, eventTime, new RecordHeaders()));
+            metrics.add("delete_groups", 1, now);
+            return;
+        }
+        forwardPoints(record, batch, eventTime, now);
+    }
+
+    private void forwardPoints(Record<byte[], byte[]> record, MetricEventBatch batch, long eventTime, long now) {
+        Source source = batch.getSource();
+        Map<String, String> grouping = batch.getGroupingLabels();
+        List<MetricPoint> points = batch.getPoints();
+        Map<String, Update> merged = new LinkedHashMap<>();
+        int accepted = 0;
+        for (MetricPoint p : points) {
+            Rejection r = validator.checkPoint(p);
+            String name = p.getName();
+            TreeMap<String, String> labels = null;
+            if (r == null) {
+                if (p.getType() == MetricType.COUNTER && name.endsWith("_total") && name.length() > "_total".length()) {
+                    name = name.substring(0, name.length() - "_total".length());
+                }
+                labels = new TreeMap<>(p.getLabels());
+                labels.putAll(grouping);
+                labels.put("job", source.getJob());
+                if (source.getFunction() != null) {
+                    labels.put("function", source.getFunction());
+                }
+                if (source.getRegion() != null) {
+                    labels.put("region", source.getRegion());
+                }
+                r = validator.checkLabelCount(name, labels.size());
+            }
+            if (r != null) {
+                rejectPoint(record, batch, p, r);
+                continue;
+            }
+            Rule rule = options.rules().forName(name);
+            if (rule.hasLabelFilter()) {
+                labels.keySet().removeIf(l -> !rule.keeps(l));
+            }
+            String key = SeriesKey.of(name, labels);
+            MetricType type = p.getType();
+            Aggregation aggregation = rule.aggregationFor(type, p.getAggregation());
+            boolean cumulative = type != MetricType.GAUGE && p.getTemporality() == Temporality.CUMULATIVE;
+            String streamId = cumulative ? (p.getStreamId() == null ? "" : p.getStreamId()) : null;
+            long startTime = cumulative && p.getStartTime() != null ? p.getStartTime().toEpochMilli() : Update.NO_START_TIME;
+            Update u = Update.point(batch.getEventId(), eventTime, type, aggregation, cumulative, streamId, startTime,
+                    p.getValue(), p.getHistogram() == null ? null : Histogram.of(p.getHistogram()), p.getHelp(), p.getUnit());
+            u.seriesKey = key;
+            String mergeKey = cumulative ? key + '\u0000' + aggregation.ordinal() + '\u0000' + streamId : key + '\u0000' + aggregation.ordinal();
+            Update earlier = merged.putIfAbsent(mergeKey, u);
+            if (earlier != null && !earlier.mergeLater(u)) {
+                rejectPoint(record, batch, p, Rejection.of("histogram_bounds_mismatch",
+                        "histogram '" + name + "' has bounds different from an earlier point of the same series in this batch"));
+                continue;
+            }
+            accepted++;
+        }
+        for (Update u : merged.values()) {
+            withSource(u);
+            context.forward(new Record<String, Routed>(u.seriesKey, u, eventTime, new RecordHeaders()));
+        }
+        metrics.add("points", accepted, now);
+    }
+
+    private boolean isDuplicate(String eventId, long timestamp) {
+        try (WindowStoreIterator<byte[]> it = eventIds.fetch(eventId, Math.max(0, timestamp - horizonMs), timestamp + horizonMs)) {
+            if (it.hasNext()) {
+                return true;
+            }
+        }
+        eventIds.put(eventId, SEEN, timestamp);
+        return false;
+    }
+
+    private void withSource(Update u) {
+        RecordMetadata md = context.recordMetadata().orElse(null);
+        if (md != null) {
+            u.withSource(md.partition(), md.offset());
+        }
+    }
+
+    private void rejectRecord(Record<byte[], byte[]> record, Rejection r) {
+        deadLetter(record.key(), record.value(), record.timestamp(), r);
+    }
+
+    private void rejectPoint(Record<byte[], byte[]> record, MetricEventBatch batch, MetricPoint p, Rejection r) {
+        MetricEventBatch onePoint = MetricEventBatch.newBuilder()
+                .setEventId(batch.getEventId())
+                .setSource(batch.getSource())
+                .setEmitTime(batch.getEmitTime())
+                .setOperation(batch.getOperation())
+                .setGroupingLabels(batch.getGroupingLabels())
+                .setPoints(List.of(p))
+                .build();
+        deadLetter(record.key(), codec.encode(onePoint), record.timestamp(), r);
+    }
+
+    private void deadLetter(byte[] key, byte[] value, long timestamp, Rejection r) {
+        RecordMetadata md = context.recordMetadata().orElse(null);
+        RecordHeaders headers = Headers.deadLetter(r, md == null ? options.eventsTopic() : md.topic(),
+                md == null ? -1 : md.partition(), md == null ? -1 : md.offset());
+        context.forward(new Record<String, Routed>(null, new Routed.DeadLetter(key, value), timestamp, headers));
+        metrics.add("rejects", r.reason(), 1, context.currentStreamTimeMs());
+    }
+}

@@ -1,0 +1,110 @@
+package dev.mayfly.streams.internal;
+
+import dev.mayfly.schemas.avro.Aggregation;
+import dev.mayfly.schemas.avro.MetricType;
+
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The internal record between the ingest and aggregate steps (the series-updates repartition topic), keyed by
+ * series key. Either the merged contribution of one batch to one series, or a group delete (broadcast to every
+ * partition). Written with {@link UpdateSerde}, never Avro.
+ */
+public final class Update implements Routed {
+    static final long NO_START_TIME = Long.MIN_VALUE;
+
+    final boolean deleteGroup;
+    final String eventId;
+    final long eventTime;
+    // point contribution
+    final MetricType type;
+    final Aggregation aggregation;
+    final boolean cumulative;
+    final String streamId;
+    final long startTime;
+    double value;
+    final Histogram histogram;
+    final String help;
+    final String unit;
+    // group delete
+    final String job;
+    final SortedMap<String, String> groupingLabels;
+    /** The series key, while the ingest step merges a batch (not serialized: it is the record key). */
+    transient String seriesKey;
+    // where the batch came from, for dead-letter headers
+    int sourcePartition = -1;
+    long sourceOffset = -1;
+
+    private Update(boolean deleteGroup, String eventId, long eventTime, MetricType type, Aggregation aggregation,
+                   boolean cumulative, String streamId, long startTime, double value, Histogram histogram,
+                   String help, String unit, String job, SortedMap<String, String> groupingLabels) {
+        this.deleteGroup = deleteGroup;
+        this.eventId = eventId;
+        this.eventTime = eventTime;
+        this.type = type;
+        this.aggregation = aggregation;
+        this.cumulative = cumulative;
+        this.streamId = streamId;
+        this.startTime = startTime;
+        this.value = value;
+        this.histogram = histogram;
+        this.help = help;
+        this.unit = unit;
+        this.job = job;
+        this.groupingLabels = groupingLabels;
+    }
+
+    static Update point(String eventId, long eventTime, MetricType type, Aggregation aggregation, boolean cumulative,
+                        String streamId, long startTime, double value, Histogram histogram, String help, String unit) {
+        return new Update(false, eventId, eventTime, type, aggregation, cumulative, streamId, startTime, value,
+                histogram, help, unit, null, null);
+    }
+
+    static Update deleteGroup(String eventId, long eventTime, String job, Map<String, String> groupingLabels) {
+        return new Update(true, eventId, eventTime, null, null, false, null, NO_START_TIME, 0, null, null, null,
+                job, new TreeMap<>(groupingLabels));
+    }
+
+    /**
+     * Merges a later point of the same series, aggregation and stream from the same batch into this one.
+     * Returns false when the two cannot be merged (histogram bounds differ).
+     */
+    boolean mergeLater(Update later) {
+        if (histogram != null) {
+            if (!histogram.sameBounds(later.histogram)) {
+                return false;
+            }
+            if (cumulative) {
+                System.arraycopy(later.histogram.counts, 0, histogram.counts, 0, histogram.counts.length);
+                histogram.sum = later.histogram.sum;
+                histogram.count = later.histogram.count;
+            } else {
+                histogram.add(later.histogram);
+            }
+            return true;
+        }
+        if (cumulative) {
+            value = later.value;
+            return true;
+        }
+        switch (aggregation) {
+            case SUM -> value += later.value;
+            case MAX -> value = Math.max(value, later.value);
+            case MIN -> value = Math.min(value, later.value);
+            case LAST -> value = later.value;
+        }
+        return true;
+    }
+
+    Update withSource(int partition, long offset) {
+        this.sourcePartition = partition;
+        this.sourceOffset = offset;
+        return this;
+    }
+
+    public boolean isDeleteGroup() {
+        return deleteGroup;
+    }
+}
