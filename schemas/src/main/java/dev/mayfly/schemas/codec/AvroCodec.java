@@ -42,6 +42,7 @@ public final class AvroCodec<T extends SpecificRecord> {
     private static final int CONFLUENT_HEADER = 5;
     private final Schema schema;
     private final SpecificData data;
+    private final SpecificData readData;
     private final BinaryMessageEncoder<T> singleObjectEncoder;
     private final ConcurrentMap<Long, SpecificDatumReader<T>> readersByFingerprint = new ConcurrentHashMap<>();
     private final SchemaRegistryClient registry;
@@ -53,8 +54,9 @@ public final class AvroCodec<T extends SpecificRecord> {
     private AvroCodec(Schema schema, SchemaRegistryClient registry, String subject) {
         this.schema = schema;
         this.data = SpecificData.getForSchema(schema);
+        this.readData = new ListData(data);
         this.singleObjectEncoder = new BinaryMessageEncoder<>(data, schema);
-        this.readersByFingerprint.put(SchemaNormalization.parsingFingerprint64(schema), new SpecificDatumReader<>(schema, schema, data));
+        this.readersByFingerprint.put(SchemaNormalization.parsingFingerprint64(schema), new SpecificDatumReader<>(schema, schema, readData));
         this.registry = registry;
         this.subject = subject;
         this.writer = new SpecificDatumWriter<>(schema, data);
@@ -202,10 +204,15 @@ public final class AvroCodec<T extends SpecificRecord> {
         SchemaCompatibility.SchemaPairCompatibility compatibility =
                 SchemaCompatibility.checkReaderWriterCompatibility(schema, writerSchema);
         if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            StringBuilder why = new StringBuilder();
+            for (SchemaCompatibility.Incompatibility i : compatibility.getResult().getIncompatibilities()) {
+                why.append(why.length() == 0 ? "" : "; ").append(i.getType()).append(" at ").append(i.getLocation())
+                        .append(": ").append(i.getMessage().replaceAll("\\s+", " "));
+            }
             throw new DecodeException("incompatible_schema", "writer " + what + " (" + writerSchema.getFullName()
-                    + ") cannot be read as the current " + schema.getFullName() + ": " + compatibility.getDescription(), null);
+                    + ") cannot be read as the current " + schema.getFullName() + ": " + why, null);
         }
-        return new SpecificDatumReader<>(writerSchema, schema, data);
+        return new SpecificDatumReader<>(writerSchema, schema, readData);
     }
 
     private int schemaId() {
@@ -226,5 +233,26 @@ public final class AvroCodec<T extends SpecificRecord> {
             sb.append(String.format("%02x", bytes[i] & 0xff));
         }
         return bytes.length + " bytes starting " + (sb.length() == 0 ? "(empty)" : sb.toString());
+    }
+
+    /**
+     * The model decoded records are built with: the generated classes' model (same conversions), but reading Avro
+     * arrays as {@link java.util.ArrayList}s rather than {@code GenericData.Array}s, whose equals() ignores logical-type
+     * conversions (decoded batches whose points set start_time could not even be compared).
+     */
+    private static final class ListData extends SpecificData {
+        ListData(SpecificData model) {
+            super(model.getClassLoader());
+            model.getConversions().forEach(this::addLogicalTypeConversion);
+        }
+
+        @Override
+        public Object newArray(Object old, int size, Schema schema) {
+            if (old instanceof java.util.List<?> list) {
+                list.clear();
+                return list;
+            }
+            return new java.util.ArrayList<>(size);
+        }
     }
 }
