@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
-import io.prometheus.metrics.model.registry.MetricNameFilter;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,7 @@ import java.util.zip.GZIPOutputStream;
 /**
  * {@code GET /metrics}: 503 until the store has caught up, then the scrape in the negotiated format, gzip when
  * the client accepts it. Only the exact path {@code /metrics} is served (404 otherwise); GET and HEAD only (405).
- * {@code ?name[]=...} restricts the families with the Prometheus client's own {@link MetricNameFilter}.
+ * {@code ?name[]=...} restricts the families, see {@link NameParameterFilter}.
  */
 public final class MetricsHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsHandler.class);
@@ -71,7 +70,7 @@ public final class MetricsHandler implements HttpHandler {
     private void serve(HttpExchange exchange, boolean head) throws IOException {
         long start = System.nanoTime();
         List<String> names = queryValues(exchange.getRequestURI().getRawQuery(), "name[]");
-        Predicate<String> filter = names.isEmpty() ? MetricNameFilter.ALLOW_ALL : MetricNameFilter.builder().nameMustBeEqualTo(names).build();
+        Predicate<String> filter = NameParameterFilter.of(names);
         String accept = joined(exchange.getRequestHeaders().get("Accept"));
         ExpositionFormatWriter writer = ContentNegotiation.writerFor(accept);
         EscapingScheme escaping = EscapingScheme.fromAcceptHeader(accept);
