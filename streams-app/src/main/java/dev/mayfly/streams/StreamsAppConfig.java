@@ -142,6 +142,7 @@ public final class StreamsAppConfig {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(NUM_STREAM_THREADS));
         p.put(StreamsConfig.STATE_DIR_CONFIG, settings.get(STATE_DIR));
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL_MS));
+        p.put("processing.exception.handler.global.enabled", "true");
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 10);

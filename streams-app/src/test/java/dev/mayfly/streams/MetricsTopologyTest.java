@@ -1,0 +1,411 @@
+package dev.mayfly.streams;
+
+import dev.mayfly.schemas.Topics;
+import dev.mayfly.schemas.avro.Aggregate;
+import dev.mayfly.schemas.avro.Aggregation;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.Source;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static dev.mayfly.streams.Pipeline.batch;
+import static dev.mayfly.streams.Pipeline.counter;
+import static dev.mayfly.streams.Pipeline.cumulative;
+import static dev.mayfly.streams.Pipeline.gauge;
+import static dev.mayfly.streams.Pipeline.header;
+import static dev.mayfly.streams.Pipeline.histogram;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The topology rule by rule, in a TopologyTestDriver. The driver runs every sub-topology in one task, 0_0, so the
+ * pipeline counters of both steps carry task="0_0" here (in Kafka Streams the aggregate step's tasks are 1_N).
+ */
+class MetricsTopologyTest {
+    private static final long T0 = 1_700_000_000_000L;
+
+    @Test
+    void deltaCountersSumIntoOneSeriesStoredWithoutTotal() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(batch("e1", T0, counter("requests_total", 2, "code", "200"), counter("requests", 3, "code", "200")));
+            p.send(batch("e2", T0 + 1000, counter("requests_total", 5, "code", "200")));
+            Aggregate a = p.aggregate("requests{code=\"200\",job=\"fn\"}");
+            assertThat(a.getValue()).isEqualTo(10.0);
+            assertThat(a.getType()).isEqualTo(MetricType.COUNTER);
+            assertThat(a.getName()).isEqualTo("requests");
+            assertThat(a.getCreatedTime()).isEqualTo(Instant.ofEpochMilli(T0));
+            assertThat(a.getUpdatedTime()).isEqualTo(Instant.ofEpochMilli(T0 + 1000));
+        }
+    }
+
+    @Test
+    void seriesIdentityUsesGroupingLabelsJobFunctionAndRegion() {
+        try (Pipeline p = Pipeline.start()) {
+            MetricEventBatch b = MetricEventBatch.newBuilder(batch("e1", T0, counter("hits", 1, "zone", "point", "job", "ignored")))
+                    .setSource(Source.newBuilder().setJob("checkout").setFunction("pay").setRegion("eu").setInstance("i-1").build())
+                    .setGroupingLabels(Map.of("zone", "group"))
+                    .build();
+            p.send(b);
+            assertThat(p.aggregates()).containsOnlyKeys("hits{function=\"pay\",job=\"checkout\",region=\"eu\",zone=\"group\"}");
+        }
+    }
+
+    @Test
+    void badBytesGoToTheDeadLetterTopicWithReasonAndSourceAndProcessingContinues() {
+        try (Pipeline p = Pipeline.start()) {
+            p.sendBytes("k1", new byte[]{1, 2, 3, 4, 5, 6}, T0);
+            p.sendBytes("k2", new byte[]{(byte) 0xC3, 1, 9, 9, 9, 9, 9, 9, 9, 9, 9}, T0);
+            p.send(batch("e1", T0, counter("ok", 1)));
+            List<TestRecord<byte[], byte[]>> dl = p.deadLetters();
+            assertThat(dl).hasSize(2);
+            assertThat(header(dl.get(0), Topics.HEADER_REASON)).isEqualTo("unknown_framing");
+            assertThat(header(dl.get(1), Topics.HEADER_REASON)).isEqualTo("unknown_schema");
+            assertThat(header(dl.get(0), Topics.HEADER_SOURCE_TOPIC)).isEqualTo(Topics.EVENTS);
+            assertThat(header(dl.get(0), Topics.HEADER_SOURCE_PARTITION)).isEqualTo("0");
+            assertThat(header(dl.get(1), Topics.HEADER_SOURCE_OFFSET)).isEqualTo("1");
+            assertThat(header(dl.get(0), Topics.HEADER_DETAIL)).isNotBlank();
+            assertThat(new String(dl.get(0).key())).isEqualTo("k1");
+            assertThat(dl.get(0).value()).containsExactly(1, 2, 3, 4, 5, 6);
+            assertThat(p.value("ok{job=\"fn\"}")).isEqualTo(1.0);
+            assertThat(p.counter("mayfly_pipeline_rejects{reason=\"unknown_framing\",task=\"0_0\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void eachInvalidPointIsRejectedAloneWithItsReasonAndValidPointsStillCount() {
+        long[] good = {1, 2, 3};
+        Map<String, MetricPoint> bad = new java.util.LinkedHashMap<>();
+        bad.put("invalid_metric_name", counter("9lives", 1));
+        bad.put("reserved_metric_name", counter("mayfly_pipeline_events", 1));
+        bad.put("invalid_label_name", counter("c", 1, "bad-label", "x"));
+        bad.put("reserved_label_name", counter("c", 1, "__name__", "x"));
+        bad.put("label_value_too_long", counter("c", 1, "l", "x".repeat(11)));
+        bad.put("too_many_labels", counter("c", 1, "a", "1", "b", "2", "c", "3", "d", "4"));
+        bad.put("non_finite_value", gauge("g", Double.NaN));
+        bad.put("negative_counter", counter("c", -1));
+        bad.put("summary", MetricPoint.newBuilder(counter("s", 1)).setType(MetricType.SUMMARY).build());
+        bad.put("unknown_type", MetricPoint.newBuilder(counter("u", 1)).setType(MetricType.UNKNOWN).build());
+        bad.put("invalid_histogram_bounds", histogram("h", new double[]{2, 1}, good, 1));
+        bad.put("invalid_histogram_buckets", histogram("h", new double[]{1}, good, 1));
+        bad.put("histogram_count_mismatch", MetricPoint.newBuilder(histogram("h", new double[]{1, 2}, good, 1))
+                .setHistogram(dev.mayfly.schemas.avro.HistogramValue.newBuilder(histogram("h", new double[]{1, 2}, good, 1).getHistogram())
+                        .setCount(7).build()).build());
+        bad.put("invalid_histogram_bounds ", histogram("h", new double[]{1, Double.POSITIVE_INFINITY}, good, 1));
+        bad.put("invalid_histogram_buckets ", histogram("h", new double[]{1, 2}, new long[]{1, -1, 3}, 1));
+        try (Pipeline p = Pipeline.start(Map.of("max.labels", "4", "max.label.value.length", "10"))) {
+            java.util.List<MetricPoint> points = new java.util.ArrayList<>(bad.values());
+            points.add(counter("valid", 7));
+            MetricEventBatch b = MetricEventBatch.newBuilder(batch("e1", T0)).setPoints(points).build();
+            p.send(b);
+            assertThat(p.deadLetterReasons()).containsExactlyElementsOf(bad.keySet().stream().map(String::trim).toList());
+            TestRecord<byte[], byte[]> summary = p.deadLetters().get(8);
+            assertThat(header(summary, Topics.HEADER_DETAIL)).isEqualTo("summaries cannot be aggregated; send a histogram");
+            MetricEventBatch onePoint = Pipeline.EVENTS.decode(summary.value());
+            assertThat(onePoint.getEventId()).isEqualTo("e1");
+            assertThat(onePoint.getPoints()).hasSize(1);
+            assertThat(onePoint.getPoints().get(0).getName()).isEqualTo("s");
+            assertThat(new String(summary.key())).isEqualTo("e1");
+            assertThat(p.aggregates()).containsOnlyKeys("valid{job=\"fn\"}");
+            assertThat(p.value("valid{job=\"fn\"}")).isEqualTo(7.0);
+            assertThat(p.counter("mayfly_pipeline_rejects{reason=\"summary\",task=\"0_0\"}")).isEqualTo(1.0);
+            assertThat(p.counter("mayfly_pipeline_rejects{reason=\"invalid_histogram_bounds\",task=\"0_0\"}")).isEqualTo(2.0);
+            assertThat(p.counter("mayfly_pipeline_points{task=\"0_0\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void aBatchLevelDefectRejectsTheWholeBatch() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(batch("", T0, counter("c", 1)), T0);
+            p.send(MetricEventBatch.newBuilder(batch("e2", T0, counter("c", 1))).setSource(Source.newBuilder().setJob("").build()).build());
+            p.send(MetricEventBatch.newBuilder(batch("e3", T0, counter("c", 1))).setGroupingLabels(Map.of("bad-name", "x")).build());
+            assertThat(p.deadLetterReasons()).containsExactly("empty_event_id", "invalid_job", "invalid_label_name");
+            assertThat(p.aggregates()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRetriedBatchCountsOnceWithinTheHorizonAndAgainAfterIt() {
+        try (Pipeline p = Pipeline.start(Map.of("dedup.horizon", "1h", "event.lateness", "2d", "series.ttl", "1d"))) {
+            MetricEventBatch b = batch("e1", T0, counter("c", 1));
+            p.send(b, T0);
+            p.send(b, T0 + 1000);
+            p.send(b, T0 + 59 * 60_000);
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(1.0);
+            assertThat(p.counter("mayfly_pipeline_duplicates{task=\"0_0\"}")).isEqualTo(2.0);
+            // far beyond the horizon (and after other traffic moved stream time on) the id has expired
+            p.send(batch("other", T0 + 5 * 3600_000L, counter("d", 1)));
+            p.send(b, T0 + 5 * 3600_000L);
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(2.0);
+        }
+    }
+
+    @Test
+    void futureEmitTimesAreClampedAndLateOnesRejected() {
+        try (Pipeline p = Pipeline.start(Map.of("event.future.skew", "5m", "event.lateness", "1h"))) {
+            p.send(batch("future", T0 + 10 * 60_000, gauge("g", 1)), T0);
+            assertThat(p.aggregate("g{job=\"fn\"}").getUpdatedTime()).isEqualTo(Instant.ofEpochMilli(T0));
+            p.send(batch("late", T0 - 2 * 3600_000L, gauge("g", 2)), T0);
+            // within lateness: accepted, but LAST keeps the newer value
+            p.send(batch("older", T0 - 30 * 60_000, gauge("g", 3)), T0);
+            assertThat(p.deadLetterReasons()).containsExactly("late");
+            assertThat(p.value("g{job=\"fn\"}")).isEqualTo(1.0);
+            assertThat(p.counter("mayfly_pipeline_clamped_events{task=\"0_0\"}")).isEqualTo(1.0);
+            assertThat(p.counter("mayfly_pipeline_late_events{task=\"0_0\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void latenessIsJudgedPerRecordSoOneBadClockDoesNotMakeOthersLate() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(batch("far-future", T0 + 365L * 24 * 3600_000, counter("c", 1)), T0);
+            p.send(batch("normal", T0 + 1000, counter("c", 1)), T0 + 1000);
+            assertThat(p.deadLetterReasons()).isEmpty();
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(2.0);
+        }
+    }
+
+    @Test
+    void cumulativeCountersBecomeDeltasPerStreamWithResets() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(batch("a1", T0, cumulative("c", "s1", T0, 10)));
+            p.send(batch("b1", T0 + 1, cumulative("c", "s2", T0, 5)));
+            p.send(batch("a2", T0 + 2, cumulative("c", "s1", T0, 15)));
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(20.0);
+            // new start time: a reset, the whole value counts
+            p.send(batch("a3", T0 + 3, cumulative("c", "s1", T0 + 3, 4)));
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(24.0);
+            // went down with the same start time and a newer event time: a reset
+            p.send(batch("b2", T0 + 4, cumulative("c", "s2", T0, 2)));
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(26.0);
+            // a reordered older point: already included, adds nothing
+            p.send(batch("a-old", T0 + 1, cumulative("c", "s1", T0 + 3, 1)), T0 + 5);
+            // a late point of the previous epoch that grew: adds its growth
+            p.send(batch("a-prev", T0 + 2, cumulative("c", "s1", T0, 17)), T0 + 5);
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(28.0);
+        }
+    }
+
+    @Test
+    void idleCumulativeStreamsAreForgotten() {
+        try (Pipeline p = Pipeline.start(Map.of("cumulative.stream.idle", "1m", "series.ttl", "1h", "expiry.scan.interval", "10s"))) {
+            p.send(batch("a1", T0, cumulative("c", "s1", null, 10)));
+            p.send(batch("x", T0 + 120_000, counter("other", 1)));
+            // stream s1 was forgotten: its next total counts whole
+            p.send(batch("a2", T0 + 121_000, cumulative("c", "s1", null, 12)));
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(22.0);
+        }
+    }
+
+    @Test
+    void gaugesKeepLastByEventTimeWithDeterministicTies() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(batch("b", T0 + 10, gauge("g", 1)));
+            p.send(batch("a", T0 + 5, gauge("g", 2)), T0 + 10);
+            assertThat(p.value("g{job=\"fn\"}")).isEqualTo(1.0);
+            p.send(batch("a", T0 + 10, gauge("t", 1)));
+            p.send(batch("c", T0 + 10, gauge("t", 2)));
+            p.send(batch("b", T0 + 10, gauge("t", 3)));
+            assertThat(p.value("t{job=\"fn\"}")).isEqualTo(2.0);
+        }
+    }
+
+    @Test
+    void gaugeMaxMinSumByRuleAndPerPointWhereTheRuleAllowsIt() throws Exception {
+        String rules = """
+                rules:
+                  - match: "peak_*"
+                    aggregation: max
+                  - regex: "low_.*"
+                    aggregation: min
+                  - match: "inflight"
+                    aggregation: sum
+                  - match: "flex"
+                    allow: [max]
+                """;
+        try (Pipeline p = Pipeline.withRules(rules, Map.of())) {
+            for (int i = 0; i < 3; i++) {
+                double v = new double[]{5, 9, 2}[i];
+                p.send(batch("e" + i, T0 + i, gauge("peak_mem", v), gauge("low_mem", v), gauge("inflight", v),
+                        gauge("flex", v, Aggregation.MAX, "kind", "max"), gauge("flex", v, Aggregation.MIN, "kind", "min")));
+            }
+            assertThat(p.value("peak_mem{job=\"fn\"}")).isEqualTo(9.0);
+            assertThat(p.aggregate("peak_mem{job=\"fn\"}").getAggregation()).isEqualTo(Aggregation.MAX);
+            assertThat(p.value("low_mem{job=\"fn\"}")).isEqualTo(2.0);
+            assertThat(p.value("inflight{job=\"fn\"}")).isEqualTo(16.0);
+            assertThat(p.value("flex{job=\"fn\",kind=\"max\"}")).isEqualTo(9.0);
+            // MIN is not allowed by the rule: the rule's aggregation (LAST) applies
+            assertThat(p.value("flex{job=\"fn\",kind=\"min\"}")).isEqualTo(2.0);
+            assertThat(p.aggregate("flex{job=\"fn\",kind=\"min\"}").getAggregation()).isEqualTo(Aggregation.LAST);
+        }
+    }
+
+    @Test
+    void ruleByAndWithoutShapeTheSeriesAndJobIsAlwaysKept() throws Exception {
+        String rules = """
+                rules:
+                  - match: "by_*"
+                    by: [route]
+                  - match: "without_*"
+                    without: [pod]
+                """;
+        try (Pipeline p = Pipeline.withRules(rules, Map.of())) {
+            p.send(batch("e1", T0, counter("by_x", 1, "route", "/a", "pod", "p1"), counter("by_x", 2, "route", "/a", "pod", "p2"),
+                    counter("without_y", 1, "route", "/a", "pod", "p1"), counter("without_y", 2, "route", "/a", "pod", "p2")));
+            assertThat(p.aggregates()).containsOnlyKeys("by_x{job=\"fn\",route=\"/a\"}", "without_y{job=\"fn\",route=\"/a\"}");
+            assertThat(p.value("by_x{job=\"fn\",route=\"/a\"}")).isEqualTo(3.0);
+        }
+    }
+
+    @Test
+    void histogramsMergeBucketByBucketAndOtherBoundsAreRejected() {
+        try (Pipeline p = Pipeline.start()) {
+            double[] bounds = {0.1, 1};
+            p.send(batch("e1", T0, histogram("lat", bounds, new long[]{1, 2, 3}, 4.5)));
+            p.send(batch("e2", T0 + 1, histogram("lat", bounds, new long[]{0, 1, 1}, 2.5),
+                    histogram("lat", bounds, new long[]{1, 0, 0}, 0.05)));
+            p.send(batch("e3", T0 + 2, histogram("lat", new double[]{0.5, 1}, new long[]{1, 1, 1}, 3)));
+            Aggregate a = p.aggregate("lat{job=\"fn\"}");
+            assertThat(a.getHistogram().getBucketCounts()).containsExactly(2L, 3L, 4L);
+            assertThat(a.getHistogram().getCount()).isEqualTo(9);
+            assertThat(a.getHistogram().getSum()).isEqualTo(7.05);
+            assertThat(a.getHistogram().getBounds()).containsExactly(0.1, 1.0);
+            assertThat(p.deadLetterReasons()).containsExactly("histogram_bounds_mismatch");
+            MetricEventBatch rejected = Pipeline.EVENTS.decode(p.deadLetters().get(0).value());
+            assertThat(rejected.getEventId()).isEqualTo("e3");
+            assertThat(rejected.getPoints().get(0).getHistogram().getBounds()).containsExactly(0.5, 1.0);
+            assertThat(p.counter("mayfly_pipeline_rejects{reason=\"histogram_bounds_mismatch\",task=\"0_0\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void tumblingWindowsPublishStatisticsWhenTheyClose() throws Exception {
+        String rules = """
+                rules:
+                  - match: "load"
+                    window: 1m
+                    window_stats: [sum, max, min, avg]
+                """;
+        try (Pipeline p = Pipeline.withRules(rules, Map.of("window.grace", "0ms"))) {
+            long w0 = 60_000L * (T0 / 60_000L);
+            p.send(batch("e1", w0 + 1_000, gauge("load", 2)));
+            p.send(batch("e2", w0 + 2_000, gauge("load", 6)));
+            p.send(batch("e3", w0 + 30_000, gauge("load", 4)));
+            assertThat(p.aggregates()).doesNotContainKey("load:max_1m{job=\"fn\"}");
+            p.send(batch("e4", w0 + 61_000, gauge("load", 100)));
+            p.send(batch("e5", w0 + 125_000, gauge("load", 1)));
+            Aggregate max = p.aggregate("load:max_1m{job=\"fn\"}");
+            assertThat(max.getType()).isEqualTo(MetricType.GAUGE);
+            assertThat(max.getName()).isEqualTo("load:max_1m");
+            assertThat(max.getValue()).isEqualTo(100.0);
+            assertThat(max.getWindowStart()).isEqualTo(Instant.ofEpochMilli(w0 + 60_000));
+            assertThat(max.getWindowEnd()).isEqualTo(Instant.ofEpochMilli(w0 + 120_000));
+        }
+        try (Pipeline p = Pipeline.withRules(rules, Map.of("window.grace", "0ms"))) {
+            long w0 = 60_000L * (T0 / 60_000L);
+            p.send(batch("e1", w0 + 1_000, gauge("load", 2)));
+            p.send(batch("e2", w0 + 2_000, gauge("load", 6)));
+            p.send(batch("e3", w0 + 30_000, gauge("load", 4)));
+            p.send(batch("e4", w0 + 61_000, gauge("load", 100)));
+            assertThat(p.value("load:sum_1m{job=\"fn\"}")).isEqualTo(12.0);
+            assertThat(p.value("load:max_1m{job=\"fn\"}")).isEqualTo(6.0);
+            assertThat(p.value("load:min_1m{job=\"fn\"}")).isEqualTo(2.0);
+            assertThat(p.value("load:avg_1m{job=\"fn\"}")).isEqualTo(4.0);
+            assertThat(p.aggregate("load:avg_1m{job=\"fn\"}").getWindowStart()).isEqualTo(Instant.ofEpochMilli(w0));
+        }
+    }
+
+    @Test
+    void idleSeriesExpireWithATombstoneAndStartAgainWithANewCreatedTime() {
+        try (Pipeline p = Pipeline.start(Map.of("series.ttl", "5m", "expiry.scan.interval", "10s"))) {
+            p.send(batch("e1", T0, counter("c", 3)));
+            p.send(batch("e2", T0 + 4 * 60_000, counter("busy", 1)));
+            assertThat(p.tombstones()).isEmpty();
+            p.send(batch("e3", T0 + 6 * 60_000, counter("busy", 1)));
+            assertThat(p.tombstones()).containsExactly("c{job=\"fn\"}");
+            assertThat(p.aggregates()).doesNotContainKey("c{job=\"fn\"}");
+            p.send(batch("e4", T0 + 7 * 60_000, counter("c", 1)));
+            Aggregate again = p.aggregate("c{job=\"fn\"}");
+            assertThat(again.getValue()).isEqualTo(1.0);
+            assertThat(again.getCreatedTime()).isEqualTo(Instant.ofEpochMilli(T0 + 7 * 60_000));
+            assertThat(p.counter("mayfly_pipeline_expired_series{task=\"0_0\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void aRuleTtlOverridesTheDefault() throws Exception {
+        try (Pipeline p = Pipeline.withRules("rules:\n  - match: short\n    ttl: 1m\n", Map.of("series.ttl", "1h", "expiry.scan.interval", "10s"))) {
+            p.send(batch("e1", T0, counter("short", 1), counter("long", 1)));
+            p.send(batch("e2", T0 + 2 * 60_000, counter("other", 1)));
+            assertThat(p.tombstones()).containsExactly("short{job=\"fn\"}");
+        }
+    }
+
+    @Test
+    void cardinalityLimitsRejectNewSeriesButExistingOnesKeepWorking() {
+        try (Pipeline p = Pipeline.start(Map.of("series.limit.per.metric.per.task", "2", "series.limit.per.task", "3"))) {
+            p.send(batch("e1", T0, counter("a", 1, "i", "1"), counter("a", 1, "i", "2"), counter("a", 1, "i", "3")));
+            p.send(batch("e2", T0, counter("b", 1), counter("c", 1), counter("a", 1, "i", "1")));
+            assertThat(p.aggregates()).containsOnlyKeys("a{i=\"1\",job=\"fn\"}", "a{i=\"2\",job=\"fn\"}", "b{job=\"fn\"}");
+            assertThat(p.value("a{i=\"1\",job=\"fn\"}")).isEqualTo(2.0);
+            assertThat(p.deadLetterReasons()).containsExactly("cardinality_limit", "cardinality_limit");
+            assertThat(p.counter("mayfly_pipeline_cardinality_rejects{task=\"0_0\"}")).isEqualTo(2.0);
+        }
+    }
+
+    @Test
+    void deleteGroupTombstonesEverySeriesOfTheJobWithTheGroupingLabels() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(MetricEventBatch.newBuilder(batch("e1", T0, counter("c", 1), gauge("g", 1)))
+                    .setGroupingLabels(Map.of("instance", "a")).build());
+            p.send(MetricEventBatch.newBuilder(batch("e2", T0, counter("c", 1)))
+                    .setGroupingLabels(Map.of("instance", "b")).build());
+            p.send(Pipeline.deleteGroup("d1", T0 + 1, "fn", Map.of("instance", "a")));
+            assertThat(p.tombstones()).containsExactlyInAnyOrder("c{instance=\"a\",job=\"fn\"}", "g{instance=\"a\",job=\"fn\"}");
+            assertThat(p.aggregates()).containsOnlyKeys("c{instance=\"b\",job=\"fn\"}");
+            assertThat(p.counter("mayfly_pipeline_deleted_series{task=\"0_0\"}")).isEqualTo(2.0);
+        }
+    }
+
+    @Test
+    void typeAndAggregationMismatchesAreRejected() throws Exception {
+        try (Pipeline p = Pipeline.withRules("rules:\n  - match: g\n    allow: [max]\n", Map.of())) {
+            p.send(batch("e1", T0, counter("x", 1), gauge("g", 1)));
+            p.send(batch("e2", T0, gauge("x", 1), gauge("g", 5, Aggregation.MAX)));
+            assertThat(p.deadLetterReasons()).containsExactly("type_mismatch", "aggregation_mismatch");
+            assertThat(p.value("x{job=\"fn\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void pipelineCountersArePublishedAsCountersPerTask() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(batch("e1", T0, counter("c", 1), counter("c", 1), gauge("g", 1)));
+            p.send(batch("e1", T0, counter("c", 1)));
+            p.sendBytes("junk", new byte[]{9, 9, 9, 9, 9}, T0);
+            p.tick();
+            Aggregate events = p.aggregate("mayfly_pipeline_events{task=\"0_0\"}");
+            assertThat(events.getType()).isEqualTo(MetricType.COUNTER);
+            assertThat(events.getValue()).isEqualTo(3.0);
+            assertThat(p.value("mayfly_pipeline_points{task=\"0_0\"}")).isEqualTo(3.0);
+            assertThat(p.value("mayfly_pipeline_duplicates{task=\"0_0\"}")).isEqualTo(1.0);
+            assertThat(p.value("mayfly_pipeline_rejects{reason=\"unknown_framing\",task=\"0_0\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void changesArePublishedOnThePublishIntervalWhenOneIsSet() {
+        try (Pipeline p = Pipeline.start(Map.of("publish.interval", "1s"))) {
+            p.send(batch("e1", T0, counter("c", 1)));
+            p.send(batch("e2", T0, counter("c", 2)));
+            assertThat(p.aggregates()).doesNotContainKey("c{job=\"fn\"}");
+            p.driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(3.0);
+        }
+    }
+}
