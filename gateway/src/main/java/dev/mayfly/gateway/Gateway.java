@@ -1,0 +1,84 @@
+package dev.mayfly.gateway;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.gateway.internal.BatchSink;
+import dev.mayfly.gateway.internal.KafkaBatchSink;
+import dev.mayfly.gateway.internal.OtlpHandler;
+import dev.mayfly.gateway.internal.PushPipeline;
+import dev.mayfly.gateway.internal.PushgatewayHandler;
+import dev.mayfly.schemas.codec.MayflyCodecs;
+import dev.mayfly.schemas.config.CommonSettings;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The push gateway: the Pushgateway API ({@code /metrics/job/...}) and OTLP/HTTP ({@code /v1/metrics}) on the
+ * launcher's HTTP server, each push written as one batch to the events topic and answered after Kafka acknowledged it.
+ * The launcher owns the server (and its executor, TLS, {@code /-/ready}, {@code /metrics}).
+ */
+public final class Gateway implements AutoCloseable {
+    private final BatchSink sink;
+    private final ExecutorService replies;
+    private final PushgatewayHandler pushgateway;
+    private final OtlpHandler otlp;
+    private final Authenticator authenticator;
+
+    private Gateway(BatchSink sink, GatewayConfig config) {
+        this.sink = sink;
+        AtomicInteger n = new AtomicInteger();
+        this.replies = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "mayfly-gateway-reply-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.authenticator = config.pushAuthenticator();
+        PushPipeline pipeline = new PushPipeline(sink, authenticator, replies, config.maxInFlightBytes(),
+                config.maxBodyBytes(), config.maxSeries(), config.ackTimeout());
+        this.pushgateway = new PushgatewayHandler(pipeline, config.defaultTemporality());
+        this.otlp = new OtlpHandler(pipeline, config.otlpPromotedResourceAttributes());
+    }
+
+    /** A gateway writing to the events topic of {@code config}'s Kafka. */
+    public static Gateway create(GatewayConfig config) {
+        var settings = config.settings();
+        String topic = settings.get(CommonSettings.EVENTS_TOPIC);
+        var codec = MayflyCodecs.events(CommonSettings.registry(settings), topic);
+        BatchSink sink = new KafkaBatchSink(settings.get(CommonSettings.BOOTSTRAP_SERVERS),
+                settings.withPrefix(CommonSettings.KAFKA_PREFIX), topic, codec, config.ackTimeout());
+        return new Gateway(sink, config);
+    }
+
+    /** For tests: a gateway writing to any sink. */
+    static Gateway create(GatewayConfig config, BatchSink sink) {
+        return new Gateway(sink, config);
+    }
+
+    /** True when the events topic is reachable and the last write did not fail. */
+    public boolean isReady() {
+        return sink.isReady();
+    }
+
+    /**
+     * Adds the contexts {@code /metrics/job/} and {@code /metrics/job@base64/} (the Pushgateway API; the second is the
+     * job@base64 form, which is not under the first) and {@code /v1/metrics} (OTLP).
+     */
+    public void register(HttpServer server) {
+        server.createContext("/metrics/job/", pushgateway);
+        server.createContext("/metrics/job@base64/", pushgateway);
+        server.createContext("/v1/metrics", otlp);
+    }
+
+    @Override
+    public void close() {
+        sink.close();
+        replies.shutdown();
+        try {
+            replies.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

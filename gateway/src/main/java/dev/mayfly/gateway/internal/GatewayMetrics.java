@@ -1,0 +1,28 @@
+package dev.mayfly.gateway.internal;
+
+import io.prometheus.metrics.core.metrics.Counter;
+
+/** The gateway's self-metrics, registered once in {@code PrometheusRegistry.defaultRegistry}. */
+public final class GatewayMetrics {
+    /** Pushes acknowledged by Kafka, by API ({@code pushgateway}, {@code otlp}) and operation ({@code record}, {@code delete}). */
+    public static final Counter PUSHES = Counter.builder()
+            .name("mayfly_gateway_pushes_total")
+            .help("Pushes written to the events topic and acknowledged")
+            .labelNames("api", "operation")
+            .register();
+    /** Points in acknowledged pushes, by API. */
+    public static final Counter POINTS = Counter.builder()
+            .name("mayfly_gateway_points_total")
+            .help("Points (series) in acknowledged pushes")
+            .labelNames("api")
+            .register();
+    /** Pushes refused, by API and reason (see {@link PushRejected}); a refused push wrote nothing. */
+    public static final Counter REJECTED = Counter.builder()
+            .name("mayfly_gateway_rejected_pushes_total")
+            .help("Pushes refused as a whole, by reason")
+            .labelNames("api", "reason")
+            .register();
+
+    private GatewayMetrics() {
+    }
+}

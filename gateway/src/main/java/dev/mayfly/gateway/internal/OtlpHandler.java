@@ -1,0 +1,170 @@
+package dev.mayfly.gateway.internal;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.mayfly.gateway.Authenticator;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.avro.Temporality;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * OTLP/HTTP metrics: POST {@code /v1/metrics} with an {@code ExportMetricsServiceRequest} as protobuf
+ * ({@code application/x-protobuf}) or JSON ({@code application/json}), optionally gzip-compressed. The request becomes
+ * one RECORD batch (see {@link OtlpTranslator}); the answer, after Kafka acknowledged, is an empty
+ * {@code ExportMetricsServiceResponse} in the request's encoding; errors carry a {@code google.rpc.Status}. Thread-safe.
+ */
+public final class OtlpHandler implements HttpHandler {
+    static final String API = "otlp";
+    private static final JsonFormat.Parser JSON = JsonFormat.parser().ignoringUnknownFields();
+
+    private final PushPipeline pipeline;
+    private final List<String> promotedResourceAttributes;
+
+    public OtlpHandler(PushPipeline pipeline, List<String> promotedResourceAttributes) {
+        this.pipeline = pipeline;
+        this.promotedResourceAttributes = promotedResourceAttributes;
+    }
+
+    private static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
+        @Override
+        public void success(HttpExchange exchange) throws IOException {
+            if (isJson(exchange)) {
+                PushPipeline.reply(exchange, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            } else {
+                PushPipeline.reply(exchange, 200, "application/x-protobuf", new byte[0]);
+            }
+        }
+
+        @Override
+        public void failure(HttpExchange exchange, PushRejected rejected) throws IOException {
+            int code = switch (rejected.status()) {
+                case 401 -> 16; // UNAUTHENTICATED
+                case 403 -> 7; // PERMISSION_DENIED
+                case 413, 429 -> 8; // RESOURCE_EXHAUSTED
+                case 503 -> 14; // UNAVAILABLE
+                default -> 3; // INVALID_ARGUMENT
+            };
+            if (isJson(exchange)) {
+                String json = "{\"code\":" + code + ",\"message\":" + jsonString(rejected.getMessage()) + "}";
+                PushPipeline.reply(exchange, rejected.status(), "application/json", json.getBytes(StandardCharsets.UTF_8));
+            } else {
+                PushPipeline.reply(exchange, rejected.status(), "application/x-protobuf", status(code, rejected.getMessage()));
+            }
+        }
+    };
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        int permits = 0;
+        try {
+            if (!exchange.getRequestURI().getPath().equals("/v1/metrics")) {
+                throw new PushRejected(404, PushRejected.MALFORMED, "not found: OTLP metrics are posted to /v1/metrics");
+            }
+            if (!exchange.getRequestMethod().equals("POST")) {
+                exchange.getResponseHeaders().set("Allow", "POST");
+                throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod() + " not allowed; use POST");
+            }
+            boolean json = isJson(exchange);
+            if (!json && !isProtobuf(exchange)) {
+                throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '"
+                        + exchange.getRequestHeaders().getFirst("Content-Type") + "'; use application/x-protobuf or application/json");
+            }
+            Authenticator.Identity identity = pipeline.authenticate(exchange);
+            String eventId = PushPipeline.eventId(exchange);
+            permits = pipeline.takeRoom(exchange);
+            RequestBody body = pipeline.readBody(exchange);
+            ExportMetricsServiceRequest request = decode(body, json);
+            PointsBuilder points = new PointsBuilder(new PushOptions(Temporality.DELTA, null, null, pipeline.maxSeries()));
+            OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points);
+            translator.translate(request);
+            OtlpTranslator.Source s = translator.source();
+            PushPipeline.authorize(identity, s.job());
+            MetricEventBatch batch = new MetricEventBatch(eventId, new Source(s.job(), s.function(), s.region(), s.instance()),
+                    Instant.ofEpochMilli(System.currentTimeMillis()), Operation.RECORD, Map.of(), points.points());
+            int taken = permits;
+            permits = 0;
+            pipeline.submit(exchange, API, batch, taken, REPLIER);
+        } catch (PushRejected rejected) {
+            pipeline.giveBackRoom(permits);
+            PushPipeline.reject(exchange, API, rejected, REPLIER);
+        } catch (IOException | RuntimeException e) {
+            pipeline.giveBackRoom(permits);
+            PushPipeline.reject(exchange, API, new PushRejected(400, PushRejected.MALFORMED, "cannot read the request: " + e), REPLIER);
+        }
+    }
+
+    private static ExportMetricsServiceRequest decode(RequestBody body, boolean json) throws IOException {
+        try {
+            if (json) {
+                ExportMetricsServiceRequest.Builder b = ExportMetricsServiceRequest.newBuilder();
+                JSON.merge(new InputStreamReader(new ByteArrayInputStream(body.bytes(), 0, body.length()), StandardCharsets.UTF_8), b);
+                return b.build();
+            }
+            return ExportMetricsServiceRequest.parseFrom(com.google.protobuf.ByteString.copyFrom(body.bytes(), 0, body.length()));
+        } catch (InvalidProtocolBufferException e) {
+            throw PushRejected.malformed("invalid OTLP " + (json ? "JSON" : "protobuf") + ": " + e.getMessage());
+        }
+    }
+
+    private static String mediaType(HttpExchange exchange) {
+        String ct = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (ct == null) {
+            return "";
+        }
+        int semicolon = ct.indexOf(';');
+        return (semicolon < 0 ? ct : ct.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    static boolean isJson(HttpExchange exchange) {
+        return mediaType(exchange).equals("application/json");
+    }
+
+    private static boolean isProtobuf(HttpExchange exchange) {
+        return mediaType(exchange).equals("application/x-protobuf");
+    }
+
+    /** A {@code google.rpc.Status} with a code and a message (no details). */
+    static byte[] status(int code, String message) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        out.writeInt32(1, code);
+        out.writeString(2, message);
+        out.flush();
+        return bytes.toByteArray();
+    }
+
+    static String jsonString(String s) {
+        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

@@ -1,0 +1,245 @@
+package dev.mayfly.gateway.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The metric families of one Prometheus push (text or protobuf), and their conversion into points: histograms from
+ * cumulative {@code le} buckets to per-bucket counts, {@code x_created} families (client_python writes them as
+ * separate gauges) folded into the counter or histogram they pair with (as the start time of a cumulative stream),
+ * and name clashes between families (after the engine's {@code _total} stripping) rejected as type conflicts.
+ * Not thread-safe: one per push.
+ */
+public final class PrometheusFamilies {
+    enum Type { COUNTER, GAUGE, HISTOGRAM, SUMMARY, UNTYPED }
+
+    static final class Family {
+        final String name;
+        final int line;
+        Type type = Type.UNTYPED;
+        boolean typeDeclared;
+        String help;
+        final List<Sample> samples = new ArrayList<>();
+        final Map<Map<String, String>, HistogramSeries> histograms = new LinkedHashMap<>();
+
+        Family(String name, int line) {
+            this.name = name;
+            this.line = line;
+        }
+
+        boolean hasSamples() {
+            return !samples.isEmpty() || !histograms.isEmpty();
+        }
+    }
+
+    static final class Sample {
+        final Map<String, String> labels;
+        final double value;
+        Long createdMillis;
+
+        Sample(Map<String, String> labels, double value) {
+            this.labels = labels;
+            this.value = value;
+        }
+    }
+
+    /** One histogram series as pushed: cumulative counts by upper bound (any order), sum and count when given. */
+    static final class HistogramSeries {
+        final Map<String, String> labels;
+        final int line;
+        double[] upperBounds = new double[16];
+        double[] cumulativeCounts = new double[16];
+        int buckets;
+        double sum;
+        boolean hasSum;
+        double count;
+        boolean hasCount;
+        Long createdMillis;
+
+        HistogramSeries(Map<String, String> labels, int line) {
+            this.labels = labels;
+            this.line = line;
+        }
+
+        void bucket(double upperBound, double cumulativeCount) {
+            if (buckets == upperBounds.length) {
+                upperBounds = Arrays.copyOf(upperBounds, buckets * 2);
+                cumulativeCounts = Arrays.copyOf(cumulativeCounts, buckets * 2);
+            }
+            upperBounds[buckets] = upperBound;
+            cumulativeCounts[buckets] = cumulativeCount;
+            buckets++;
+        }
+    }
+
+    private final LinkedHashMap<String, Family> byName = new LinkedHashMap<>();
+
+    Family get(String name) {
+        return byName.get(name);
+    }
+
+    Family create(String name, int line) {
+        Family f = new Family(name, line);
+        byName.put(name, f);
+        return f;
+    }
+
+    /** Adds every family's points to {@code out}. */
+    public void addTo(PointsBuilder out) {
+        foldCreatedFamilies();
+        checkNameClashes();
+        for (Family f : byName.values()) {
+            switch (f.type) {
+                case COUNTER -> {
+                    for (Sample s : f.samples) {
+                        out.counter(f.name, f.help, null, s.labels, s.value, s.createdMillis);
+                    }
+                }
+                case GAUGE, UNTYPED -> {
+                    for (Sample s : f.samples) {
+                        out.gauge(f.name, f.help, null, s.labels, s.value);
+                    }
+                }
+                case HISTOGRAM -> {
+                    for (HistogramSeries h : f.histograms.values()) {
+                        addHistogram(out, f, h);
+                    }
+                }
+                case SUMMARY -> throw summary(f.name);
+            }
+        }
+    }
+
+    static PushRejected summary(String name) {
+        return PushRejected.badRequest(PushRejected.SUMMARY, name + " is a summary: summaries cannot be aggregated; send a histogram");
+    }
+
+    private void foldCreatedFamilies() {
+        List<String> folded = new ArrayList<>();
+        for (Family f : byName.values()) {
+            if (!f.name.endsWith("_created") || (f.type != Type.GAUGE && f.type != Type.UNTYPED)) {
+                continue;
+            }
+            String base = f.name.substring(0, f.name.length() - "_created".length());
+            Family counterTotal = byName.get(base + "_total");
+            Family paired = counterTotal != null && counterTotal.type == Type.COUNTER ? counterTotal : byName.get(base);
+            if (paired == null || (paired.type != Type.COUNTER && paired.type != Type.HISTOGRAM)) {
+                continue;
+            }
+            for (Sample created : f.samples) {
+                Long millis = Double.isFinite(created.value) ? Math.round(created.value * 1000.0) : null;
+                if (paired.type == Type.COUNTER) {
+                    for (Sample s : paired.samples) {
+                        if (s.labels.equals(created.labels)) {
+                            s.createdMillis = millis;
+                        }
+                    }
+                } else {
+                    HistogramSeries h = paired.histograms.get(created.labels);
+                    if (h != null) {
+                        h.createdMillis = millis;
+                    }
+                }
+            }
+            folded.add(f.name);
+        }
+        folded.forEach(byName::remove);
+    }
+
+    /** Two families whose series would share a name downstream (counter foo_total vs gauge foo, histogram foo vs gauge foo_count). */
+    private void checkNameClashes() {
+        Map<String, Family> claims = new HashMap<>();
+        for (Family f : byName.values()) {
+            if (f.type == Type.COUNTER) {
+                String base = f.name.endsWith("_total") ? f.name.substring(0, f.name.length() - 6) : f.name;
+                claim(claims, base, f);
+                claim(claims, base + "_total", f);
+            } else if (f.type == Type.HISTOGRAM) {
+                claim(claims, f.name, f);
+                claim(claims, f.name + "_bucket", f);
+                claim(claims, f.name + "_sum", f);
+                claim(claims, f.name + "_count", f);
+            } else {
+                claim(claims, f.name, f);
+            }
+        }
+    }
+
+    private static void claim(Map<String, Family> claims, String name, Family f) {
+        Family previous = claims.putIfAbsent(name, f);
+        if (previous != null && previous != f) {
+            throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.name + " (" + typeName(f)
+                    + ") conflicts with " + previous.name + " (" + typeName(previous) + "): both would be stored as " + name);
+        }
+    }
+
+    static String typeName(Family f) {
+        return f.type.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static void addHistogram(PointsBuilder out, Family f, HistogramSeries h) {
+        int n = h.buckets;
+        double[] le = h.upperBounds;
+        double[] cum = h.cumulativeCounts;
+        for (int i = 1; i < n; i++) { // insertion sort: buckets almost always arrive sorted
+            double b = le[i];
+            double c = cum[i];
+            int j = i - 1;
+            while (j >= 0 && le[j] > b) {
+                le[j + 1] = le[j];
+                cum[j + 1] = cum[j];
+                j--;
+            }
+            le[j + 1] = b;
+            cum[j + 1] = c;
+        }
+        String where = "histogram " + f.name + h.labels + (h.line > 0 ? " (line " + h.line + ")" : "");
+        for (int i = 0; i < n; i++) {
+            if (Double.isNaN(le[i])) {
+                throw PushRejected.malformed(where + ": bucket bound le=NaN");
+            }
+            if (i > 0 && le[i] == le[i - 1]) {
+                throw PushRejected.malformed(where + ": bucket le=" + le[i] + " appears twice");
+            }
+        }
+        double infCount;
+        int finite = n;
+        if (n > 0 && le[n - 1] == Double.POSITIVE_INFINITY) {
+            finite = n - 1;
+            infCount = cum[n - 1];
+        } else if (h.hasCount) {
+            infCount = h.count; // protobuf pushes may leave out the +Inf bucket
+        } else {
+            throw PushRejected.malformed(where + ": no le=\"+Inf\" bucket and no _count");
+        }
+        if (h.hasCount && h.count != infCount) {
+            throw PushRejected.malformed(where + ": _count " + h.count + " differs from the +Inf bucket " + infCount);
+        }
+        if (!h.hasSum) {
+            throw PushRejected.malformed(where + ": no _sum");
+        }
+        List<Double> bounds = new ArrayList<>(finite);
+        List<Long> counts = new ArrayList<>(finite + 1);
+        long previous = 0;
+        for (int i = 0; i <= finite; i++) {
+            double c = i < finite ? cum[i] : infCount;
+            if (!(c >= 0) || c != Math.rint(c) || c > 9.007199254740992E15) {
+                throw PushRejected.malformed(where + ": bucket count " + c + " is not a whole number of observations");
+            }
+            long cumulative = (long) c;
+            if (cumulative < previous) {
+                throw PushRejected.malformed(where + ": cumulative bucket counts decrease at le=" + (i < finite ? le[i] : "+Inf"));
+            }
+            if (i < finite) {
+                bounds.add(le[i]);
+            }
+            counts.add(cumulative - previous);
+            previous = cumulative;
+        }
+        out.histogram(f.name, f.help, null, h.labels, bounds, counts, h.sum, previous, h.createdMillis);
+    }
+}

@@ -1,0 +1,186 @@
+package dev.mayfly.gateway.internal;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.mayfly.gateway.Authenticator;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.Operation;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The steps every push takes, shared by both APIs: authenticate, take in-flight room, read the body, write the batch
+ * to the {@link BatchSink} and answer when it is acknowledged. In-flight room is counted in KiB of request body: at
+ * most {@code maxInFlightBytes} of bodies (and the batches made of them) are held at once; a push that finds no room
+ * within {@link #ROOM_WAIT} gets 429. Responses to acknowledged writes are sent from {@code replies}, never from the
+ * sink's own threads. Thread-safe.
+ */
+public final class PushPipeline {
+    static final Duration ROOM_WAIT = Duration.ofMillis(250);
+
+    private final BatchSink sink;
+    private final Authenticator authenticator;
+    private final Executor replies;
+    private final Semaphore room;
+    private final int maxBodyBytes;
+    private final int maxSeries;
+    private final Duration ackTimeout;
+
+    public PushPipeline(BatchSink sink, Authenticator authenticator, Executor replies, long maxInFlightBytes,
+                        int maxBodyBytes, int maxSeries, Duration ackTimeout) {
+        this.sink = sink;
+        this.authenticator = authenticator;
+        this.replies = replies;
+        this.room = new Semaphore((int) Math.min(Integer.MAX_VALUE, Math.max(maxInFlightBytes / 1024, maxBodyBytes / 1024 + 1)));
+        this.maxBodyBytes = maxBodyBytes;
+        this.maxSeries = maxSeries;
+        this.ackTimeout = ackTimeout;
+    }
+
+    public int maxSeries() {
+        return maxSeries;
+    }
+
+    /** 401 unless the request carries valid credentials (when authentication is configured). */
+    public Authenticator.Identity authenticate(HttpExchange exchange) {
+        Authenticator.Identity identity = authenticator.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (identity == null) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", authenticator.challenge());
+            throw new PushRejected(401, PushRejected.UNAUTHENTICATED, "unauthorized: missing or wrong credentials");
+        }
+        return identity;
+    }
+
+    /** 403 unless {@code identity} may push {@code job}. */
+    public static void authorize(Authenticator.Identity identity, String job) {
+        if (!identity.mayPush(job)) {
+            throw new PushRejected(403, PushRejected.FORBIDDEN, "forbidden: these credentials may not push job " + job);
+        }
+    }
+
+    /** Takes in-flight room for the request's body; returns the permits to give back, or throws 429/413. */
+    public int takeRoom(HttpExchange exchange) {
+        long declared = RequestBody.declaredLength(exchange);
+        if (declared > maxBodyBytes && exchange.getRequestHeaders().getFirst("Content-Encoding") == null) {
+            throw new PushRejected(413, PushRejected.BODY_TOO_LARGE, "request body is larger than " + maxBodyBytes + " bytes");
+        }
+        long bytes = declared < 0 ? maxBodyBytes : declared;
+        int permits = (int) Math.min(bytes / 1024 + 1, maxBodyBytes / 1024 + 1);
+        try {
+            if (!room.tryAcquire(permits, ROOM_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                exchange.getResponseHeaders().set("Retry-After", "1");
+                throw new PushRejected(429, PushRejected.OVERLOADED, "too many pushes in flight; retry later");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PushRejected(503, PushRejected.UNAVAILABLE, "shutting down");
+        }
+        return permits;
+    }
+
+    public void giveBackRoom(int permits) {
+        if (permits > 0) {
+            room.release(permits);
+        }
+    }
+
+    public RequestBody readBody(HttpExchange exchange) throws IOException {
+        return RequestBody.read(exchange, maxBodyBytes);
+    }
+
+    /** The event id: the client's {@code Idempotency-Key} (so its retries count once), else a random UUID. */
+    public static String eventId(HttpExchange exchange) {
+        String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+        if (key == null) {
+            return UUID.randomUUID().toString();
+        }
+        key = key.trim();
+        if (key.isEmpty() || key.length() > 128) {
+            throw PushRejected.badRequest(PushRejected.INVALID_HEADER, "Idempotency-Key must be 1 to 128 printable ASCII characters");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                throw PushRejected.badRequest(PushRejected.INVALID_HEADER, "Idempotency-Key must be 1 to 128 printable ASCII characters");
+            }
+        }
+        return key;
+    }
+
+    /** Answers the push once the sink acknowledged the batch (success), or failed (503 / 413); gives back the room. */
+    public interface Replier {
+        void success(HttpExchange exchange) throws IOException;
+
+        void failure(HttpExchange exchange, PushRejected rejected) throws IOException;
+    }
+
+    public void submit(HttpExchange exchange, String api, MetricEventBatch batch, int permits, Replier replier) {
+        sink.write(batch)
+                .orTimeout(ackTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS)
+                .whenCompleteAsync((ok, error) -> {
+                    giveBackRoom(permits);
+                    try {
+                        if (error == null) {
+                            GatewayMetrics.PUSHES.labelValues(api, batch.getOperation() == Operation.DELETE_GROUP ? "delete" : "record").inc();
+                            GatewayMetrics.POINTS.labelValues(api).inc(batch.getPoints().size());
+                            replier.success(exchange);
+                        } else {
+                            PushRejected rejected = asRejection(error);
+                            GatewayMetrics.REJECTED.labelValues(api, rejected.reason()).inc();
+                            replier.failure(exchange, rejected);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        exchange.close();
+                    }
+                }, replies);
+    }
+
+    private static PushRejected asRejection(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof BatchSink.SinkException e && e.kind() == BatchSink.SinkException.Kind.TOO_LARGE) {
+            return new PushRejected(413, PushRejected.TOO_MANY_SERIES, e.getMessage());
+        }
+        if (cause instanceof TimeoutException) {
+            return new PushRejected(503, PushRejected.UNAVAILABLE, "events topic did not acknowledge in time; retry with the same Idempotency-Key");
+        }
+        return new PushRejected(503, PushRejected.UNAVAILABLE, "events topic unavailable (" + cause.getMessage()
+                + "); retry later with the same Idempotency-Key");
+    }
+
+    /** Counts a refused push and answers it. */
+    public static void reject(HttpExchange exchange, String api, PushRejected rejected, Replier replier) {
+        GatewayMetrics.REJECTED.labelValues(api, rejected.reason()).inc();
+        try {
+            replier.failure(exchange, rejected);
+        } catch (IOException | RuntimeException e) {
+            exchange.close();
+        }
+    }
+
+    public static void reply(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+        if (contentType != null) {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+        }
+        if (body.length == 0) {
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+            return;
+        }
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    public static void replyText(HttpExchange exchange, int status, String text) throws IOException {
+        reply(exchange, status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.mayfly.gateway.internal;
+
+/**
+ * A push that is refused as a whole: nothing of it is written. Carries the HTTP status to answer, a stable reason
+ * (the {@code reason} label of {@code mayfly_gateway_rejected_pushes_total}) and a one-line message for the client.
+ */
+public final class PushRejected extends RuntimeException {
+    public static final String MALFORMED = "malformed";
+    public static final String TYPE_CONFLICT = "type_conflict";
+    public static final String DUPLICATE_SERIES = "duplicate_series";
+    public static final String SUMMARY = "summary";
+    public static final String UNSUPPORTED_METRIC = "unsupported_metric";
+    public static final String TIMESTAMP = "timestamp";
+    public static final String RESERVED_NAME = "reserved_name";
+    public static final String INVALID_GROUPING_KEY = "invalid_grouping_key";
+    public static final String INVALID_HEADER = "invalid_header";
+    public static final String BODY_TOO_LARGE = "body_too_large";
+    public static final String TOO_MANY_SERIES = "too_many_series";
+    public static final String UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type";
+    public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
+    public static final String UNAUTHENTICATED = "unauthenticated";
+    public static final String FORBIDDEN = "forbidden";
+    public static final String OVERLOADED = "overloaded";
+    public static final String UNAVAILABLE = "unavailable";
+
+    private final int status;
+    private final String reason;
+
+    public PushRejected(int status, String reason, String message) {
+        super(message, null, false, false);
+        this.status = status;
+        this.reason = reason;
+    }
+
+    public static PushRejected badRequest(String reason, String message) {
+        return new PushRejected(400, reason, message);
+    }
+
+    public static PushRejected malformed(String message) {
+        return new PushRejected(400, MALFORMED, message);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String reason() {
+        return reason;
+    }
+}

@@ -1,0 +1,126 @@
+package dev.mayfly.gateway.internal;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.mayfly.gateway.Authenticator;
+import dev.mayfly.schemas.SeriesKey;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.avro.Temporality;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The Pushgateway API: PUT and POST {@code /metrics/job/<job>{/<label>/<value>}} record the pushed samples (text
+ * 0.0.4 or delimited protobuf) as one RECORD batch; DELETE on the same URL writes one DELETE_GROUP batch. Answers
+ * 200 (push) or 202 (delete) only after Kafka acknowledged; see gateway/README.md for where this differs from the
+ * Pushgateway. Thread-safe.
+ */
+public final class PushgatewayHandler implements HttpHandler {
+    static final String API = "pushgateway";
+    private static final String PROTOBUF = "application/vnd.google.protobuf";
+
+    private final PushPipeline pipeline;
+    private final Temporality defaultTemporality;
+
+    public PushgatewayHandler(PushPipeline pipeline, Temporality defaultTemporality) {
+        this.pipeline = pipeline;
+        this.defaultTemporality = defaultTemporality;
+    }
+
+    private static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
+        @Override
+        public void success(HttpExchange exchange) throws IOException {
+            int status = exchange.getRequestMethod().equals("DELETE") ? 202 : 200;
+            PushPipeline.reply(exchange, status, null, new byte[0]);
+        }
+
+        @Override
+        public void failure(HttpExchange exchange, PushRejected rejected) throws IOException {
+            PushPipeline.replyText(exchange, rejected.status(), rejected.getMessage());
+        }
+    };
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        int permits = 0;
+        try {
+            String method = exchange.getRequestMethod();
+            boolean delete = method.equals("DELETE");
+            if (!delete && !method.equals("PUT") && !method.equals("POST")) {
+                exchange.getResponseHeaders().set("Allow", "PUT, POST, DELETE");
+                throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + method + " not allowed; use PUT, POST or DELETE");
+            }
+            Authenticator.Identity identity = pipeline.authenticate(exchange);
+            GroupingKey key = GroupingKey.parse(exchange.getRequestURI().getRawPath());
+            PushPipeline.authorize(identity, key.job());
+            Temporality temporality = temporality(exchange, key);
+            String eventId = PushPipeline.eventId(exchange);
+            Map<String, String> grouping = key.labels();
+            String instance = null;
+            String streamId = null;
+            if (temporality == Temporality.CUMULATIVE) {
+                streamId = SeriesKey.of(key.job(), new TreeMap<>(grouping));
+                instance = grouping.remove("instance"); // identifies the stream; not a label (series aggregate across instances)
+            }
+            List<MetricPoint> points = List.of();
+            permits = pipeline.takeRoom(exchange);
+            if (!delete) {
+                RequestBody body = pipeline.readBody(exchange);
+                PrometheusFamilies families = parse(exchange, body);
+                PointsBuilder builder = new PointsBuilder(new PushOptions(temporality, streamId, key.aggregation(), pipeline.maxSeries()));
+                families.addTo(builder);
+                points = builder.points();
+            }
+            MetricEventBatch batch = new MetricEventBatch(eventId, new Source(key.job(), null, null, instance),
+                    Instant.ofEpochMilli(System.currentTimeMillis()), delete ? Operation.DELETE_GROUP : Operation.RECORD, grouping, points);
+            int taken = permits;
+            permits = 0;
+            pipeline.submit(exchange, API, batch, taken, REPLIER);
+        } catch (PushRejected rejected) {
+            pipeline.giveBackRoom(permits);
+            PushPipeline.reject(exchange, API, rejected, REPLIER);
+        } catch (IOException | RuntimeException e) {
+            pipeline.giveBackRoom(permits);
+            PushPipeline.reject(exchange, API, new PushRejected(400, PushRejected.MALFORMED, "cannot read the request: " + e), REPLIER);
+        }
+    }
+
+    private Temporality temporality(HttpExchange exchange, GroupingKey key) {
+        String header = exchange.getRequestHeaders().getFirst(PushOptions.TEMPORALITY_HEADER);
+        Temporality fromHeader = header == null ? null : PushOptions.parseTemporality(header.trim(), "header " + PushOptions.TEMPORALITY_HEADER);
+        if (fromHeader != null && key.temporality() != null && fromHeader != key.temporality()) {
+            throw PushRejected.badRequest(PushRejected.INVALID_GROUPING_KEY, "header " + PushOptions.TEMPORALITY_HEADER
+                    + " and label " + PushOptions.TEMPORALITY_LABEL + " disagree");
+        }
+        return key.temporality() != null ? key.temporality() : fromHeader != null ? fromHeader : defaultTemporality;
+    }
+
+    private static PrometheusFamilies parse(HttpExchange exchange, RequestBody body) {
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        int semicolon = type.indexOf(';');
+        String mediaType = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
+        switch (mediaType) {
+            case "", "text/plain", "application/x-www-form-urlencoded", "*/*" -> {
+                return TextFormatParser.parse(body.bytes(), body.length());
+            }
+            case PROTOBUF -> {
+                if (!type.replace(" ", "").contains("proto=io.prometheus.client.metricfamily") || !type.replace(" ", "").contains("encoding=delimited")) {
+                    throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '" + contentType
+                            + "'; protobuf pushes must be " + PROTOBUF + "; proto=io.prometheus.client.MetricFamily; encoding=delimited");
+                }
+                return ProtobufFormatParser.parse(body.bytes(), body.length());
+            }
+            default -> throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '" + contentType
+                    + "'; push text/plain; version=0.0.4 or " + PROTOBUF + "; proto=io.prometheus.client.MetricFamily; encoding=delimited");
+        }
+    }
+}
