@@ -8,7 +8,6 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.Unit;
@@ -87,6 +86,7 @@ public final class FamilyBuilder {
                 chosenLabels = e.getKey();
             }
         }
+        members.sort(Map.Entry.comparingByKey()); // the snapshot sorts by labels again: nearly sorted input is cheap
         if (chosen == null) {
             return new Built(null, type, conflicting); // every series of the type went away while reading
         }
@@ -121,44 +121,44 @@ public final class FamilyBuilder {
         return new MetricMetadata(name, chosen.help(), unitFits ? new Unit(unit) : null);
     }
 
-    private static Labels labels(String labelPart) {
-        return LabelPart.parse(labelPart);
-    }
-
     private static CounterSnapshot counter(MetricMetadata metadata, List<Map.Entry<String, StoredSeries>> members) {
+        LabelPart.Parser parser = new LabelPart.Parser();
         List<CounterDataPointSnapshot> points = new ArrayList<>(members.size());
         for (Map.Entry<String, StoredSeries> e : members) {
             ScalarSeries s = (ScalarSeries) e.getValue();
-            points.add(new CounterDataPointSnapshot(s.value(), labels(e.getKey()), null, s.createdMillis()));
+            points.add(new CounterDataPointSnapshot(s.value(), parser.parse(e.getKey()), null, s.createdMillis()));
         }
         return new CounterSnapshot(metadata, points);
     }
 
     private static GaugeSnapshot gauge(MetricMetadata metadata, List<Map.Entry<String, StoredSeries>> members) {
+        LabelPart.Parser parser = new LabelPart.Parser();
         List<GaugeDataPointSnapshot> points = new ArrayList<>(members.size());
         for (Map.Entry<String, StoredSeries> e : members) {
             ScalarSeries s = (ScalarSeries) e.getValue();
-            points.add(new GaugeDataPointSnapshot(s.value(), labels(e.getKey()), null));
+            points.add(new GaugeDataPointSnapshot(s.value(), parser.parse(e.getKey()), null));
         }
         return new GaugeSnapshot(metadata, points);
     }
 
     private static UnknownSnapshot unknown(MetricMetadata metadata, List<Map.Entry<String, StoredSeries>> members) {
+        LabelPart.Parser parser = new LabelPart.Parser();
         List<UnknownDataPointSnapshot> points = new ArrayList<>(members.size());
         for (Map.Entry<String, StoredSeries> e : members) {
             ScalarSeries s = (ScalarSeries) e.getValue();
-            points.add(new UnknownDataPointSnapshot(s.value(), labels(e.getKey()), null));
+            points.add(new UnknownDataPointSnapshot(s.value(), parser.parse(e.getKey()), null));
         }
         return new UnknownSnapshot(metadata, points);
     }
 
     private static HistogramSnapshot histogram(MetricMetadata metadata, List<Map.Entry<String, StoredSeries>> members) {
+        LabelPart.Parser parser = new LabelPart.Parser();
         List<HistogramDataPointSnapshot> points = new ArrayList<>(members.size());
         for (Map.Entry<String, StoredSeries> e : members) {
             HistogramSeries s = (HistogramSeries) e.getValue();
             HistogramDataPointSnapshot.Builder b = HistogramDataPointSnapshot.builder()
                     .classicHistogramBuckets(ClassicHistogramBuckets.of(s.upperBounds(), s.bucketCounts()))
-                    .labels(labels(e.getKey()));
+                    .labels(parser.parse(e.getKey()));
             b.sum(s.sum());
             b.createdTimestampMillis(s.createdMillis());
             points.add(b.build());

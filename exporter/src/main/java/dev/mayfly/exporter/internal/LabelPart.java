@@ -2,8 +2,6 @@ package dev.mayfly.exporter.internal;
 
 import io.prometheus.metrics.model.snapshots.Labels;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Reads the label part of a series key, the text between the braces of {@code name{a="x",b="y"}} as written by
@@ -24,57 +22,91 @@ public final class LabelPart {
 
     /** Parses a label part into labels; throws {@link IllegalArgumentException} when it is malformed. */
     public static Labels parse(String labelPart) {
-        if (labelPart.isEmpty()) {
-            return Labels.EMPTY;
-        }
-        List<String> names = new ArrayList<>(4);
-        List<String> values = new ArrayList<>(4);
-        StringBuilder value = new StringBuilder();
-        int i = 0;
-        int n = labelPart.length();
-        while (true) {
-            int eq = labelPart.indexOf('=', i);
-            if (eq < 0 || eq + 1 >= n || labelPart.charAt(eq + 1) != '"') {
-                throw malformed(labelPart);
+        return new Parser().parse(labelPart);
+    }
+
+    /**
+     * A parser for many label parts in a row, as in one family: label names equal to the previous part's are
+     * reused rather than allocated again. Not thread-safe.
+     */
+    public static final class Parser {
+        private String[] previousNames = new String[0];
+
+        public Labels parse(String labelPart) {
+            if (labelPart.isEmpty()) {
+                return Labels.EMPTY;
             }
-            names.add(labelPart.substring(i, eq));
-            value.setLength(0);
-            int j = eq + 2;
-            boolean closed = false;
-            while (j < n) {
-                char c = labelPart.charAt(j++);
-                if (c == '"') {
-                    closed = true;
-                    break;
+            String[] names = new String[8];
+            String[] values = new String[8];
+            int count = 0;
+            int i = 0;
+            int n = labelPart.length();
+            while (true) {
+                int eq = labelPart.indexOf('=', i);
+                if (eq < 0 || eq + 1 >= n || labelPart.charAt(eq + 1) != '"') {
+                    throw malformed(labelPart);
                 }
-                if (c == '\\') {
+                if (count == names.length) {
+                    names = java.util.Arrays.copyOf(names, count * 2);
+                    values = java.util.Arrays.copyOf(values, count * 2);
+                }
+                names[count] = name(labelPart, i, eq, count);
+                int valueStart = eq + 2;
+                int j = valueStart;
+                StringBuilder escaped = null;
+                while (true) {
                     if (j >= n) {
                         throw malformed(labelPart);
                     }
-                    char e = labelPart.charAt(j++);
-                    switch (e) {
-                        case '\\' -> value.append('\\');
-                        case '"' -> value.append('"');
-                        case 'n' -> value.append('\n');
-                        default -> throw malformed(labelPart);
+                    char c = labelPart.charAt(j);
+                    if (c == '"') {
+                        break;
                     }
-                } else {
-                    value.append(c);
+                    if (c == '\\') {
+                        if (escaped == null) {
+                            escaped = new StringBuilder().append(labelPart, valueStart, j);
+                        }
+                        if (j + 1 >= n) {
+                            throw malformed(labelPart);
+                        }
+                        switch (labelPart.charAt(j + 1)) {
+                            case '\\' -> escaped.append('\\');
+                            case '"' -> escaped.append('"');
+                            case 'n' -> escaped.append('\n');
+                            default -> throw malformed(labelPart);
+                        }
+                        j += 2;
+                        continue;
+                    }
+                    if (escaped != null) {
+                        escaped.append(c);
+                    }
+                    j++;
+                }
+                values[count++] = escaped == null ? labelPart.substring(valueStart, j) : escaped.toString();
+                j++;
+                if (j == n) {
+                    break;
+                }
+                if (labelPart.charAt(j) != ',') {
+                    throw malformed(labelPart);
+                }
+                i = j + 1;
+            }
+            String[] finalNames = java.util.Arrays.copyOf(names, count);
+            previousNames = finalNames;
+            return Labels.of(finalNames, java.util.Arrays.copyOf(values, count));
+        }
+
+        private String name(String labelPart, int start, int end, int index) {
+            if (index < previousNames.length) {
+                String previous = previousNames[index];
+                if (previous.length() == end - start && labelPart.startsWith(previous, start)) {
+                    return previous;
                 }
             }
-            if (!closed) {
-                throw malformed(labelPart);
-            }
-            values.add(value.toString());
-            if (j == n) {
-                break;
-            }
-            if (labelPart.charAt(j) != ',') {
-                throw malformed(labelPart);
-            }
-            i = j + 1;
+            return labelPart.substring(start, end);
         }
-        return Labels.of(names, values);
     }
 
     private static IllegalArgumentException malformed(String labelPart) {
