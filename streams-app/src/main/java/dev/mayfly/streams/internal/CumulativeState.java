@@ -1,101 +1,105 @@
 package dev.mayfly.streams.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * What a cumulative stream (stream id) last reported for one series: the current epoch (start time and the
- * highest total seen) and the previous one, so that a point of the previous epoch arriving late still counts.
- * Turns cumulative totals into deltas:
+ * What one cumulative stream (stream id) reported for one series: per epoch (start time), the highest total seen.
+ * Turns cumulative totals into deltas, tolerating reordering within the allowed lateness:
  * <ul>
- *   <li>same start time, total grew: delta = total - previous total;</li>
- *   <li>same start time, total went down, newer event time: a reset, delta = total;</li>
- *   <li>same start time, total went down, older event time: a reordered point already included, delta = 0;</li>
- *   <li>newer start time: a reset, delta = total; an older start time updates the previous epoch the same way.</li>
+ *   <li>known epoch, total grew: delta = total - the epoch's previous total;</li>
+ *   <li>newest epoch, total went down at a newer event time: a reset without a new start time, delta = total;</li>
+ *   <li>known epoch, total went down otherwise: a reordered point already included, delta = 0;</li>
+ *   <li>unknown epoch (a new start time, or an older one arriving late): delta = total.</li>
  * </ul>
+ * The {@value #MAX_EPOCHS} newest epochs are kept; a point of an epoch older than those is counted whole again.
  */
 final class CumulativeState {
-    long startTime;
-    double total;
-    Histogram histogram;
-    long lastEventTime;
-    boolean hasPrevious;
-    long previousStartTime;
-    double previousTotal;
-    Histogram previousHistogram;
+    static final int MAX_EPOCHS = 4;
 
     /** The change of a counter or histogram; {@code stale} when there is nothing to add. */
     record Delta(boolean stale, double value, Histogram histogram) {
         static final Delta STALE = new Delta(true, 0, null);
     }
 
+    private static final class Epoch {
+        long startTime;
+        double total;
+        Histogram histogram;
+
+        Epoch(long startTime, double total, Histogram histogram) {
+            this.startTime = startTime;
+            this.total = total;
+            this.histogram = histogram;
+        }
+    }
+
+    /** Epochs by start time, oldest first. */
+    private final List<Epoch> epochs = new ArrayList<>(2);
+    long lastEventTime;
+
     static CumulativeState first(Update u) {
         CumulativeState s = new CumulativeState();
-        s.startTime = u.startTime;
-        s.total = u.value;
-        s.histogram = u.histogram == null ? null : u.histogram.copy();
+        s.epochs.add(new Epoch(u.startTime, u.value, copy(u.histogram)));
         s.lastEventTime = u.eventTime;
         return s;
     }
 
     static Delta full(Update u) {
-        return new Delta(false, u.value, u.histogram == null ? null : u.histogram.copy());
+        return new Delta(false, u.value, copy(u.histogram));
     }
 
     Delta apply(Update u) {
-        if (u.startTime == startTime) {
-            Delta d = grow(total, histogram, u);
+        int newest = epochs.size() - 1;
+        for (int i = newest; i >= 0; i--) {
+            Epoch e = epochs.get(i);
+            if (e.startTime != u.startTime) {
+                continue;
+            }
+            Delta d = grow(e, u);
             if (d != null) {
-                total = u.value;
-                histogram = copy(u.histogram);
+                e.total = u.value;
+                e.histogram = copy(u.histogram);
                 lastEventTime = Math.max(lastEventTime, u.eventTime);
                 return d;
             }
-            if (u.eventTime > lastEventTime) {
-                hasPrevious = false;
-                total = u.value;
-                histogram = copy(u.histogram);
+            if (i == newest && u.eventTime > lastEventTime) {
+                e.total = u.value;
+                e.histogram = copy(u.histogram);
                 lastEventTime = u.eventTime;
                 return full(u);
             }
             return Delta.STALE;
         }
-        if (u.startTime > startTime) {
-            hasPrevious = true;
-            previousStartTime = startTime;
-            previousTotal = total;
-            previousHistogram = histogram;
-            startTime = u.startTime;
-            total = u.value;
-            histogram = copy(u.histogram);
-            lastEventTime = u.eventTime;
-            return full(u);
+        int at = 0;
+        while (at < epochs.size() && epochs.get(at).startTime < u.startTime) {
+            at++;
         }
-        if (hasPrevious && u.startTime == previousStartTime) {
-            Delta d = grow(previousTotal, previousHistogram, u);
-            if (d != null) {
-                previousTotal = u.value;
-                previousHistogram = copy(u.histogram);
-                return d;
-            }
+        epochs.add(at, new Epoch(u.startTime, u.value, copy(u.histogram)));
+        if (epochs.size() > MAX_EPOCHS) {
+            epochs.remove(0);
         }
-        return Delta.STALE;
+        lastEventTime = Math.max(lastEventTime, u.eventTime);
+        return full(u);
     }
 
-    /** The growth from (total, histogram) to u, or null when u is lower somewhere. */
-    private static Delta grow(double total, Histogram histogram, Update u) {
+    /** The growth from the epoch's total to u, or null when u is lower somewhere. */
+    private static Delta grow(Epoch e, Update u) {
         if (u.histogram == null) {
-            return u.value >= total ? new Delta(false, u.value - total, null) : null;
+            return u.value >= e.total ? new Delta(false, u.value - e.total, null) : null;
         }
-        if (histogram == null || !histogram.sameBounds(u.histogram) || u.histogram.count < histogram.count) {
+        Histogram h = e.histogram;
+        if (h == null || !h.sameBounds(u.histogram) || u.histogram.count < h.count) {
             return null;
         }
-        long[] counts = new long[histogram.counts.length];
+        long[] counts = new long[h.counts.length];
         for (int i = 0; i < counts.length; i++) {
-            counts[i] = u.histogram.counts[i] - histogram.counts[i];
+            counts[i] = u.histogram.counts[i] - h.counts[i];
             if (counts[i] < 0) {
                 return null;
             }
         }
-        return new Delta(false, 0, new Histogram(histogram.bounds, counts, u.histogram.sum - histogram.sum,
-                u.histogram.count - histogram.count));
+        return new Delta(false, 0, new Histogram(h.bounds, counts, u.histogram.sum - h.sum, u.histogram.count - h.count));
     }
 
     private static Histogram copy(Histogram h) {
@@ -103,13 +107,16 @@ final class CumulativeState {
     }
 
     byte[] encode() {
-        Binary.Writer w = new Binary.Writer(64);
-        w.writeByte(1).writeLong(startTime).writeDouble(total).writeLong(lastEventTime);
-        writeHistogram(w, histogram);
-        w.writeByte(hasPrevious ? 1 : 0);
-        if (hasPrevious) {
-            w.writeLong(previousStartTime).writeDouble(previousTotal);
-            writeHistogram(w, previousHistogram);
+        Binary.Writer w = new Binary.Writer(32 + 24 * epochs.size());
+        w.writeByte(2).writeLong(lastEventTime).writeInt(epochs.size());
+        for (Epoch e : epochs) {
+            w.writeLong(e.startTime).writeDouble(e.total);
+            if (e.histogram == null) {
+                w.writeByte(0);
+            } else {
+                w.writeByte(1);
+                e.histogram.write(w);
+            }
         }
         return w.toByteArray();
     }
@@ -119,31 +126,19 @@ final class CumulativeState {
             return null;
         }
         Binary.Reader r = new Binary.Reader(bytes);
-        r.readByte();
+        int version = r.readByte();
+        if (version != 2) {
+            throw new IllegalStateException("unknown cumulative state version " + version);
+        }
         CumulativeState s = new CumulativeState();
-        s.startTime = r.readLong();
-        s.total = r.readDouble();
         s.lastEventTime = r.readLong();
-        s.histogram = readHistogram(r);
-        s.hasPrevious = r.readByte() == 1;
-        if (s.hasPrevious) {
-            s.previousStartTime = r.readLong();
-            s.previousTotal = r.readDouble();
-            s.previousHistogram = readHistogram(r);
+        int n = r.readInt();
+        for (int i = 0; i < n; i++) {
+            long start = r.readLong();
+            double total = r.readDouble();
+            Histogram h = r.readByte() == 1 ? Histogram.read(r) : null;
+            s.epochs.add(new Epoch(start, total, h));
         }
         return s;
-    }
-
-    private static void writeHistogram(Binary.Writer w, Histogram h) {
-        if (h == null) {
-            w.writeByte(0);
-        } else {
-            w.writeByte(1);
-            h.write(w);
-        }
-    }
-
-    private static Histogram readHistogram(Binary.Reader r) {
-        return r.readByte() == 1 ? Histogram.read(r) : null;
     }
 }
