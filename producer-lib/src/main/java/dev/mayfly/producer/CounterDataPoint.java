@@ -1,0 +1,16 @@
+package dev.mayfly.producer;
+
+/** One counter series: counts up during an invocation; {@link MayflyMetrics#flush()} reports the increase (delta). */
+public interface CounterDataPoint {
+    /** Adds 1. */
+    default void inc() {
+        inc(1.0);
+    }
+
+    /**
+     * Adds {@code amount}.
+     *
+     * @throws IllegalArgumentException when {@code amount} is negative or NaN (a counter never goes down)
+     */
+    void inc(double amount);
+}
