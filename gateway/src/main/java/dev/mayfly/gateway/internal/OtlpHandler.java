@@ -102,9 +102,12 @@ public final class OtlpHandler implements HttpHandler {
         } catch (PushRejected rejected) {
             pipeline.giveBackRoom(permits);
             PushPipeline.reject(exchange, API, rejected, REPLIER);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             pipeline.giveBackRoom(permits);
             PushPipeline.reject(exchange, API, new PushRejected(400, PushRejected.MALFORMED, "cannot read the request: " + e), REPLIER);
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            pipeline.giveBackRoom(permits);
+            PushPipeline.internalError(exchange, API, e, REPLIER);
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeoutException;
  * sink's own threads. Thread-safe.
  */
 public final class PushPipeline {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PushPipeline.class);
     static final Duration ROOM_WAIT = Duration.ofMillis(250);
 
     private final BatchSink sink;
@@ -163,6 +164,12 @@ public final class PushPipeline {
         } catch (IOException | RuntimeException e) {
             exchange.close();
         }
+    }
+
+    /** A bug or a broken installation: logged, answered 500, counted with reason {@code internal}. Nothing was written. */
+    public static void internalError(HttpExchange exchange, String api, Throwable error, Replier replier) {
+        LOG.error("push failed unexpectedly", error);
+        reject(exchange, api, new PushRejected(500, PushRejected.INTERNAL, "internal error: " + error), replier);
     }
 
     public static void reply(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {

@@ -22,6 +22,7 @@ public final class PushRejected extends RuntimeException {
     public static final String FORBIDDEN = "forbidden";
     public static final String OVERLOADED = "overloaded";
     public static final String UNAVAILABLE = "unavailable";
+    public static final String INTERNAL = "internal";
 
     private final int status;
     private final String reason;
