@@ -20,6 +20,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,8 +114,26 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         Map<String, String> grouping = batch.getGroupingLabels();
         List<MetricPoint> points = batch.getPoints();
         Map<String, Update> merged = new LinkedHashMap<>();
+        // points of the same shape (name, type, labels, asked aggregation) as an earlier point of this batch reuse
+        // its series and merge target: no label map, series key or rule lookup per point
+        Map<Shape, Update> byShape = new HashMap<>();
         int accepted = 0;
         for (MetricPoint p : points) {
+            boolean cumulative = p.getType() != MetricType.GAUGE && p.getTemporality() == Temporality.CUMULATIVE;
+            Shape shape = cumulative ? null : new Shape(p.getName(), p.getType(), p.getLabels(), p.getAggregation());
+            Update target = shape == null ? null : byShape.get(shape);
+            if (target != null) {
+                Rejection r = validator.checkValue(p);
+                if (r == null && !target.mergeLater(contribution(p, batch.getEventId(), eventTime, target.aggregation, false))) {
+                    r = boundsMismatch(p.getName());
+                }
+                if (r != null) {
+                    rejectPoint(record, batch, p, r);
+                } else {
+                    accepted++;
+                }
+                continue;
+            }
             Rejection r = validator.checkPoint(p);
             String name = p.getName();
             TreeMap<String, String> labels = null;
@@ -142,20 +161,17 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 labels.keySet().removeIf(l -> !rule.keeps(l));
             }
             String key = SeriesKey.of(name, labels);
-            MetricType type = p.getType();
-            Aggregation aggregation = rule.aggregationFor(type, p.getAggregation());
-            boolean cumulative = type != MetricType.GAUGE && p.getTemporality() == Temporality.CUMULATIVE;
-            String streamId = cumulative ? (p.getStreamId() == null ? "" : p.getStreamId()) : null;
-            long startTime = cumulative && p.getStartTime() != null ? p.getStartTime().toEpochMilli() : Update.NO_START_TIME;
-            Update u = Update.point(batch.getEventId(), eventTime, type, aggregation, cumulative, streamId, startTime,
-                    p.getValue(), p.getHistogram() == null ? null : Histogram.of(p.getHistogram()), p.getHelp(), p.getUnit());
+            Aggregation aggregation = rule.aggregationFor(p.getType(), p.getAggregation());
+            Update u = contribution(p, batch.getEventId(), eventTime, aggregation, cumulative);
             u.seriesKey = key;
-            String mergeKey = cumulative ? key + '\u0000' + aggregation.ordinal() + '\u0000' + streamId : key + '\u0000' + aggregation.ordinal();
+            String mergeKey = cumulative ? key + '\u0000' + aggregation.ordinal() + '\u0000' + u.streamId : key + '\u0000' + aggregation.ordinal();
             Update earlier = merged.putIfAbsent(mergeKey, u);
             if (earlier != null && !earlier.mergeLater(u)) {
-                rejectPoint(record, batch, p, Rejection.of("histogram_bounds_mismatch",
-                        "histogram '" + name + "' has bounds different from an earlier point of the same series in this batch"));
+                rejectPoint(record, batch, p, boundsMismatch(name));
                 continue;
+            }
+            if (shape != null) {
+                byShape.put(shape, earlier != null ? earlier : u);
             }
             accepted++;
         }
@@ -164,6 +180,22 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             context.forward(new Record<String, Routed>(u.seriesKey, u, eventTime, new RecordHeaders()));
         }
         metrics.add("points", accepted, now);
+    }
+
+    /** The identity of a point within a batch: equal shapes land on the same series with the same aggregation. */
+    private record Shape(String name, MetricType type, Map<String, String> labels, Aggregation requested) {
+    }
+
+    private static Update contribution(MetricPoint p, String eventId, long eventTime, Aggregation aggregation, boolean cumulative) {
+        String streamId = cumulative ? (p.getStreamId() == null ? "" : p.getStreamId()) : null;
+        long startTime = cumulative && p.getStartTime() != null ? p.getStartTime().toEpochMilli() : Update.NO_START_TIME;
+        return Update.point(eventId, eventTime, p.getType(), aggregation, cumulative, streamId, startTime,
+                p.getValue(), p.getHistogram() == null ? null : Histogram.of(p.getHistogram()), p.getHelp(), p.getUnit());
+    }
+
+    private static Rejection boundsMismatch(String name) {
+        return Rejection.of("histogram_bounds_mismatch",
+                "histogram '" + name + "' has bounds different from an earlier point of the same series in this batch");
     }
 
     private boolean isDuplicate(String eventId, long timestamp) {

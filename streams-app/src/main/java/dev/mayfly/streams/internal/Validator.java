@@ -52,6 +52,12 @@ public final class Validator {
 
     /** Point-level checks (names, labels, type, values, histogram shape). Label count is checked on the series. */
     public Rejection checkPoint(MetricPoint p) {
+        Rejection r = checkIdentity(p);
+        return r != null ? r : checkValue(p);
+    }
+
+    /** The checks of a point's name, labels and type. */
+    public Rejection checkIdentity(MetricPoint p) {
         String name = p.getName();
         if (!isMetricName(name)) {
             return Rejection.of("invalid_metric_name", "metric name '" + name + "' does not match [a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -72,6 +78,13 @@ public final class Validator {
         if (type == null || type == MetricType.UNKNOWN) {
             return Rejection.of("unknown_type", "metric '" + name + "' has type UNKNOWN; send a counter, gauge or histogram");
         }
+        return null;
+    }
+
+    /** The checks of a point's value or histogram (its type already checked). */
+    public Rejection checkValue(MetricPoint p) {
+        String name = p.getName();
+        MetricType type = p.getType();
         if (type == MetricType.HISTOGRAM) {
             return checkHistogram(name, p.getHistogram());
         }

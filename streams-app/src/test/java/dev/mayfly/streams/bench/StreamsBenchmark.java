@@ -1,0 +1,145 @@
+package dev.mayfly.streams.bench;
+
+import dev.mayfly.kafka.EmbeddedKafka;
+import dev.mayfly.schemas.TopicSetup;
+import dev.mayfly.schemas.Topics;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.codec.AvroCodec;
+import dev.mayfly.schemas.codec.MayflyCodecs;
+import dev.mayfly.streams.StreamsApp;
+import dev.mayfly.streams.StreamsAppConfig;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Points per second aggregated end to end through the real topology, on an in-process broker, exactly_once_v2.
+ * The events are produced first; the clock runs from {@code start()} until the application's committed offsets
+ * reach the end of the events topic and of the series-updates repartition topic.
+ *
+ * <p>Arguments: batches, points per batch, distinct series per batch (points of a batch cycle over them),
+ * partitions, stream threads. Default: 4000 1000 50 4 1.
+ */
+public final class StreamsBenchmark {
+    public static void main(String[] args) throws Exception {
+        int batches = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
+        int pointsPerBatch = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        int seriesPerBatch = args.length > 2 ? Integer.parseInt(args[2]) : 50;
+        int partitions = args.length > 3 ? Integer.parseInt(args[3]) : 4;
+        int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        Path dir = Files.createTempDirectory("mayfly-bench");
+        try (EmbeddedKafka kafka = EmbeddedKafka.on(dir.resolve("kafka"), 0).start()) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                TopicSetup.ensureDefaults(admin, partitions, (short) 1);
+                produce(kafka.bootstrapServers(), batches, pointsPerBatch, seriesPerBatch);
+                Map<String, String> settings = new HashMap<>();
+                settings.put("bootstrap.servers", kafka.bootstrapServers());
+                settings.put("num.stream.threads", String.valueOf(threads));
+                settings.put("state.dir", dir.resolve("state").toString());
+                settings.put("kafka.max.poll.records", "2000");
+                try (StreamsApp app = StreamsApp.create(StreamsAppConfig.from(settings))) {
+                    long start = System.nanoTime();
+                    app.start();
+                    while (!app.isReady()) {
+                        Thread.sleep(10);
+                    }
+                    long running = System.nanoTime();
+                    waitUntilCaughtUp(admin, "mayfly-streams", partitions);
+                    long end = System.nanoTime();
+                    double seconds = (end - running) / 1e9;
+                    System.out.printf("startup (start() to RUNNING) %.1f s, included in the totals below: %.1f s%n",
+                            (running - start) / 1e9, (end - start) / 1e9);
+                    long points = (long) batches * pointsPerBatch;
+                    System.out.printf("batches=%d points/batch=%d series/batch=%d partitions=%d threads=%d%n",
+                            batches, pointsPerBatch, seriesPerBatch, partitions, threads);
+                    System.out.printf("points=%d seconds=%.1f points/s=%.0f batches/s=%.0f%n",
+                            points, seconds, points / seconds, batches / seconds);
+                }
+            }
+        }
+    }
+
+    private static void produce(String bootstrap, int batches, int pointsPerBatch, int seriesPerBatch) {
+        AvroCodec<MetricEventBatch> codec = MayflyCodecs.events(null, Topics.EVENTS);
+        long now = System.currentTimeMillis();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024), new StringSerializer(), new ByteArraySerializer())) {
+            for (int b = 0; b < batches; b++) {
+                List<MetricPoint> points = new ArrayList<>(pointsPerBatch);
+                int function = b % 20;
+                for (int i = 0; i < pointsPerBatch; i++) {
+                    int series = i % seriesPerBatch;
+                    points.add(MetricPoint.newBuilder()
+                            .setName("requests_total")
+                            .setType(MetricType.COUNTER)
+                            .setValue(1)
+                            .setLabels(Map.of("route", "/r" + series, "code", (i & 1) == 0 ? "200" : "500"))
+                            .build());
+                }
+                MetricEventBatch batch = MetricEventBatch.newBuilder()
+                        .setEventId("bench-" + b)
+                        .setSource(Source.newBuilder().setJob("bench").setFunction("f" + function).build())
+                        .setEmitTime(Instant.ofEpochMilli(now))
+                        .setPoints(points)
+                        .build();
+                producer.send(new ProducerRecord<>(Topics.EVENTS, batch.getEventId(), codec.encode(batch)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static void waitUntilCaughtUp(Admin admin, String applicationId, int partitions) throws Exception {
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            tps.add(new TopicPartition(Topics.EVENTS, p));
+            tps.add(new TopicPartition(applicationId + "-series-updates-repartition", p));
+        }
+        while (true) {
+            Thread.sleep(250);
+            Map<TopicPartition, OffsetAndMetadata> committed;
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            try {
+                committed = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+                Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+                tps.forEach(tp -> specs.put(tp, OffsetSpec.latest()));
+                admin.listOffsets(specs).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+            } catch (Exception e) {
+                continue; // the repartition topic may not exist yet
+            }
+            boolean caughtUp = true;
+            for (TopicPartition tp : tps) {
+                OffsetAndMetadata c = committed.get(tp);
+                long end = ends.getOrDefault(tp, 0L);
+                // a committed offset may sit one past the last data record (transaction markers)
+                if (end > 0 && (c == null || c.offset() < end - 1)) {
+                    caughtUp = false;
+                }
+            }
+            if (caughtUp && committed.containsKey(tps.get(1))) {
+                return;
+            }
+        }
+    }
+}
