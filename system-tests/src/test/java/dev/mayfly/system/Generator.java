@@ -1,5 +1,8 @@
 package dev.mayfly.system;
 
+import dev.mayfly.producer.Counter;
+import dev.mayfly.producer.FlushException;
+import dev.mayfly.producer.MayflyMetrics;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.avro.MetricEventBatch;
@@ -31,7 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Publishes known increments while faults happen, and records in {@link Truth} only what was acknowledged:
- * raw batches written straight to the events topic (as a data team's replay or a Kafka client would), gateway
+ * the producer library's flushes (a failed flush is resent by the next one with the same event id), raw batches written straight to the events topic (as a data team's replay or a Kafka client would), gateway
  * pushes over HTTP with an Idempotency-Key, and deliberate re-sends of already acknowledged batches and pushes.
  * Also writes poison (garbage bytes and invalid batches) and remembers each poison record's key.
  * Every send is retried with the SAME event id until acknowledged, as a well-behaved client does.
@@ -39,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Generator implements Runnable {
     static final String RAW_JOB = "fault-raw";
     static final String GATEWAY_JOB = "fault-gw";
+    static final String LIBRARY_JOB = "fault-lib";
     static final int SERIES = 20;
 
     private final String bootstrap;
@@ -73,6 +77,9 @@ final class Generator implements Runnable {
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000), new ByteArraySerializer(), new ByteArraySerializer())) {
+            MayflyMetrics library = MayflyMetrics.fromConfig(Map.of("bootstrap.servers", bootstrap, "job", LIBRARY_JOB, "flush.timeout", "5s"));
+            Counter libraryOps = library.counter("fault_lib_ops_total").help("Operations counted by the producer library.").labelNames("series").register();
+            Map<String, Long> unacknowledged = new java.util.HashMap<>();
             List<ProducerRecord<byte[], byte[]>> acknowledgedRaw = new ArrayList<>();
             List<String[]> acknowledgedPushes = new ArrayList<>();
             for (int round = 0; !stop.get(); round++) {
@@ -122,11 +129,38 @@ final class Generator implements Runnable {
                     sendUntilAcknowledged(producer, record(invalidId, batch(invalidId, RAW_JOB, List.of(negative))));
                     poisonKeys.add(invalidId);
                 }
+                // the producer library: one flush per invocation; what a failed flush held is resent by the next
+                String librarySeries = String.valueOf(random.nextInt(SERIES));
+                long libraryIncrement = 1 + random.nextInt(5);
+                libraryOps.labelValues(librarySeries).inc(libraryIncrement);
+                unacknowledged.merge(librarySeries, libraryIncrement, Long::sum);
+                if (flushed(library)) {
+                    unacknowledged.forEach((k, v) -> truth.acknowledged(sample("fault_lib_ops_total", LIBRARY_JOB, k), v));
+                    unacknowledged.clear();
+                }
                 rounds.incrementAndGet();
                 Thread.sleep(20);
             }
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (!flushed(library)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("producer library could not flush within 2 minutes");
+                }
+                Thread.sleep(200);
+            }
+            unacknowledged.forEach((k, v) -> truth.acknowledged(sample("fault_lib_ops_total", LIBRARY_JOB, k), v));
+            library.close();
         } catch (Throwable t) {
             failure = t;
+        }
+    }
+
+    private static boolean flushed(MayflyMetrics library) {
+        try {
+            library.flush();
+            return true;
+        } catch (FlushException e) {
+            return false;
         }
     }
 
