@@ -44,6 +44,8 @@ final class GatewayHarness implements AutoCloseable {
     final ExecutorService executor = Executors.newFixedThreadPool(4);
     final KafkaConsumer<byte[], byte[]> consumer;
     final AvroCodec<MetricEventBatch> codec = MayflyCodecs.events(null, Topics.EVENTS);
+    /** Headers sent with every request unless the request names them (e.g. credentials). */
+    final Map<String, String> defaultHeaders = new HashMap<>();
     private final List<MetricEventBatch> unread = new ArrayList<>();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -82,9 +84,15 @@ final class GatewayHarness implements AutoCloseable {
         if (contentType != null) {
             b.header("Content-Type", contentType);
         }
+        Map<String, String> all = new HashMap<>(defaultHeaders);
         for (int i = 0; i < headers.length; i += 2) {
-            b.header(headers[i], headers[i + 1]);
+            all.put(headers[i], headers[i + 1]);
         }
+        all.forEach((k, v) -> {
+            if (v != null) {
+                b.header(k, v);
+            }
+        });
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -113,7 +121,7 @@ final class GatewayHarness implements AutoCloseable {
      */
     void assertNothingWrittenSinceLastRead() throws Exception {
         HttpResponse<String> marker = pushText("POST", "/metrics/job/marker", "marker_gauge 1\n");
-        assertThat(marker.statusCode()).isEqualTo(200);
+        assertThat(marker.statusCode()).as(marker.body()).isEqualTo(200);
         assertThat(unread).as("batches written since the last read").isEmpty();
         MetricEventBatch next = read(1).get(0);
         assertThat(next.getSource().getJob()).as("the next batch is the marker").isEqualTo("marker");

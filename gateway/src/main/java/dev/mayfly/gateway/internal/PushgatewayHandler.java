@@ -71,10 +71,13 @@ public final class PushgatewayHandler implements HttpHandler {
                 instance = grouping.remove("instance"); // identifies the stream; not a label (series aggregate across instances)
             }
             List<MetricPoint> points = List.of();
+            boolean protobuf = !delete && isProtobuf(exchange);
             permits = pipeline.takeRoom(exchange);
             if (!delete) {
                 RequestBody body = pipeline.readBody(exchange);
-                PrometheusFamilies families = parse(exchange, body);
+                PrometheusFamilies families = protobuf
+                        ? ProtobufFormatParser.parse(body.bytes(), body.length())
+                        : TextFormatParser.parse(body.bytes(), body.length());
                 PointsBuilder builder = new PointsBuilder(new PushOptions(temporality, streamId, key.aggregation(), pipeline.maxSeries()));
                 families.addTo(builder);
                 points = builder.points();
@@ -106,21 +109,23 @@ public final class PushgatewayHandler implements HttpHandler {
         return key.temporality() != null ? key.temporality() : fromHeader != null ? fromHeader : defaultTemporality;
     }
 
-    private static PrometheusFamilies parse(HttpExchange exchange, RequestBody body) {
+    /** Which format the body is in: true for delimited protobuf, false for text; 415 for anything else. */
+    private static boolean isProtobuf(HttpExchange exchange) {
         String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
         String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         int semicolon = type.indexOf(';');
         String mediaType = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
         switch (mediaType) {
             case "", "text/plain", "application/x-www-form-urlencoded", "*/*" -> {
-                return TextFormatParser.parse(body.bytes(), body.length());
+                return false; // curl --data-binary sends x-www-form-urlencoded; the Pushgateway reads it as text too
             }
             case PROTOBUF -> {
-                if (!type.replace(" ", "").contains("proto=io.prometheus.client.metricfamily") || !type.replace(" ", "").contains("encoding=delimited")) {
+                String params = type.replace(" ", "");
+                if (!params.contains("proto=io.prometheus.client.metricfamily") || !params.contains("encoding=delimited")) {
                     throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '" + contentType
                             + "'; protobuf pushes must be " + PROTOBUF + "; proto=io.prometheus.client.MetricFamily; encoding=delimited");
                 }
-                return ProtobufFormatParser.parse(body.bytes(), body.length());
+                return true;
             }
             default -> throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '" + contentType
                     + "'; push text/plain; version=0.0.4 or " + PROTOBUF + "; proto=io.prometheus.client.MetricFamily; encoding=delimited");

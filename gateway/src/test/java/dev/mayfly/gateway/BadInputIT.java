@@ -1,0 +1,159 @@
+package dev.mayfly.gateway;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import dev.mayfly.gateway.internal.GatewayMetrics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every kind of bad push, against a real broker: the status, the message, the rejection counter, and that nothing was
+ * written to the events topic (a marker pushed afterwards is the very next batch).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputIT {
+    static final String TOKEN = "push-token";
+    static final String CHECKOUT_ONLY_TOKEN = "checkout-token";
+    static final String TEXT = "text/plain; version=0.0.4";
+    static final String PROTOBUF = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+    GatewayHarness h;
+
+    record Case(String name, String method, String path, String contentType, byte[] body, List<String> headers,
+                int status, String message, String api, String reason) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        Path tokens = dir.resolve("tokens");
+        Files.writeString(tokens, "# push tokens\n" + TOKEN + "\n" + CHECKOUT_ONLY_TOKEN + " checkout\n");
+        Path users = dir.resolve("users");
+        Files.writeString(users, "fn:" + BCrypt.withDefaults().hashToString(4, "secret".toCharArray()) + "\n");
+        h = new GatewayHarness(dir.resolve("kafka"), Map.of(
+                "push.max.body.bytes", "4096",
+                "push.max.series", "5",
+                "push.auth.token.file", tokens.toString(),
+                "push.auth.basic.file", users.toString()));
+        h.defaultHeaders.put("Authorization", "Bearer " + TOKEN);
+    }
+
+    @AfterAll
+    void stop() {
+        h.close();
+    }
+
+    static Case text(String name, String body, int status, String message, String reason) {
+        return new Case(name, "PUT", "/metrics/job/bad", TEXT, body.getBytes(StandardCharsets.UTF_8), List.of(), status, message, "pushgateway", reason);
+    }
+
+    static Case at(String name, String method, String path, int status, String message, String reason, String... headers) {
+        return new Case(name, method, path, TEXT, "g 1\n".getBytes(StandardCharsets.UTF_8), java.util.Arrays.asList(headers), status, message, "pushgateway", reason);
+    }
+
+    static Case otlpJson(String name, String json, int status, String message, String reason) {
+        return new Case(name, "POST", "/v1/metrics", "application/json", json.getBytes(StandardCharsets.UTF_8), List.of(), status, message, "otlp", reason);
+    }
+
+    static List<Case> cases() throws IOException {
+        List<Case> c = new ArrayList<>();
+        c.add(text("unterminated label set", "m{a=\"b\" 1\n", 400, "text format parsing error in line 1: expected ',' or '}' after the value of label a of m", "malformed"));
+        c.add(text("value is not a number", "ok 1\nm abc\n", 400, "text format parsing error in line 2: value 'abc' of m is not a number", "malformed"));
+        c.add(text("bad escape", "m{a=\"\\x\"} 1\n", 400, "text format parsing error in line 1: invalid escape \\x", "malformed"));
+        c.add(text("unknown type", "# TYPE m gaugeish\n", 400, "text format parsing error in line 1: unknown metric type 'gaugeish' for m", "malformed"));
+        c.add(text("second TYPE line", "# TYPE x counter\n# TYPE x gauge\n", 400, "line 2: second TYPE line for x", "type_conflict"));
+        c.add(text("counter and gauge share a name", "# TYPE foo_total counter\nfoo_total 1\n# TYPE foo gauge\nfoo 2\n", 400,
+                "metric foo (gauge) conflicts with foo_total (counter): both would be stored as foo", "type_conflict"));
+        c.add(text("summary", "# TYPE rpc summary\nrpc{quantile=\"0.5\"} 1\n", 400, "rpc is a summary: summaries cannot be aggregated; send a histogram", "summary"));
+        c.add(text("sample timestamp", "m 1 1700000000000\n", 400, "line 1: sample m has a timestamp; timestamps are not accepted", "timestamp"));
+        c.add(text("histogram without +Inf", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\n", 400, "no le=\"+Inf\" bucket and no _count", "malformed"));
+        c.add(text("histogram buckets decrease", "# TYPE h histogram\nh_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2\n", 400,
+                "cumulative bucket counts decrease at le=+Inf", "malformed"));
+        c.add(text("negative counter", "# TYPE c counter\nc -1\n", 400, "counter c has value -1.0; counters cannot be negative or NaN", "malformed"));
+        c.add(text("reserved metric name", "mayfly_fake 1\n", 400, "metric name mayfly_fake is reserved", "reserved_name"));
+        c.add(text("unknown reserved label", "m{mayfly_x=\"1\"} 1\n", 400, "label mayfly_x of m is reserved", "reserved_name"));
+        c.add(text("bad aggregation hint", "m{mayfly_aggregation=\"avg\"} 1\n", 400, "label mayfly_aggregation must be one of sum, last, max, min, got 'avg'", "reserved_name"));
+        c.add(text("duplicate series", "m{a=\"1\"} 1\nm{a=\"1\"} 2\n", 400, "series m{a=1} appears twice in one push", "duplicate_series"));
+        c.add(text("too many series", "a 1\nb 1\nc 1\nd 1\ne 1\nf 1\n", 413, "push has more than 5 series", "too_many_series"));
+        c.add(text("body too large", "m 1\n" + "# padding\n".repeat(500), 413, "request body is larger than 4096 bytes", "body_too_large"));
+        c.add(new Case("protobuf summary", "PUT", "/metrics/job/bad", PROTOBUF, ProtobufFamilies.delimited(ProtobufFamilies.summaryFamily("rpc")),
+                List.of(), 400, "rpc is a summary: summaries cannot be aggregated; send a histogram", "pushgateway", "summary"));
+        c.add(new Case("protobuf truncated", "PUT", "/metrics/job/bad", PROTOBUF, new byte[]{10, 5, 1}, List.of(), 400,
+                "protobuf parsing error in metric family #1", "pushgateway", "malformed"));
+        c.add(new Case("JSON to the Pushgateway API", "PUT", "/metrics/job/bad", "application/json", "{}".getBytes(StandardCharsets.UTF_8),
+                List.of(), 415, "unsupported Content-Type 'application/json'", "pushgateway", "unsupported_media_type"));
+        c.add(new Case("protobuf not delimited", "PUT", "/metrics/job/bad", "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily",
+                new byte[0], List.of(), 415, "protobuf pushes must be application/vnd.google.protobuf", "pushgateway", "unsupported_media_type"));
+        c.add(at("unsupported content encoding", "PUT", "/metrics/job/bad", 415, "unsupported Content-Encoding 'br'", "unsupported_media_type", "Content-Encoding", "br"));
+        c.add(at("label without value", "PUT", "/metrics/job/bad/zone", 400, "invalid grouping key: label zone has no value", "invalid_grouping_key"));
+        c.add(at("empty job", "PUT", "/metrics/job/", 400, "invalid grouping key: job name is empty", "invalid_grouping_key"));
+        c.add(at("bad base64", "PUT", "/metrics/job/bad/a@base64/!!", 400, "value of a@base64 is not base64url", "invalid_grouping_key"));
+        c.add(at("reserved grouping label", "PUT", "/metrics/job/bad/mayfly_x/1", 400, "grouping label mayfly_x is reserved", "reserved_name"));
+        c.add(at("bad temporality", "PUT", "/metrics/job/bad/mayfly_temporality/sometimes", 400,
+                "label mayfly_temporality must be delta or cumulative, got 'sometimes'", "invalid_grouping_key"));
+        c.add(at("header and label disagree", "PUT", "/metrics/job/bad/mayfly_temporality/delta", 400,
+                "header Mayfly-Temporality and label mayfly_temporality disagree", "invalid_grouping_key", "Mayfly-Temporality", "cumulative"));
+        c.add(at("Idempotency-Key too long", "PUT", "/metrics/job/bad", 400, "Idempotency-Key must be 1 to 128 printable ASCII characters",
+                "invalid_header", "Idempotency-Key", "k".repeat(129)));
+        c.add(at("GET", "GET", "/metrics/job/bad", 405, "method GET not allowed; use PUT, POST or DELETE", "method_not_allowed"));
+        c.add(at("no credentials", "PUT", "/metrics/job/bad", 401, "unauthorized: missing or wrong credentials", "unauthenticated", "Authorization", null));
+        c.add(at("wrong token", "PUT", "/metrics/job/bad", 401, "unauthorized: missing or wrong credentials", "unauthenticated", "Authorization", "Bearer nope"));
+        c.add(at("wrong password", "PUT", "/metrics/job/bad", 401, "unauthorized: missing or wrong credentials", "unauthenticated",
+                "Authorization", basic("fn", "wrong")));
+        c.add(at("token limited to another job", "PUT", "/metrics/job/bad", 403, "forbidden: these credentials may not push job bad", "forbidden",
+                "Authorization", "Bearer " + CHECKOUT_ONLY_TOKEN));
+        c.add(new Case("OTLP as text", "POST", "/v1/metrics", "text/plain", new byte[0], List.of(), 415,
+                "unsupported Content-Type 'text/plain'; use application/x-protobuf or application/json", "otlp", "unsupported_media_type"));
+        c.add(otlpJson("OTLP invalid JSON", "{\"resourceMetrics\": [", 400, "invalid OTLP JSON", "malformed"));
+        c.add(otlpJson("OTLP exponential histogram", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"1\",\"scale\":1}]}", "eh"),
+                400, "eh is an exponential histogram; Mayfly aggregates explicit-bucket histograms only", "unsupported_metric"));
+        c.add(otlpJson("OTLP summary", otlp("\"summary\":{\"dataPoints\":[{\"count\":\"1\",\"sum\":1}]}", "s"),
+                400, "s is a summary: summaries cannot be aggregated; send a histogram", "summary"));
+        c.add(otlpJson("OTLP sum without temporality", otlp("\"sum\":{\"isMonotonic\":true,\"dataPoints\":[{\"asInt\":\"1\"}]}", "c"),
+                400, "metric c has no aggregation temporality", "malformed"));
+        c.add(otlpJson("OTLP histogram counts disagree", otlp("\"histogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"3\",\"sum\":1,"
+                + "\"bucketCounts\":[\"1\",\"1\"],\"explicitBounds\":[1]}]}", "h"), 400, "histogram h: count 3 differs from the sum of its buckets 2", "malformed"));
+        return c;
+    }
+
+    static String otlp(String data, String name) {
+        return "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"bad\"}}]},"
+                + "\"scopeMetrics\":[{\"metrics\":[{\"name\":\"" + name + "\"," + data + "}]}]}]}";
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void isRefusedWholeAndWritesNothing(Case c) throws Exception {
+        double before = GatewayMetrics.REJECTED.labelValues(c.api(), c.reason()).get();
+        HttpResponse<String> r = h.send(c.method(), c.path(), c.contentType(), c.body(), c.headers().toArray(String[]::new));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(c.status());
+        assertThat(r.body()).contains(c.message());
+        if (c.status() == 401) {
+            assertThat(r.headers().firstValue("WWW-Authenticate")).isPresent();
+        }
+        assertThat(GatewayMetrics.REJECTED.labelValues(c.api(), c.reason()).get()).isEqualTo(before + 1);
+        h.assertNothingWrittenSinceLastRead();
+    }
+}
