@@ -1,0 +1,44 @@
+package dev.mayfly.streams;
+
+import dev.mayfly.schemas.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class StreamsAppConfigTest {
+    @Test
+    void defaultsAreExactlyOnceAndKafkaKeysPassThrough() {
+        StreamsAppConfig config = StreamsAppConfig.from(Map.of("bootstrap.servers", "b:9092", "kafka.max.poll.records", "7"));
+        Properties p = config.streamsProperties();
+        assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+        assertThat(p.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("mayfly-streams");
+        assertThat(p.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("b:9092");
+        assertThat(p.get("max.poll.records")).isEqualTo("7");
+        assertThat(StreamsAppConfig.SETTINGS).extracting(s -> s.name()).contains("rules.file", "dedup.horizon", "topic.events");
+    }
+
+    @Test
+    void unknownKeysBadValuesAndBadRulesAreRejected(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> StreamsAppConfig.from(Map.of("dedup.horizn", "1h")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'dedup.horizn'");
+        assertThatThrownBy(() -> StreamsAppConfig.from(Map.of("series.limit.per.task", "0"))).hasMessageContaining("series.limit.per.task");
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - match: a\n    colour: red\n");
+        assertThatThrownBy(() -> StreamsAppConfig.from(Map.of("rules.file", rules.toString()))).hasMessageContaining("'colour'");
+    }
+
+    @Test
+    void theTopologyNamesEveryStoreAndTheRepartitionTopic() {
+        String description = MetricsTopology.build(StreamsAppConfig.from(Map.of())).describe().toString();
+        assertThat(description).contains("series-updates-repartition", "event-ids", "ingest-pipeline-metrics", "series",
+                "cumulative-streams", "windows", "unpublished-series", "aggregate-pipeline-metrics");
+        assertThat(description).doesNotContain("KSTREAM-", "KTABLE-");
+    }
+}
