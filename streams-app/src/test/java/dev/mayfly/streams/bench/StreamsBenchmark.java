@@ -55,6 +55,11 @@ public final class StreamsBenchmark {
                 settings.put("num.stream.threads", String.valueOf(threads));
                 settings.put("state.dir", dir.resolve("state").toString());
                 settings.put("kafka.max.poll.records", "2000");
+                for (String extra : System.getProperty("bench.settings", "").split(",")) {
+                    if (extra.contains("=")) {
+                        settings.put(extra.substring(0, extra.indexOf('=')), extra.substring(extra.indexOf('=') + 1));
+                    }
+                }
                 try (StreamsApp app = StreamsApp.create(StreamsAppConfig.from(settings))) {
                     long start = System.nanoTime();
                     app.start();
@@ -62,8 +67,12 @@ public final class StreamsBenchmark {
                         Thread.sleep(10);
                     }
                     long running = System.nanoTime();
+                    long cpuBefore = processCpuNanos();
+                    long streamCpuBefore = streamThreadCpuNanos();
                     waitUntilCaughtUp(admin, "mayfly-streams", partitions);
                     long end = System.nanoTime();
+                    double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
+                    double streamCpuSeconds = (streamThreadCpuNanos() - streamCpuBefore) / 1e9;
                     double seconds = (end - running) / 1e9;
                     System.out.printf("startup (start() to RUNNING) %.1f s, included in the totals below: %.1f s%n",
                             (running - start) / 1e9, (end - start) / 1e9);
@@ -72,9 +81,76 @@ public final class StreamsBenchmark {
                             batches, pointsPerBatch, seriesPerBatch, partitions, threads);
                     System.out.printf("points=%d seconds=%.1f points/s=%.0f batches/s=%.0f%n",
                             points, seconds, points / seconds, batches / seconds);
+                    System.out.printf("cpu: process (broker included) %.1f s = %.0f points per cpu-second; stream threads %.1f s = %.0f points per stream-thread cpu-second%n",
+                            cpuSeconds, points / cpuSeconds, streamCpuSeconds, points / streamCpuSeconds);
+                    if (Boolean.getBoolean("bench.threads")) {
+                        printThreadCpu();
+                    }
+                    System.out.println("check: committed aggregates add up to " + committedTotal(kafka.bootstrapServers(), points)
+                            + " of " + points + " points");
+                    System.out.printf("load average at the end: %.2f on %d cpus%n",
+                            java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                            Runtime.getRuntime().availableProcessors());
                 }
             }
         }
+    }
+
+    /** The sum of the requests series on the aggregates topic (read_committed), once it reaches {@code expected} or after 30 s. */
+    private static double committedTotal(String bootstrap, long expected) {
+        Map<String, Double> latest = new HashMap<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, "bench-check",
+                org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.AGGREGATES));
+            AvroCodec<dev.mayfly.schemas.avro.Aggregate> codec = MayflyCodecs.aggregates(null, Topics.AGGREGATES);
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            double sum = 0;
+            while (System.nanoTime() < deadline && sum != expected) {
+                for (var r : consumer.poll(java.time.Duration.ofMillis(500))) {
+                    if (r.key().startsWith("requests{") && r.value() != null) {
+                        latest.put(r.key(), codec.decode(r.value()).getValue());
+                    }
+                }
+                sum = latest.values().stream().mapToDouble(Double::doubleValue).sum();
+            }
+            return sum;
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU seconds per thread group (digits and ids folded), for the profile section of the report. */
+    private static void printThreadCpu() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<String, Long> byGroup = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                String group = info.getThreadName().replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "").replaceAll("\\d+", "N");
+                byGroup.merge(group, Math.max(0, threads.getThreadCpuTime(info.getThreadId())), Long::sum);
+            }
+        }
+        byGroup.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                .forEach(e -> System.out.printf("  %6.1f s  %s%n", e.getValue() / 1e9, e.getKey()));
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            System.out.printf("  gc %s: %d collections, %.1f s%n", gc.getName(), gc.getCollectionCount(), gc.getCollectionTime() / 1e3);
+        }
+    }
+
+    private static long streamThreadCpuNanos() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains("StreamThread") && !info.getThreadName().contains("producer")) {
+                total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return total;
     }
 
     private static void produce(String bootstrap, int batches, int pointsPerBatch, int seriesPerBatch) {
