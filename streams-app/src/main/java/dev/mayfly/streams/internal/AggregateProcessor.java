@@ -155,8 +155,10 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
             }
             cumulative.put(streamKey, c.encode());
             if (d.stale()) {
+                // already included in a newer total; it still dates the series' start, whatever the arrival order
                 metrics.add("stale_cumulative_points", 1, now);
-                if (s.createdTime == u.eventTime && s.updatedTime == u.eventTime && series.get(key) == null) {
+                if (u.eventTime < s.createdTime || series.get(key) == null) {
+                    s.createdTime = Math.min(s.createdTime, u.eventTime);
                     series.put(key, s.encode());
                     markChanged(key);
                 }
@@ -170,13 +172,13 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
             case HISTOGRAM -> s.histogram.add(histogram);
             default -> s.addGauge(amount, u.eventTime, u.eventId);
         }
+        // help and unit from the newest contribution; times as min/max of event times: independent of arrival order
+        if (u.eventTime >= s.updatedTime) {
+            s.help = u.help != null ? u.help : s.help;
+            s.unit = u.unit != null ? u.unit : s.unit;
+        }
+        s.createdTime = Math.min(s.createdTime, u.eventTime);
         s.updatedTime = Math.max(s.updatedTime, u.eventTime);
-        if (u.help != null) {
-            s.help = u.help;
-        }
-        if (u.unit != null) {
-            s.unit = u.unit;
-        }
         series.put(key, s.encode());
         markChanged(key);
         Rule rule = options.rules().forName(name);
