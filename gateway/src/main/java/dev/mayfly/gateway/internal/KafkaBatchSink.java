@@ -59,7 +59,7 @@ public final class KafkaBatchSink implements BatchSink {
 
     static Map<String, Object> producerConfig(String bootstrapServers, Map<String, String> overrides, Duration ackTimeout) {
         long timeout = Math.max(ackTimeout.toMillis(), 1000);
-        long linger = 5;
+        long linger = 1;
         long request = Math.max(500, timeout - linger - 100);
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -67,7 +67,8 @@ public final class KafkaBatchSink implements BatchSink {
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.LINGER_MS_CONFIG, linger);
         config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // pushes are small and each waits for its acknowledgement: compression cost more (broker CPU) than it saved here
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) request);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) (linger + request));
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);

@@ -1,0 +1,94 @@
+package dev.mayfly.gateway;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.gateway.internal.BatchSink;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.kafka.EmbeddedKafka;
+import dev.mayfly.schemas.TopicSetup;
+import dev.mayfly.schemas.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * For gateway/bench/push-bench.sh: an embedded broker and the gateway (validation and durable acknowledgement as in
+ * production) on 127.0.0.1:PORT. Prints "ready" when pushes are accepted; on stdin EOF prints how many batches the
+ * events topic holds, then stops. With the system property {@code bench.sink=none} pushes are parsed and encoded but
+ * not written (to tell HTTP and parsing cost from Kafka's). Usage: GatewayBenchMain PORT [HTTP_THREADS] [PARTITIONS] [key=value gateway settings...]
+ */
+public final class GatewayBenchMain {
+    public static void main(String[] args) throws Exception {
+        int port = Integer.parseInt(args[0]);
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        int partitions = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        Path dir = Files.createTempDirectory("mayfly-gateway-bench");
+        try (EmbeddedKafka kafka = EmbeddedKafka.on(dir, 0).start()) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                TopicSetup.ensure(admin, Topics.EVENTS, Topics.AGGREGATES, Topics.DEAD_LETTER, partitions, (short) 1);
+            }
+            Map<String, String> config = new HashMap<>();
+            config.put("bootstrap.servers", kafka.bootstrapServers());
+            for (int i = 3; i < args.length; i++) {
+                config.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
+            }
+            ExecutorService executor = Executors.newFixedThreadPool(threads);
+            boolean noSink = "none".equals(System.getProperty("bench.sink"));
+            try (Gateway gateway = noSink ? Gateway.create(GatewayConfig.from(config), new EncodingOnlySink())
+                    : Gateway.create(GatewayConfig.from(config))) {
+                HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
+                server.setExecutor(executor);
+                gateway.register(server);
+                server.start();
+                while (!gateway.isReady()) {
+                    Thread.sleep(50);
+                }
+                System.out.println("ready");
+                System.out.flush();
+                while (System.in.read() >= 0) {
+                    // wait for EOF
+                }
+                server.stop(0);
+                executor.shutdownNow();
+                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+                    for (int p = 0; p < partitions; p++) {
+                        request.put(new TopicPartition(Topics.EVENTS, p), OffsetSpec.latest());
+                    }
+                    long total = admin.listOffsets(request).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+                    System.out.println("events topic holds " + total + " batches");
+                }
+            }
+        }
+    }
+
+    /** Encodes every batch (as the Kafka sink does) and drops it. */
+    static final class EncodingOnlySink implements BatchSink {
+        private final dev.mayfly.schemas.codec.AvroCodec<MetricEventBatch> codec =
+                dev.mayfly.schemas.codec.MayflyCodecs.events(null, Topics.EVENTS);
+
+        @Override
+        public CompletableFuture<Void> write(MetricEventBatch batch) {
+            codec.encode(batch);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
