@@ -5,5 +5,5 @@ COPY . .
 RUN mvn -B -q -DskipTests -pl launcher -am install
 
 FROM eclipse-temurin:17-jre
-COPY --from=build /src/launcher/target/mayfly-all.jar /opt/mayfly/mayfly.jar
+COPY --from=build /src/launcher/target/mayfly.jar /opt/mayfly/mayfly.jar
 ENTRYPOINT ["java", "-Xmx1g", "-jar", "/opt/mayfly/mayfly.jar"]

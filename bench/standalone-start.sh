@@ -5,12 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-[ -f launcher/target/mayfly-all.jar ] || ./mayfly --help >/dev/null
+[ -f launcher/target/mayfly.jar ] || ./mayfly --help >/dev/null
 http=19091; kafka=19092
 measure() { # label datadir
   local start end pid rss
   start=$(date +%s.%N)
-  java ${MAYFLY_JAVA_OPTS:--Xmx1g -XX:+UseSerialGC} -jar launcher/target/mayfly-all.jar standalone --data-dir "$2" \
+  java ${MAYFLY_JAVA_OPTS:--Xmx1g -XX:+UseSerialGC} -jar launcher/target/mayfly.jar standalone --data-dir "$2" \
       --http-port $http --kafka-port $kafka --bind 127.0.0.1 > "$2.log" 2>&1 &
   pid=$!
   until curl -fs "http://127.0.0.1:$http/-/ready" >/dev/null 2>&1; do

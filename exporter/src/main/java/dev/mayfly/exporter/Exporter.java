@@ -1,5 +1,6 @@
 package dev.mayfly.exporter;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
 import dev.mayfly.exporter.internal.AggregatesCollector;
 import dev.mayfly.exporter.internal.AggregatesConsumer;
@@ -65,9 +66,9 @@ public final class Exporter implements AutoCloseable {
         return consumer.isCaughtUp();
     }
 
-    /** Adds the context {@code /metrics} (exactly that path; GET and HEAD) to {@code server}. */
-    public void register(HttpServer server) {
-        server.createContext(MetricsHandler.PATH, handler);
+    /** Adds the context {@code /metrics} (exactly that path; GET and HEAD) to {@code server}; returns it so a caller can add filters (e.g. scrape authentication). */
+    public HttpContext register(HttpServer server) {
+        return server.createContext(MetricsHandler.PATH, handler);
     }
 
     @Override

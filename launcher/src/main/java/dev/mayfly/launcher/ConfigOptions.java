@@ -1,8 +1,10 @@
 package dev.mayfly.launcher;
 
 import dev.mayfly.launcher.internal.ConfigSources;
+import dev.mayfly.launcher.internal.Tls;
 import picocli.CommandLine.Option;
 
+import javax.net.ssl.SSLContext;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,6 +19,18 @@ final class ConfigOptions {
 
     @Option(names = "--bind", paramLabel = "HOST", defaultValue = "0.0.0.0", description = "Address the HTTP port listens on (default: ${DEFAULT-VALUE}).")
     String bind;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE", description = "PKCS#12 key store: serve HTTPS instead of HTTP.")
+    Path tlsKeyStore;
+
+    @Option(names = "--tls-keystore-password", paramLabel = "PASSWORD", defaultValue = "${env:MAYFLY_TLS_KEYSTORE_PASSWORD}",
+            description = "Password of the key store (default: the MAYFLY_TLS_KEYSTORE_PASSWORD variable).")
+    String tlsKeyStorePassword;
+
+    /** The TLS context the flags ask for, or null for plain HTTP. */
+    SSLContext tls() {
+        return tlsKeyStore == null ? null : Tls.fromKeyStore(tlsKeyStore, tlsKeyStorePassword);
+    }
 
     Map<String, String> load(Map<String, String> flags) {
         return ConfigSources.load(configFile, System.getenv(), sets, flags);

@@ -5,12 +5,13 @@ import dev.mayfly.launcher.internal.ServiceConfigs;
 import picocli.CommandLine.Command;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 @Command(name = "exporter", mixinStandardHelpOptions = true,
         description = "Serves the committed aggregates topic to Prometheus at GET /metrics.")
 final class ExporterCommand extends ServiceCommand {
     @Override
-    Service build(Map<String, String> raw) {
+    Supplier<Service> build(Map<String, String> raw) {
         return ServiceConfigs.exporter(raw);
     }
 

@@ -5,12 +5,13 @@ import dev.mayfly.launcher.internal.ServiceConfigs;
 import picocli.CommandLine.Command;
 
 import java.util.Map;
+import java.util.function.Supplier;
 
 @Command(name = "gateway", mixinStandardHelpOptions = true,
         description = "Accepts pushes over HTTP (Pushgateway API, OTLP/HTTP) and writes them to the events topic.")
 final class GatewayCommand extends ServiceCommand {
     @Override
-    Service build(Map<String, String> raw) {
+    Supplier<Service> build(Map<String, String> raw) {
         return ServiceConfigs.gateway(raw);
     }
 

@@ -30,8 +30,8 @@ public final class Mayfly implements Runnable {
         CommandLine cli = new CommandLine(new Mayfly());
         cli.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println(e.getCommandLine().getCommandPath() + ": " + e.getMessage()
-                    + " (see '" + e.getCommandLine().getCommandPath() + " --help')");
+            err.println(path(e.getCommandLine()) + ": " + e.getMessage()
+                    + " (see '" + path(e.getCommandLine()) + " --help')");
             err.flush();
             return EXIT_USAGE;
         });
@@ -39,7 +39,7 @@ public final class Mayfly implements Runnable {
             PrintWriter err = commandLine.getErr();
             Throwable root = e;
             if (e instanceof ConfigException) {
-                err.println(commandLine.getCommandPath() + ": " + e.getMessage());
+                err.println(path(commandLine) + ": " + e.getMessage());
                 err.flush();
                 return EXIT_USAGE;
             }
@@ -47,17 +47,21 @@ public final class Mayfly implements Runnable {
                 root = root.getCause();
             }
             if (root instanceof ConfigException) {
-                err.println(commandLine.getCommandPath() + ": " + root.getMessage());
+                err.println(path(commandLine) + ": " + root.getMessage());
                 err.flush();
                 return EXIT_USAGE;
             }
-            err.println(commandLine.getCommandPath() + ": " + (root instanceof BindException
+            err.println(path(commandLine) + ": " + (root instanceof BindException
                     ? "cannot listen: " + root.getMessage() + " (is the port in use?)"
                     : e.getMessage() == null ? e.toString() : e.getMessage()));
             err.flush();
             return EXIT_FAILURE;
         });
         return cli;
+    }
+
+    private static String path(CommandLine cli) {
+        return cli.getCommandSpec().qualifiedName();
     }
 
     @Override

@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.Callable;
 
 /** Runs one Mayfly service alone against an existing Kafka cluster, with its HTTP port and health endpoints. */
@@ -21,8 +22,8 @@ abstract class ServiceCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    /** The service, built from validated configuration (it throws ConfigException naming a bad key). */
-    abstract Service build(Map<String, String> raw);
+    /** Validates the configuration (throwing ConfigException naming a bad key) and returns what builds the service. */
+    abstract Supplier<Service> build(Map<String, String> raw);
 
     abstract int defaultHttpPort();
 
@@ -35,11 +36,13 @@ abstract class ServiceCommand implements Callable<Integer> {
         Map<String, String> flags = new LinkedHashMap<>();
         flags.put(CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
         Map<String, String> raw = config.load(flags);
-        Service service = build(raw);
+        Supplier<Service> factory = build(raw);
+        javax.net.ssl.SSLContext tls = config.tls();
         ServiceHost host = new ServiceHost().closeOnShutdown();
         try {
-            int port = host.serveHttp(config.bind, httpPort == null ? defaultHttpPort() : httpPort);
+            int port = host.serveHttp(config.bind, httpPort == null ? defaultHttpPort() : httpPort, tls);
             beforeStart(raw);
+            Service service = factory.get();
             host.start(service);
             System.out.println("Mayfly " + service.name() + " listening on http://localhost:" + port
                     + " (Kafka " + raw.getOrDefault(CommonSettings.BOOTSTRAP_SERVERS.name(), CommonSettings.BOOTSTRAP_SERVERS.defaultValue()) + ")");

@@ -54,6 +54,7 @@ final class StandaloneCommand implements Callable<Integer> {
         var exporter = ServiceConfigs.exporter(ServiceConfigs.sliceFor(raw, ServiceConfigs.exporterSettings()));
         var gateway = ServiceConfigs.gateway(ServiceConfigs.sliceFor(raw, ServiceConfigs.gatewaySettings()));
 
+        javax.net.ssl.SSLContext tls = config.tls();
         ServiceHost host = new ServiceHost().closeOnShutdown();
         try {
             EmbeddedKafka kafka = EmbeddedKafka.on(dataDir.resolve("kafka"), kafkaPort);
@@ -62,10 +63,10 @@ final class StandaloneCommand implements Callable<Integer> {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
                 TopicSetup.ensureDefaults(admin, partitions, (short) 1);
             }
-            int port = host.serveHttp(config.bind, httpPort);
-            host.start(streams);
-            host.start(exporter);
-            host.start(gateway);
+            int port = host.serveHttp(config.bind, httpPort, tls);
+            host.start(streams.get());
+            host.start(exporter.get());
+            host.start(gateway.get());
             printEndpoints(System.out, port, bootstrap);
             if (host.awaitReady(120_000)) {
                 System.out.printf("Mayfly is ready (%.1f s)%n", (System.nanoTime() - startNanos) / 1e9);
@@ -81,7 +82,7 @@ final class StandaloneCommand implements Callable<Integer> {
     }
 
     private void printEndpoints(PrintStream out, int port, String bootstrap) {
-        String base = "http://localhost:" + port;
+        String base = (config.tlsKeyStore == null ? "http" : "https") + "://localhost:" + port;
         out.println("Mayfly standalone");
         out.println("  push (Pushgateway API)  " + base + "/metrics/job/<job>");
         out.println("  push (OTLP/HTTP)        " + base + "/v1/metrics");

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 @Command(name = "streams", mixinStandardHelpOptions = true,
         description = "Runs the aggregation engine (Kafka Streams, exactly_once_v2) against a Kafka cluster.")
@@ -23,7 +24,7 @@ final class StreamsCommand extends ServiceCommand {
     short replicationFactor;
 
     @Override
-    Service build(Map<String, String> raw) {
+    Supplier<Service> build(Map<String, String> raw) {
         return ServiceConfigs.streams(raw);
     }
 

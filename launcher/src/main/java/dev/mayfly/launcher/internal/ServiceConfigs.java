@@ -2,11 +2,14 @@ package dev.mayfly.launcher.internal;
 
 import dev.mayfly.exporter.Exporter;
 import dev.mayfly.exporter.ExporterConfig;
+import com.sun.net.httpserver.HttpContext;
+import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.gateway.Gateway;
 import dev.mayfly.gateway.GatewayConfig;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
+import dev.mayfly.schemas.config.Settings;
 import dev.mayfly.streams.StreamsApp;
 import dev.mayfly.streams.StreamsAppConfig;
 
@@ -15,31 +18,55 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * Validates raw configuration for the services a process runs, and builds them. Validation happens for every
- * service before any of them starts, so a bad key fails fast with one line.
+ * Validates raw configuration for the services a process runs, and builds them. Validation happens when a factory
+ * is called, for every service before any of them is built (building connects to Kafka), so a bad key fails fast with
+ * one line.
  */
 public final class ServiceConfigs {
+    private static final String SCRAPE_AUTH_PREFIX = "scrape.auth.";
+    /** Who may GET /metrics: {@code scrape.auth.basic.file}, {@code scrape.auth.token.file} (empty: anyone). */
+    static final List<Setting<?>> SCRAPE_AUTH = Authenticator.settings(SCRAPE_AUTH_PREFIX);
+
     private ServiceConfigs() {
     }
 
-    public static Service streams(Map<String, String> raw) {
-        StreamsApp app = StreamsApp.create(StreamsAppConfig.from(raw));
-        return Service.of("streams", app::start, app::isReady, app::close, server -> {
-        });
+    /** Validates the streams app's configuration now; the returned supplier builds the app (which connects to Kafka). */
+    public static Supplier<Service> streams(Map<String, String> raw) {
+        StreamsAppConfig config = StreamsAppConfig.from(raw);
+        return () -> {
+            StreamsApp app = StreamsApp.create(config);
+            return Service.of("streams", app::start, app::isReady, app::close, server -> {
+            });
+        };
     }
 
-    public static Service exporter(Map<String, String> raw) {
-        Exporter exporter = Exporter.create(ExporterConfig.from(raw));
-        return Service.of("exporter", exporter::start, exporter::isReady, exporter::close, exporter::register);
+    /** The exporter, its {@code /metrics} behind the scrape authenticator ({@code scrape.auth.*} keys) when one is configured. */
+    public static Supplier<Service> exporter(Map<String, String> raw) {
+        rejectUnknown(raw, List.of(ExporterConfig.SETTINGS, SCRAPE_AUTH));
+        ExporterConfig config = ExporterConfig.from(sliceFor(raw, ExporterConfig.SETTINGS));
+        Authenticator scrapeAuth = Authenticator.from(Settings.parse(sliceFor(raw, SCRAPE_AUTH), SCRAPE_AUTH), SCRAPE_AUTH_PREFIX);
+        return () -> {
+            Exporter exporter = Exporter.create(config);
+            return Service.of("exporter", exporter::start, exporter::isReady, exporter::close, server -> {
+                HttpContext context = exporter.register(server);
+                if (scrapeAuth.isEnabled()) {
+                    context.getFilters().add(scrapeAuth.filter());
+                }
+            });
+        };
     }
 
-    public static Service gateway(Map<String, String> raw) {
-        Gateway gateway = Gateway.create(GatewayConfig.from(raw));
-        return Service.of("gateway", () -> {
-        }, gateway::isReady, gateway::close, gateway::register);
+    public static Supplier<Service> gateway(Map<String, String> raw) {
+        GatewayConfig config = GatewayConfig.from(raw);
+        return () -> {
+            Gateway gateway = Gateway.create(config);
+            return Service.of("gateway", () -> {
+            }, gateway::isReady, gateway::close, gateway::register);
+        };
     }
 
     /**
@@ -73,7 +100,9 @@ public final class ServiceConfigs {
     }
 
     public static List<Setting<?>> exporterSettings() {
-        return ExporterConfig.SETTINGS;
+        List<Setting<?>> all = new java.util.ArrayList<>(ExporterConfig.SETTINGS);
+        all.addAll(SCRAPE_AUTH);
+        return all;
     }
 
     public static List<Setting<?>> gatewaySettings() {

@@ -2,6 +2,9 @@ package dev.mayfly.launcher.internal;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +51,18 @@ public final class ServiceHost implements AutoCloseable {
 
     /** Opens the HTTP port, registers the services' contexts and the health endpoints. Returns the bound port. */
     public synchronized int serveHttp(String host, int port) throws IOException {
-        http = HttpServer.create(new InetSocketAddress(host, port), 256);
+        return serveHttp(host, port, null);
+    }
+
+    /** As {@link #serveHttp(String, int)}, over TLS when {@code tlsOrNull} is given. */
+    public synchronized int serveHttp(String host, int port, SSLContext tlsOrNull) throws IOException {
+        if (tlsOrNull == null) {
+            http = HttpServer.create(new InetSocketAddress(host, port), 256);
+        } else {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(host, port), 256);
+            https.setHttpsConfigurator(new HttpsConfigurator(tlsOrNull));
+            http = https;
+        }
         httpExecutor = Executors.newFixedThreadPool(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "mayfly-http");
             t.setDaemon(true);
