@@ -132,6 +132,33 @@ class StreamsAppIT {
                 assertThat(sum(actual, "mayfly_pipeline_rejects")).isEqualTo(4);
                 assertThat(sum(actual, "mayfly_pipeline_events")).isEqualTo(254);
                 assertThat(sum(actual, "mayfly_pipeline_points")).isEqualTo(200 * 21);
+
+                // a group delete reaches the series of the job on every partition
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+                    MetricEventBatch delete = Pipeline.deleteGroup("it-delete", System.currentTimeMillis(), "fn", Map.of());
+                    producer.send(new ProducerRecord<>(Topics.EVENTS, delete.getEventId(), Pipeline.EVENTS.encode(delete))).get();
+                }
+                java.util.Set<String> tombstoned = new java.util.HashSet<>();
+                try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG, "it-reader-2",
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+                    consumer.subscribe(List.of(Topics.AGGREGATES));
+                    deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                    while (System.nanoTime() < deadline && !tombstoned.containsAll(expected.keySet())) {
+                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                            if (r.value() == null) {
+                                tombstoned.add(r.key());
+                            }
+                        }
+                    }
+                }
+                assertThat(tombstoned).containsAll(expected.keySet());
+                assertThat(expected.keySet().stream().map(k -> org.apache.kafka.common.utils.Utils.toPositive(
+                        org.apache.kafka.common.utils.Utils.murmur2(k.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % 4)
+                        .distinct().count()).as("the series are spread over several partitions").isGreaterThan(1);
             }
         }
     }
