@@ -40,6 +40,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private final PipelineOptions options;
     private final AvroCodec<MetricEventBatch> codec;
     private final Validator validator;
+    private final FastEventsDecoder fastDecoder = new FastEventsDecoder();
     private final long horizonMs;
     private final long skewMs;
     private final long latenessMs;
@@ -73,9 +74,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             rejectRecord(record, Rejection.of("empty_record", "the record has no value"));
             return;
         }
-        MetricEventBatch batch;
+        MetricEventBatch batch = fastDecoder.tryDecode(record.value());
         try {
-            batch = codec.decode(record.value());
+            if (batch == null) {
+                batch = codec.decode(record.value());
+            }
         } catch (DecodeException e) {
             rejectRecord(record, Rejection.of(e.reason(), e.getMessage()));
             return;

@@ -1,0 +1,143 @@
+package dev.mayfly.streams.internal;
+
+import dev.mayfly.schemas.avro.Aggregation;
+import dev.mayfly.schemas.avro.HistogramValue;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.avro.Temporality;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A fast path for the commonest events record: Avro single-object encoding written with exactly the current
+ * {@code MetricEventBatch} schema. It reads the Avro binary body field by field into the generated classes, without
+ * schema resolution or reflection (the generic reader spends most of the ingest step there).
+ *
+ * <p>It only ever answers for the schema it was written for: {@link #tryDecode} returns null (the caller then uses
+ * the codec from {@code MayflyCodecs.events}) when the framing, the writer fingerprint or the current class schema
+ * differs, or when anything at all is wrong with the bytes, so errors and every other case keep the codec's behaviour.
+ * {@code FastEventsDecoderProperties} checks that it decodes exactly what the codec decodes. Thread-confined.
+ */
+public final class FastEventsDecoder {
+    /** Parsing fingerprint of the MetricEventBatch schema this reader follows field by field. */
+    static final long KNOWN_FINGERPRINT = 6830754858212302520L;
+    private static final boolean CURRENT_SCHEMA_IS_KNOWN =
+            SchemaNormalization.parsingFingerprint64(MetricEventBatch.getClassSchema()) == KNOWN_FINGERPRINT;
+    private static final MetricType[] TYPES = MetricType.values();
+    private static final Temporality[] TEMPORALITIES = Temporality.values();
+    private static final Aggregation[] AGGREGATIONS = Aggregation.values();
+    private static final Operation[] OPERATIONS = Operation.values();
+
+    private BinaryDecoder decoder;
+
+    /** Whether the fast path is usable at all with the schemas on the class path. */
+    public static boolean available() {
+        return CURRENT_SCHEMA_IS_KNOWN && TYPES.length == 5 && TEMPORALITIES.length == 2 && AGGREGATIONS.length == 4
+                && OPERATIONS.length == 2;
+    }
+
+    /** The batch, or null when the fast path does not apply (the caller decodes with the codec). */
+    public MetricEventBatch tryDecode(byte[] bytes) {
+        if (!available() || bytes == null || bytes.length < 11 || bytes[0] != (byte) 0xC3 || bytes[1] != 0x01
+                || fingerprint(bytes) != KNOWN_FINGERPRINT) {
+            return null;
+        }
+        try {
+            decoder = DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, decoder);
+            MetricEventBatch batch = readBatch(decoder);
+            return decoder.isEnd() ? batch : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static long fingerprint(byte[] bytes) {
+        long fp = 0;
+        for (int i = 0; i < 8; i++) {
+            fp |= (bytes[2 + i] & 0xFFL) << (8 * i);
+        }
+        return fp;
+    }
+
+    private static MetricEventBatch readBatch(BinaryDecoder in) throws IOException {
+        String eventId = in.readString();
+        Source source = new Source(in.readString(), optionalString(in), optionalString(in), optionalString(in));
+        Instant emitTime = Instant.ofEpochMilli(in.readLong());
+        Operation operation = OPERATIONS[in.readEnum()];
+        Map<String, String> grouping = readMap(in);
+        List<MetricPoint> points = new ArrayList<>();
+        for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+            for (long i = 0; i < n; i++) {
+                points.add(readPoint(in));
+            }
+        }
+        return new MetricEventBatch(eventId, source, emitTime, operation, grouping, points);
+    }
+
+    private static MetricPoint readPoint(BinaryDecoder in) throws IOException {
+        String name = in.readString();
+        String help = optionalString(in);
+        String unit = optionalString(in);
+        MetricType type = TYPES[in.readEnum()];
+        Map<String, String> labels = readMap(in);
+        double value = in.readDouble();
+        Temporality temporality = TEMPORALITIES[in.readEnum()];
+        String streamId = optionalString(in);
+        Instant startTime = isPresent(in) ? Instant.ofEpochMilli(in.readLong()) : null;
+        HistogramValue histogram = isPresent(in) ? readHistogram(in) : null;
+        Aggregation aggregation = isPresent(in) ? AGGREGATIONS[in.readEnum()] : null;
+        return new MetricPoint(name, help, unit, type, labels, value, temporality, streamId, startTime, histogram, aggregation);
+    }
+
+    private static HistogramValue readHistogram(BinaryDecoder in) throws IOException {
+        List<Double> bounds = new ArrayList<>();
+        for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+            for (long i = 0; i < n; i++) {
+                bounds.add(in.readDouble());
+            }
+        }
+        List<Long> counts = new ArrayList<>();
+        for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+            for (long i = 0; i < n; i++) {
+                counts.add(in.readLong());
+            }
+        }
+        return new HistogramValue(bounds, counts, in.readDouble(), in.readLong());
+    }
+
+    /** A map sized as Avro's own reader sizes it (the first block's count), so iteration order is the same too. */
+    private static Map<String, String> readMap(BinaryDecoder in) throws IOException {
+        long n = in.readMapStart();
+        Map<String, String> map = new HashMap<>((int) n);
+        for (; n != 0; n = in.mapNext()) {
+            for (long i = 0; i < n; i++) {
+                map.put(in.readString(), in.readString());
+            }
+        }
+        return map;
+    }
+
+    /** Reads the branch of a ["null", X] union: true when X follows. */
+    private static boolean isPresent(BinaryDecoder in) throws IOException {
+        int branch = in.readIndex();
+        if (branch != 0 && branch != 1) {
+            throw new IOException("union branch " + branch);
+        }
+        return branch == 1;
+    }
+
+    private static String optionalString(BinaryDecoder in) throws IOException {
+        return isPresent(in) ? in.readString() : null;
+    }
+}
