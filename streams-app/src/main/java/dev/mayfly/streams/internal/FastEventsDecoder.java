@@ -11,6 +11,7 @@ import dev.mayfly.schemas.avro.Temporality;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.util.Utf8;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -39,6 +40,10 @@ public final class FastEventsDecoder {
     private static final Aggregation[] AGGREGATIONS = Aggregation.values();
     private static final Operation[] OPERATIONS = Operation.values();
 
+    /** Names and label texts recur across points and batches: one shared String each (hash computed once). */
+    private static final int TEXT_CACHE_LIMIT = 16_384;
+    private final Map<Utf8, String> texts = new HashMap<>();
+    private Utf8 scratch = new Utf8();
     private BinaryDecoder decoder;
 
     /** Whether the fast path is usable at all with the schemas on the class path. */
@@ -70,7 +75,7 @@ public final class FastEventsDecoder {
         return fp;
     }
 
-    private static MetricEventBatch readBatch(BinaryDecoder in) throws IOException {
+    private MetricEventBatch readBatch(BinaryDecoder in) throws IOException {
         String eventId = in.readString();
         Source source = new Source(in.readString(), optionalString(in), optionalString(in), optionalString(in));
         Instant emitTime = Instant.ofEpochMilli(in.readLong());
@@ -85,8 +90,8 @@ public final class FastEventsDecoder {
         return new MetricEventBatch(eventId, source, emitTime, operation, grouping, points);
     }
 
-    private static MetricPoint readPoint(BinaryDecoder in) throws IOException {
-        String name = in.readString();
+    private MetricPoint readPoint(BinaryDecoder in) throws IOException {
+        String name = text(in);
         String help = optionalString(in);
         String unit = optionalString(in);
         MetricType type = TYPES[in.readEnum()];
@@ -117,15 +122,30 @@ public final class FastEventsDecoder {
     }
 
     /** A map sized as Avro's own reader sizes it (the first block's count), so iteration order is the same too. */
-    private static Map<String, String> readMap(BinaryDecoder in) throws IOException {
+    private Map<String, String> readMap(BinaryDecoder in) throws IOException {
         long n = in.readMapStart();
         Map<String, String> map = new HashMap<>((int) n);
         for (; n != 0; n = in.mapNext()) {
             for (long i = 0; i < n; i++) {
-                map.put(in.readString(), in.readString());
+                map.put(text(in), text(in));
             }
         }
         return map;
+    }
+
+    /** Reads a string, returning the shared instance for text seen before. */
+    private String text(BinaryDecoder in) throws IOException {
+        scratch = in.readString(scratch);
+        String known = texts.get(scratch);
+        if (known != null) {
+            return known;
+        }
+        if (texts.size() >= TEXT_CACHE_LIMIT) {
+            texts.clear();
+        }
+        String text = scratch.toString();
+        texts.put(new Utf8(scratch), text);
+        return text;
     }
 
     /** Reads the branch of a ["null", X] union: true when X follows. */
