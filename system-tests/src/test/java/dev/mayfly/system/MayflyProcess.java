@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * One {@code mayfly} subcommand running as its own OS process (a JVM on the test class path), its output in a
- * log file. {@link #kill()} is SIGKILL: no shutdown hook runs, exactly like a crash.
+ * log file of its own. {@link #kill()} is SIGKILL: no shutdown hook runs, exactly like a crash.
  */
 final class MayflyProcess implements AutoCloseable {
     private final String name;
@@ -20,7 +20,11 @@ final class MayflyProcess implements AutoCloseable {
     MayflyProcess(String name, Path logDir, String... args) {
         this.name = name;
         this.args = List.of(args);
-        this.log = logDir.resolve(name + ".log");
+        Path candidate = logDir.resolve(name + ".log");
+        for (int n = 2; Files.exists(candidate); n++) {
+            candidate = logDir.resolve(name + "-" + n + ".log"); // each start of a restarted process gets its own log
+        }
+        this.log = candidate;
     }
 
     MayflyProcess start() throws IOException {

@@ -110,6 +110,8 @@ public final class ServiceHost implements AutoCloseable {
                 log.warn("closing {} failed: {}", resource instanceof Service s ? s.name() : resource, e.toString());
             }
         }
+        System.out.println("Mayfly stopped");
+        System.out.flush();
         stopped.countDown();
     }
 

@@ -1,0 +1,82 @@
+package dev.mayfly.launcher;
+
+import dev.mayfly.launcher.internal.ServiceConfigs;
+import dev.mayfly.schemas.config.CommonSettings;
+import dev.mayfly.schemas.config.Setting;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "settings", mixinStandardHelpOptions = true,
+        description = "Lists every configuration key of each service, with its default and meaning.")
+final class SettingsCommand implements Callable<Integer> {
+    @Option(names = "--markdown", description = "Print Markdown tables (as in the README).")
+    boolean markdown;
+
+    /** The settings every service shares, then each service's own, in the order the README documents them. */
+    static Map<String, List<Setting<?>>> byService() {
+        Map<String, List<Setting<?>>> out = new LinkedHashMap<>();
+        out.put("every service", CommonSettings.ALL);
+        out.put("streams", own(ServiceConfigs.streamsSettings()));
+        out.put("exporter", own(ServiceConfigs.exporterSettings()));
+        out.put("gateway", own(ServiceConfigs.gatewaySettings()));
+        return out;
+    }
+
+    private static List<Setting<?>> own(List<Setting<?>> settings) {
+        return settings.stream().filter(s -> !CommonSettings.ALL.contains(s)).toList();
+    }
+
+    @Override
+    public Integer call() {
+        PrintStream out = System.out;
+        byService().forEach((service, settings) -> {
+            if (markdown) {
+                out.println("**" + service + "**");
+                out.println();
+                out.println("| key | default | meaning |");
+                out.println("|---|---|---|");
+            } else {
+                out.println(service + ":");
+            }
+            for (Setting<?> s : settings) {
+                String def = s.isRequired() ? "(required)" : render(s.defaultValue());
+                if (markdown) {
+                    out.println("| `" + s.name() + "` | `" + def.replace("|", "\\|") + "` | " + (s.doc() == null ? "" : s.doc().replace("|", "\\|")) + " |");
+                } else {
+                    out.printf("  %-36s %-20s %s%n", s.name(), def, s.doc() == null ? "" : s.doc());
+                }
+            }
+            out.println();
+        });
+        out.flush();
+        return 0;
+    }
+
+    private static String render(Object value) {
+        if (value instanceof Duration d) {
+            long ms = d.toMillis();
+            if (ms % 86_400_000 == 0 && ms > 0) {
+                return ms / 86_400_000 + "d";
+            }
+            if (ms % 3_600_000 == 0 && ms > 0) {
+                return ms / 3_600_000 + "h";
+            }
+            if (ms % 60_000 == 0 && ms > 0) {
+                return ms / 60_000 + "m";
+            }
+            if (ms % 1000 == 0) {
+                return ms / 1000 + "s";
+            }
+            return ms + "ms";
+        }
+        String text = String.valueOf(value);
+        return text.isEmpty() ? "(empty)" : text;
+    }
+}
