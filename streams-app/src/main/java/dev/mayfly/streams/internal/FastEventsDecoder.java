@@ -28,7 +28,7 @@ import java.util.Map;
  * <p>It only ever answers for the schema it was written for: {@link #tryDecode} returns null (the caller then uses
  * the codec from {@code MayflyCodecs.events}) when the framing, the writer fingerprint or the current class schema
  * differs, or when anything at all is wrong with the bytes, so errors and every other case keep the codec's behaviour.
- * {@code FastEventsDecoderProperties} checks that it decodes exactly what the codec decodes. Thread-confined.
+ * {@code FastEventsDecoderPropertyTest} checks that it decodes exactly what the codec decodes. Thread-confined.
  */
 public final class FastEventsDecoder {
     /** Parsing fingerprint of the MetricEventBatch schema this reader follows field by field. */

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * invalid points and garbage records: the final aggregates equal a reference computed independently from the
  * unique valid inputs.
  */
-class AggregationProperties {
+class AggregationPropertyTest {
     private static final long T0 = 1_700_000_000_000L;
     private static final double[] BOUNDS = {1, 10};
 

@@ -27,7 +27,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The fast path decodes exactly what the codec decodes, and declines (null) whenever it is not sure. */
-class FastEventsDecoderProperties {
+class FastEventsDecoderPropertyTest {
     private static final AvroCodec<MetricEventBatch> CODEC = MayflyCodecs.events(null, Topics.EVENTS);
 
     @Test
