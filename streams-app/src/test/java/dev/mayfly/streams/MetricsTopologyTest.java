@@ -296,12 +296,12 @@ class MetricsTopologyTest {
             p.send(batch("e1", w0 + 1_000, gauge("load", 2)));
             p.send(batch("e2", w0 + 2_000, gauge("load", 6)));
             p.send(batch("e3", w0 + 30_000, gauge("load", 4)));
-            assertThat(p.aggregates()).doesNotContainKey("load:max_1m{job=\"fn\"}");
+            assertThat(p.aggregates()).doesNotContainKey("load_max_1m{job=\"fn\"}");
             p.send(batch("e4", w0 + 61_000, gauge("load", 100)));
             p.send(batch("e5", w0 + 125_000, gauge("load", 1)));
-            Aggregate max = p.aggregate("load:max_1m{job=\"fn\"}");
+            Aggregate max = p.aggregate("load_max_1m{job=\"fn\"}");
             assertThat(max.getType()).isEqualTo(MetricType.GAUGE);
-            assertThat(max.getName()).isEqualTo("load:max_1m");
+            assertThat(max.getName()).isEqualTo("load_max_1m");
             assertThat(max.getValue()).isEqualTo(100.0);
             assertThat(max.getWindowStart()).isEqualTo(Instant.ofEpochMilli(w0 + 60_000));
             assertThat(max.getWindowEnd()).isEqualTo(Instant.ofEpochMilli(w0 + 120_000));
@@ -312,11 +312,11 @@ class MetricsTopologyTest {
             p.send(batch("e2", w0 + 2_000, gauge("load", 6)));
             p.send(batch("e3", w0 + 30_000, gauge("load", 4)));
             p.send(batch("e4", w0 + 61_000, gauge("load", 100)));
-            assertThat(p.value("load:sum_1m{job=\"fn\"}")).isEqualTo(12.0);
-            assertThat(p.value("load:max_1m{job=\"fn\"}")).isEqualTo(6.0);
-            assertThat(p.value("load:min_1m{job=\"fn\"}")).isEqualTo(2.0);
-            assertThat(p.value("load:avg_1m{job=\"fn\"}")).isEqualTo(4.0);
-            assertThat(p.aggregate("load:avg_1m{job=\"fn\"}").getWindowStart()).isEqualTo(Instant.ofEpochMilli(w0));
+            assertThat(p.value("load_sum_1m{job=\"fn\"}")).isEqualTo(12.0);
+            assertThat(p.value("load_max_1m{job=\"fn\"}")).isEqualTo(6.0);
+            assertThat(p.value("load_min_1m{job=\"fn\"}")).isEqualTo(2.0);
+            assertThat(p.value("load_avg_1m{job=\"fn\"}")).isEqualTo(4.0);
+            assertThat(p.aggregate("load_avg_1m{job=\"fn\"}").getWindowStart()).isEqualTo(Instant.ofEpochMilli(w0));
         }
     }
 

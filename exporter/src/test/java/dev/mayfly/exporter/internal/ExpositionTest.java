@@ -21,7 +21,7 @@ class ExpositionTest {
                 aggregate("request_duration_seconds", MetricType.HISTOGRAM, "job", "api")
                         .setHelp("Request duration").setUnit("seconds")
                         .setHistogram(histogram(new double[]{0.1, 1}, new long[]{1, 2, 3}, 4.5)).build(),
-                aggregate("request_duration_seconds:max_1m", MetricType.GAUGE, "job", "api")
+                aggregate("request_duration_seconds_max_1m", MetricType.GAUGE, "job", "api")
                         .setHelp("Max request duration over 1m windows").setValue(2.5)
                         .setWindowStart(TestAggregates.CREATED).setWindowEnd(TestAggregates.UPDATED).build(),
                 aggregate("queue_depth", MetricType.UNKNOWN, "job", "worker").setValue(3).build());
@@ -43,9 +43,9 @@ class ExpositionTest {
                 request_duration_seconds_bucket{job="api",le="+Inf"} 6
                 request_duration_seconds_count{job="api"} 6
                 request_duration_seconds_sum{job="api"} 4.5
-                # HELP request_duration_seconds:max_1m Max request duration over 1m windows
-                # TYPE request_duration_seconds:max_1m gauge
-                request_duration_seconds:max_1m{job="api"} 2.5
+                # HELP request_duration_seconds_max_1m Max request duration over 1m windows
+                # TYPE request_duration_seconds_max_1m gauge
+                request_duration_seconds_max_1m{job="api"} 2.5
                 # HELP room_temperature_celsius Temperature
                 # TYPE room_temperature_celsius gauge
                 room_temperature_celsius{job="sensors",room="kitchen"} -3.25
@@ -72,9 +72,9 @@ class ExpositionTest {
                 request_duration_seconds_count{job="api"} 6
                 request_duration_seconds_sum{job="api"} 4.5
                 request_duration_seconds_created{job="api"} 1700000000.123
-                # TYPE request_duration_seconds:max_1m gauge
-                # HELP request_duration_seconds:max_1m Max request duration over 1m windows
-                request_duration_seconds:max_1m{job="api"} 2.5
+                # TYPE request_duration_seconds_max_1m gauge
+                # HELP request_duration_seconds_max_1m Max request duration over 1m windows
+                request_duration_seconds_max_1m{job="api"} 2.5
                 # TYPE room_temperature_celsius gauge
                 # UNIT room_temperature_celsius celsius
                 # HELP room_temperature_celsius Temperature
@@ -85,11 +85,11 @@ class ExpositionTest {
 
     @Test
     void windowedAggregatesAreGaugesNamedWithTheirWindow() {
-        String text = realistic().text(ContentNegotiation.TEXT, "request_duration_seconds:max_1m");
+        String text = realistic().text(ContentNegotiation.TEXT, "request_duration_seconds_max_1m");
         assertThat(text).isEqualTo("""
-                # HELP request_duration_seconds:max_1m Max request duration over 1m windows
-                # TYPE request_duration_seconds:max_1m gauge
-                request_duration_seconds:max_1m{job="api"} 2.5
+                # HELP request_duration_seconds_max_1m Max request duration over 1m windows
+                # TYPE request_duration_seconds_max_1m gauge
+                request_duration_seconds_max_1m{job="api"} 2.5
                 """);
     }
 

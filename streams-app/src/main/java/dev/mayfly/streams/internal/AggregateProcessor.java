@@ -280,7 +280,7 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
     private long ttlMillis(String key, SeriesState s) {
         String name = SeriesKey.metricName(key);
         if (s.derived) {
-            name = name.substring(0, name.lastIndexOf(':'));
+            name = SeriesKeys.windowedBase(name);
         }
         Duration ttl = options.rules().forName(name).ttl();
         return (ttl == null ? options.defaultTtl() : ttl).toMillis();

@@ -55,11 +55,17 @@ final class SeriesKeys {
         return new Parsed(name, labels);
     }
 
-    /** The key of the windowed series {@code <name>:<stat>_<window>} with the labels of {@code key}. */
+    /** The key of the windowed series {@code <name>_<stat>_<window>} with the labels of {@code key}. */
     static String windowed(String key, String stat, String window) {
         int brace = key.indexOf('{');
         String name = brace < 0 ? key : key.substring(0, brace);
         String rest = brace < 0 ? "{}" : key.substring(brace);
-        return name + ":" + stat + "_" + window + rest;
+        return name + "_" + stat + "_" + window + rest;
+    }
+
+    /** The metric name a windowed series name {@code <name>_<stat>_<window>} was derived from. */
+    static String windowedBase(String windowedName) {
+        int window = windowedName.lastIndexOf('_');
+        return windowedName.substring(0, windowedName.lastIndexOf('_', window - 1));
     }
 }
