@@ -1,5 +1,6 @@
 package dev.mayfly.gateway.internal;
 
+import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.Temporality;
 
@@ -55,7 +56,7 @@ public record GroupingKey(String job, Map<String, String> labels, Temporality te
                 job = value;
                 continue;
             }
-            if (!Names.isLabelName(name) || name.startsWith("__")) {
+            if (!MetricNames.isLabelName(name)) {
                 throw invalid("invalid label name '" + name + "'");
             }
             if (value.isEmpty() && !base64) {
@@ -70,9 +71,9 @@ public record GroupingKey(String job, Map<String, String> labels, Temporality te
                 temporality = PushOptions.parseTemporality(value, "label " + PushOptions.TEMPORALITY_LABEL);
             } else if (name.equals(PushOptions.AGGREGATION_LABEL)) {
                 aggregation = PushOptions.parseAggregation(value);
-            } else if (name.startsWith(Names.RESERVED_PREFIX)) {
+            } else if (name.startsWith(MetricNames.RESERVED_PREFIX)) {
                 throw PushRejected.badRequest(PushRejected.RESERVED_NAME, "grouping label " + name
-                        + " is reserved: labels starting with " + Names.RESERVED_PREFIX + " are Mayfly's own");
+                        + " is reserved: labels starting with " + MetricNames.RESERVED_PREFIX + " are Mayfly's own");
             } else {
                 labels.put(name, value);
             }

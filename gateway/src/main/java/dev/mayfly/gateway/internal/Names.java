@@ -1,40 +1,9 @@
 package dev.mayfly.gateway.internal;
 
-/** Checks of metric and label names, without regular expressions (they run for every sample). */
+/** OTLP name conversion; the naming rules themselves are {@link dev.mayfly.schemas.MetricNames}. */
 final class Names {
-    static final String RESERVED_PREFIX = "mayfly_";
 
     private Names() {
-    }
-
-    static boolean isMetricName(String s) {
-        int n = s.length();
-        if (n == 0) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            boolean ok = c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static boolean isLabelName(String s) {
-        int n = s.length();
-        if (n == 0) {
-            return false;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** OTLP names (dots, dashes, slashes) made into Prometheus names: every other character becomes '_'. */

@@ -1,5 +1,6 @@
 package dev.mayfly.gateway.internal;
 
+import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.HistogramValue;
 import dev.mayfly.schemas.avro.MetricPoint;
@@ -79,25 +80,25 @@ public final class PointsBuilder {
 
     private void add(String name, String help, String unit, MetricType type, Map<String, String> labels, double value,
                      HistogramValue histogram, Temporality temporality, String streamId, Long startTimeMillis, Aggregation forced) {
-        if (!Names.isMetricName(name)) {
+        if (!MetricNames.isMetricName(name)) {
             throw PushRejected.malformed("invalid metric name '" + name + "'");
         }
-        if (name.startsWith(Names.RESERVED_PREFIX)) {
+        if (name.startsWith(MetricNames.RESERVED_PREFIX)) {
             throw PushRejected.badRequest(PushRejected.RESERVED_NAME, "metric name " + name + " is reserved: names starting with "
-                    + Names.RESERVED_PREFIX + " are Mayfly's own");
+                    + MetricNames.RESERVED_PREFIX + " are Mayfly's own");
         }
         Aggregation aggregation = forced != null ? forced : options.defaultAggregation();
         for (Iterator<Map.Entry<String, String>> it = labels.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, String> label = it.next();
             String labelName = label.getKey();
-            if (labelName.startsWith(Names.RESERVED_PREFIX)) {
+            if (labelName.startsWith(MetricNames.RESERVED_PREFIX)) {
                 if (!labelName.equals(PushOptions.AGGREGATION_LABEL)) {
                     throw PushRejected.badRequest(PushRejected.RESERVED_NAME, "label " + labelName + " of " + name + " is reserved: labels starting with "
-                            + Names.RESERVED_PREFIX + " are Mayfly's own");
+                            + MetricNames.RESERVED_PREFIX + " are Mayfly's own");
                 }
                 aggregation = PushOptions.parseAggregation(label.getValue());
                 it.remove();
-            } else if (!Names.isLabelName(labelName) || labelName.startsWith("__")) {
+            } else if (!MetricNames.isLabelName(labelName)) {
                 throw PushRejected.malformed("invalid label name '" + labelName + "' on " + name);
             } else if (label.getValue().isEmpty()) {
                 it.remove(); // an empty label value is the same as no label

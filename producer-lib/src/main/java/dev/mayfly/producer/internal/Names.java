@@ -1,12 +1,11 @@
 package dev.mayfly.producer.internal;
 
+import dev.mayfly.schemas.MetricNames;
+
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** Validation of metric and label names, as Prometheus and Mayfly require them. */
 public final class Names {
-    private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
-    private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     /** Set by Mayfly from the batch's source: a point label of the same name would be overridden. */
     private static final Set<String> RESERVED_LABELS = Set.of("job", "function", "region", "instance");
 
@@ -14,17 +13,17 @@ public final class Names {
     }
 
     public static String checkMetricName(String name) {
-        if (name == null || !METRIC_NAME.matcher(name).matches()) {
+        if (!MetricNames.isMetricName(name)) {
             throw new IllegalArgumentException("'" + name + "' is not a valid metric name: use letters, digits, _ and :, not starting with a digit");
         }
-        if (name.startsWith("mayfly_")) {
+        if (MetricNames.isReserved(name)) {
             throw new IllegalArgumentException("metric name " + name + ": names starting with mayfly_ are reserved for Mayfly's own metrics");
         }
         return name;
     }
 
     public static String checkLabelName(String metric, String label) {
-        if (label == null || !LABEL_NAME.matcher(label).matches() || label.startsWith("__")) {
+        if (!MetricNames.isLabelName(label)) {
             throw new IllegalArgumentException(metric + ": '" + label + "' is not a valid label name: use letters, digits and _,"
                     + " not starting with a digit or __");
         }

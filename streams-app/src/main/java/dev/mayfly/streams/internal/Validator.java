@@ -1,5 +1,6 @@
 package dev.mayfly.streams.internal;
 
+import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.avro.HistogramValue;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
@@ -59,10 +60,10 @@ public final class Validator {
     /** The checks of a point's name, labels and type. */
     public Rejection checkIdentity(MetricPoint p) {
         String name = p.getName();
-        if (!isMetricName(name)) {
+        if (!MetricNames.isMetricName(name)) {
             return Rejection.of("invalid_metric_name", "metric name '" + name + "' does not match [a-zA-Z_:][a-zA-Z0-9_:]*");
         }
-        if (name.startsWith("mayfly_")) {
+        if (MetricNames.isReserved(name)) {
             return Rejection.of("reserved_metric_name", "metric name '" + name + "': names starting with mayfly_ are reserved");
         }
         for (Map.Entry<String, String> e : p.getLabels().entrySet()) {
@@ -109,11 +110,11 @@ public final class Validator {
     }
 
     private Rejection checkLabel(String labelName, String value, String what) {
-        if (!isLabelName(labelName)) {
-            return Rejection.of("invalid_label_name", what + " name '" + labelName + "' does not match [a-zA-Z_][a-zA-Z0-9_]*");
-        }
-        if (labelName.startsWith("__")) {
+        if (labelName != null && labelName.startsWith("__")) {
             return Rejection.of("reserved_label_name", what + " name '" + labelName + "': names starting with __ are reserved");
+        }
+        if (!MetricNames.isLabelName(labelName)) {
+            return Rejection.of("invalid_label_name", what + " name '" + labelName + "' does not match [a-zA-Z_][a-zA-Z0-9_]*");
         }
         if (value == null || value.length() > maxLabelValueLength) {
             return Rejection.of("label_value_too_long", what + " '" + labelName + "' has a value longer than " + maxLabelValueLength + " characters");
@@ -152,33 +153,5 @@ public final class Validator {
             return Rejection.of("non_finite_value", "histogram '" + name + "' has sum " + h.getSum());
         }
         return null;
-    }
-
-    static boolean isMetricName(String s) {
-        if (s == null || s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (i > 0 && c >= '0' && c <= '9');
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static boolean isLabelName(String s) {
-        if (s == null || s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,0 +1,42 @@
+package dev.mayfly.schemas;
+
+/**
+ * The naming rules every Mayfly component applies: Prometheus metric names ({@code [a-zA-Z_:][a-zA-Z0-9_:]*}),
+ * label names ({@code [a-zA-Z_][a-zA-Z0-9_]*}, with {@code __} reserved), and the {@code mayfly_} prefix reserved for
+ * Mayfly's own metrics. Checked character by character: these run for every sample.
+ */
+public final class MetricNames {
+    /** Names starting with this are Mayfly's self-metrics; pushed metrics may not use it. */
+    public static final String RESERVED_PREFIX = "mayfly_";
+
+    private MetricNames() {
+    }
+
+    public static boolean isMetricName(String s) {
+        return isName(s, true);
+    }
+
+    /** A valid label name that is not reserved ({@code __} prefix). */
+    public static boolean isLabelName(String s) {
+        return isName(s, false) && !s.startsWith("__");
+    }
+
+    public static boolean isReserved(String metricName) {
+        return metricName.startsWith(RESERVED_PREFIX);
+    }
+
+    private static boolean isName(String s, boolean metric) {
+        if (s == null || s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (metric && c == ':')
+                    || (i > 0 && c >= '0' && c <= '9');
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
