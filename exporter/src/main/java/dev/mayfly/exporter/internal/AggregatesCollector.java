@@ -21,6 +21,9 @@ public final class AggregatesCollector implements MultiCollector {
             .comparing((FamilyBuilder.Built b) -> b.snapshot().getMetadata().getPrometheusName())
             .thenComparing(b -> b.type().ordinal());
 
+    private static final Comparator<FamilyBuilder.Plan> PLAN_ORDER = Comparator
+            .comparing(FamilyBuilder.Plan::familyName).thenComparing(p -> p.type().ordinal());
+
     private final SeriesStore store;
 
     public AggregatesCollector(SeriesStore store) {
@@ -45,6 +48,23 @@ public final class AggregatesCollector implements MultiCollector {
         List<MetricSnapshot> snapshots = new ArrayList<>(built.size());
         built.forEach(b -> snapshots.add(b.snapshot()));
         return new Families(snapshots, conflicting[0]);
+    }
+
+    /** The plans of the store's families in the order of {@link #collectFamilies}, and the series left out of them. */
+    public record Plans(List<FamilyBuilder.Plan> plans, int conflictingSeries) {
+    }
+
+    public Plans plan(Predicate<String> includedNames) {
+        List<FamilyBuilder.Plan> plans = new ArrayList<>();
+        int[] conflicting = {0};
+        store.forEachName((name, series) -> {
+            FamilyBuilder.Plan p = FamilyBuilder.plan(name, series, includedNames, conflicting);
+            if (p != null) {
+                plans.add(p);
+            }
+        });
+        plans.sort(PLAN_ORDER);
+        return new Plans(plans, conflicting[0]);
     }
 
     @Override

@@ -4,20 +4,27 @@ import dev.mayfly.schemas.avro.MetricType;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot.UnknownDataPointSnapshot;
 
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 
 /**
  * Builds one fresh, immutable {@link MetricSnapshot} from the series stored under one metric name.
@@ -34,6 +41,9 @@ import java.util.function.Predicate;
  */
 public final class FamilyBuilder {
     private static final MetricType[] FAMILY_TYPES = {MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM, MetricType.UNKNOWN};
+    /** Series per chunk of a family built in parallel. */
+    private static final int CHUNK = 16_384;
+    private static final boolean PARALLEL = Runtime.getRuntime().availableProcessors() > 1;
 
     private FamilyBuilder() {
     }
@@ -59,7 +69,24 @@ public final class FamilyBuilder {
      * (a concurrent map): each entry is read once.
      */
     public static Built build(String metricName, Map<String, StoredSeries> series, Predicate<String> includedNames) {
-        MetricType type = majorityType(series);
+        // One pass over the map: every entry is read once, in the map's order (label part order for the store's
+        // sorted maps, which is nearly the order the client sorts data points in, so its sort is cheap).
+        int capacity = Math.max(series.size(), 1);
+        String[] labelParts = new String[capacity];
+        StoredSeries[] members = new StoredSeries[capacity];
+        int[] counts = new int[MetricType.values().length];
+        int n = 0;
+        for (Map.Entry<String, StoredSeries> e : series.entrySet()) {
+            if (n == labelParts.length) {
+                labelParts = Arrays.copyOf(labelParts, n * 2);
+                members = Arrays.copyOf(members, n * 2);
+            }
+            labelParts[n] = e.getKey();
+            members[n] = e.getValue();
+            counts[members[n].metadata().type().ordinal()]++;
+            n++;
+        }
+        MetricType type = majorityType(counts);
         if (type == null) {
             return new Built(null, null, 0);
         }
@@ -70,42 +97,168 @@ public final class FamilyBuilder {
         SeriesMetadata chosen = null;
         long chosenUpdated = Long.MIN_VALUE;
         String chosenLabels = null;
-        int conflicting = 0;
-        List<Map.Entry<String, StoredSeries>> members = new ArrayList<>(series.size());
-        for (Map.Entry<String, StoredSeries> e : series.entrySet()) {
-            StoredSeries s = e.getValue();
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            StoredSeries s = members[i];
             if (s.metadata().type() != type) {
-                conflicting++;
                 continue;
             }
-            members.add(e);
+            labelParts[kept] = labelParts[i];
+            members[kept] = s;
+            kept++;
             if (chosen == null || s.updatedMillis() > chosenUpdated
-                    || (s.updatedMillis() == chosenUpdated && e.getKey().compareTo(chosenLabels) < 0)) {
+                    || (s.updatedMillis() == chosenUpdated && labelParts[i].compareTo(chosenLabels) < 0)) {
                 chosen = s.metadata();
                 chosenUpdated = s.updatedMillis();
-                chosenLabels = e.getKey();
+                chosenLabels = labelParts[i];
             }
         }
-        members.sort(Map.Entry.comparingByKey()); // the snapshot sorts by labels again: nearly sorted input is cheap
-        if (chosen == null) {
-            return new Built(null, type, conflicting); // every series of the type went away while reading
-        }
+        int conflicting = n - kept;
         MetricMetadata metadata = metadata(name, chosen);
-        MetricSnapshot snapshot = switch (type) {
-            case COUNTER -> counter(metadata, members);
-            case GAUGE -> gauge(metadata, members);
-            case HISTOGRAM -> histogram(metadata, members);
-            case UNKNOWN -> unknown(metadata, members);
-            case SUMMARY -> throw new IllegalStateException("summaries are never stored");
-        };
+        MetricSnapshot snapshot = snapshot(type, metadata, dataPoints(type, labelParts, members, kept, true));
         return new Built(snapshot, type, conflicting);
     }
 
-    private static MetricType majorityType(Map<String, StoredSeries> series) {
-        int[] counts = new int[MetricType.values().length];
-        for (StoredSeries s : series.values()) {
-            counts[s.metadata().type().ordinal()]++;
+    /**
+     * What a family will be, read in one pass over its series without building data points: its name, type and
+     * metadata (chosen as {@link #build} chooses them), how many series it has and how many are left out.
+     * {@link #writeChunks} then builds it chunk by chunk.
+     */
+    public record Plan(String metricName, String familyName, MetricType type, MetricMetadata metadata,
+                       int seriesCount, int conflictingSeries, Map<String, StoredSeries> series) {
+    }
+
+    /** The plan of the family stored under {@code metricName}; null when it has no series or is filtered out (see {@link #build}). */
+    static Plan plan(String metricName, Map<String, StoredSeries> series, Predicate<String> includedNames, int[] conflicting) {
+        int types = MetricType.values().length;
+        int[] counts = new int[types];
+        SeriesMetadata[] chosen = new SeriesMetadata[types];
+        long[] chosenUpdated = new long[types];
+        String[] chosenLabels = new String[types];
+        for (Map.Entry<String, StoredSeries> e : series.entrySet()) {
+            StoredSeries s = e.getValue();
+            int t = s.metadata().type().ordinal();
+            counts[t]++;
+            if (chosen[t] == null || s.updatedMillis() > chosenUpdated[t]
+                    || (s.updatedMillis() == chosenUpdated[t] && e.getKey().compareTo(chosenLabels[t]) < 0)) {
+                chosen[t] = s.metadata();
+                chosenUpdated[t] = s.updatedMillis();
+                chosenLabels[t] = e.getKey();
+            }
         }
+        MetricType type = majorityType(counts);
+        if (type == null) {
+            return null;
+        }
+        String name = familyName(metricName, type);
+        if (!includedNames.test(name)) {
+            return null;
+        }
+        int all = 0;
+        for (int c : counts) {
+            all += c;
+        }
+        int count = counts[type.ordinal()];
+        conflicting[0] += all - count;
+        return new Plan(metricName, name, type, metadata(name, chosen[type.ordinal()]), count, all - count, series);
+    }
+
+    /**
+     * Builds the family of {@code plan} in snapshots of at most {@code chunkSize} series, in store order, and hands
+     * them to {@code sink} in that order; the next chunk is built on another thread while {@code sink} handles the
+     * current one. Series of another type than the plan's are skipped; series changed since planning are read as
+     * they are now. A chunk is never empty.
+     */
+    static void writeChunks(Plan plan, int chunkSize, Consumer<MetricSnapshot> sink) {
+        Iterator<Map.Entry<String, StoredSeries>> it = plan.series().entrySet().iterator();
+        CompletableFuture<MetricSnapshot> pending = nextChunk(plan, it, chunkSize);
+        while (pending != null) {
+            CompletableFuture<MetricSnapshot> following = nextChunk(plan, it, chunkSize);
+            MetricSnapshot chunk;
+            try {
+                chunk = pending.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+            sink.accept(chunk);
+            pending = following;
+        }
+    }
+
+    private static CompletableFuture<MetricSnapshot> nextChunk(Plan plan, Iterator<Map.Entry<String, StoredSeries>> it, int chunkSize) {
+        String[] labelParts = new String[chunkSize];
+        StoredSeries[] members = new StoredSeries[chunkSize];
+        int n = 0;
+        while (n < chunkSize && it.hasNext()) {
+            Map.Entry<String, StoredSeries> e = it.next();
+            StoredSeries s = e.getValue();
+            if (s.metadata().type() == plan.type()) {
+                labelParts[n] = e.getKey();
+                members[n] = s;
+                n++;
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        int size = n;
+        return CompletableFuture.supplyAsync(() -> snapshot(plan.type(), plan.metadata(), dataPoints(plan.type(), labelParts, members, size, false)));
+    }
+
+    private static MetricSnapshot snapshot(MetricType type, MetricMetadata metadata, DataPointSnapshot[] points) {
+        return switch (type) {
+            case COUNTER -> new CounterSnapshot(metadata, asList(points));
+            case GAUGE -> new GaugeSnapshot(metadata, asList(points));
+            case HISTOGRAM -> new HistogramSnapshot(metadata, asList(points));
+            case UNKNOWN -> new UnknownSnapshot(metadata, asList(points));
+            case SUMMARY -> throw new IllegalStateException("summaries are never stored");
+        };
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends DataPointSnapshot> List<T> asList(DataPointSnapshot[] points) {
+        return (List<T>) Arrays.asList(points);
+    }
+
+    /**
+     * The data points of a family, in the order given. Large families are cut into chunks built in parallel (label
+     * parsing and data point allocation are most of the work); each chunk has its own parser.
+     */
+    private static DataPointSnapshot[] dataPoints(MetricType type, String[] labelParts, StoredSeries[] members, int n, boolean parallel) {
+        DataPointSnapshot[] points = new DataPointSnapshot[n];
+        int chunks = (n + CHUNK - 1) / CHUNK;
+        IntStream range = IntStream.range(0, chunks);
+        if (parallel && chunks > 1 && PARALLEL) {
+            range = range.parallel();
+        }
+        range.forEach(c -> {
+            LabelPart.Parser parser = new LabelPart.Parser();
+            for (int i = c * CHUNK, end = Math.min(n, i + CHUNK); i < end; i++) {
+                points[i] = dataPoint(type, parser.parse(labelParts[i]), members[i]);
+            }
+        });
+        return points;
+    }
+
+    private static DataPointSnapshot dataPoint(MetricType type, Labels labels, StoredSeries series) {
+        return switch (type) {
+            case COUNTER -> new CounterDataPointSnapshot(((ScalarSeries) series).value(), labels, null, series.createdMillis());
+            case GAUGE -> new GaugeDataPointSnapshot(((ScalarSeries) series).value(), labels, null);
+            case UNKNOWN -> new UnknownDataPointSnapshot(((ScalarSeries) series).value(), labels, null);
+            case HISTOGRAM -> {
+                HistogramSeries s = (HistogramSeries) series;
+                yield HistogramDataPointSnapshot.builder()
+                        .classicHistogramBuckets(ClassicHistogramBuckets.of(s.upperBounds(), s.bucketCounts()))
+                        .labels(labels)
+                        .sum(s.sum())
+                        .createdTimestampMillis(s.createdMillis())
+                        .build();
+            }
+            case SUMMARY -> throw new IllegalStateException("summaries are never stored");
+        };
+    }
+
+    private static MetricType majorityType(int[] counts) {
         MetricType best = null;
         for (MetricType t : FAMILY_TYPES) {
             if (counts[t.ordinal()] > 0 && (best == null || counts[t.ordinal()] > counts[best.ordinal()])) {
@@ -119,50 +272,5 @@ public final class FamilyBuilder {
         String unit = chosen.unit();
         boolean unitFits = unit != null && name.endsWith("_" + unit);
         return new MetricMetadata(name, chosen.help(), unitFits ? new Unit(unit) : null);
-    }
-
-    private static CounterSnapshot counter(MetricMetadata metadata, List<Map.Entry<String, StoredSeries>> members) {
-        LabelPart.Parser parser = new LabelPart.Parser();
-        List<CounterDataPointSnapshot> points = new ArrayList<>(members.size());
-        for (Map.Entry<String, StoredSeries> e : members) {
-            ScalarSeries s = (ScalarSeries) e.getValue();
-            points.add(new CounterDataPointSnapshot(s.value(), parser.parse(e.getKey()), null, s.createdMillis()));
-        }
-        return new CounterSnapshot(metadata, points);
-    }
-
-    private static GaugeSnapshot gauge(MetricMetadata metadata, List<Map.Entry<String, StoredSeries>> members) {
-        LabelPart.Parser parser = new LabelPart.Parser();
-        List<GaugeDataPointSnapshot> points = new ArrayList<>(members.size());
-        for (Map.Entry<String, StoredSeries> e : members) {
-            ScalarSeries s = (ScalarSeries) e.getValue();
-            points.add(new GaugeDataPointSnapshot(s.value(), parser.parse(e.getKey()), null));
-        }
-        return new GaugeSnapshot(metadata, points);
-    }
-
-    private static UnknownSnapshot unknown(MetricMetadata metadata, List<Map.Entry<String, StoredSeries>> members) {
-        LabelPart.Parser parser = new LabelPart.Parser();
-        List<UnknownDataPointSnapshot> points = new ArrayList<>(members.size());
-        for (Map.Entry<String, StoredSeries> e : members) {
-            ScalarSeries s = (ScalarSeries) e.getValue();
-            points.add(new UnknownDataPointSnapshot(s.value(), parser.parse(e.getKey()), null));
-        }
-        return new UnknownSnapshot(metadata, points);
-    }
-
-    private static HistogramSnapshot histogram(MetricMetadata metadata, List<Map.Entry<String, StoredSeries>> members) {
-        LabelPart.Parser parser = new LabelPart.Parser();
-        List<HistogramDataPointSnapshot> points = new ArrayList<>(members.size());
-        for (Map.Entry<String, StoredSeries> e : members) {
-            HistogramSeries s = (HistogramSeries) e.getValue();
-            HistogramDataPointSnapshot.Builder b = HistogramDataPointSnapshot.builder()
-                    .classicHistogramBuckets(ClassicHistogramBuckets.of(s.upperBounds(), s.bucketCounts()))
-                    .labels(parser.parse(e.getKey()));
-            b.sum(s.sum());
-            b.createdTimestampMillis(s.createdMillis());
-            points.add(b.build());
-        }
-        return new HistogramSnapshot(metadata, points);
     }
 }

@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
-import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +73,6 @@ public final class MetricsHandler implements HttpHandler {
         String accept = joined(exchange.getRequestHeaders().get("Accept"));
         ExpositionFormatWriter writer = ContentNegotiation.writerFor(accept);
         EscapingScheme escaping = EscapingScheme.fromAcceptHeader(accept);
-        MetricSnapshots snapshots = scraper.scrape(filter);
         exchange.getResponseHeaders().set("Content-Type", writer.getContentType());
         exchange.getResponseHeaders().set("Vary", "Accept, Accept-Encoding");
         if (head) {
@@ -88,7 +86,7 @@ public final class MetricsHandler implements HttpHandler {
         exchange.sendResponseHeaders(200, 0);
         OutputStream body = exchange.getResponseBody();
         try (OutputStream out = gzip ? new GZIPOutputStream(body, 1 << 16) : new BufferedOutputStream(body, 1 << 16)) {
-            writer.write(out, snapshots, escaping);
+            scraper.write(out, writer, escaping, filter); // built and written chunk by chunk
         }
         metrics.scrapeDuration((System.nanoTime() - start) / 1e9);
     }

@@ -51,9 +51,25 @@ final class Fixture {
         return this;
     }
 
+    /** The exposition as the handler writes it: family by family, in chunks (of two series, to exercise the chunking). */
     String text(ExpositionFormatWriter writer, String... names) {
-        MetricSnapshots snapshots = scraper.scrape(NameParameterFilter.of(List.of(names)));
-        return write(writer, snapshots);
+        return streamed(writer, 2, names);
+    }
+
+    String streamed(ExpositionFormatWriter writer, int chunkSize, String... names) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            new Scraper(new AggregatesCollector(store), scrapedRegistry, metrics, chunkSize)
+                    .write(out, writer, EscapingScheme.UNDERSCORE_ESCAPING, NameParameterFilter.of(List.of(names)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The exposition built whole (all snapshots first), then written at once. */
+    String materialized(ExpositionFormatWriter writer, String... names) {
+        return write(writer, scraper.scrape(NameParameterFilter.of(List.of(names))));
     }
 
     static String write(ExpositionFormatWriter writer, MetricSnapshots snapshots) {
