@@ -29,6 +29,7 @@ public final class FreshnessBenchmark {
         try (MayflyMetrics metrics = MayflyMetrics.fromConfig(Map.of("bootstrap.servers", bootstrap, "job", job))) {
             Counter probe = metrics.counter("freshness_probe_total").help("Freshness probe.").register();
             double[] millis = new double[probes];
+            java.util.Random random = new java.util.Random(7);
             for (int i = 1; i <= probes; i++) {
                 probe.labelValues().inc();
                 metrics.flush();
@@ -45,7 +46,7 @@ public final class FreshnessBenchmark {
                     Thread.sleep(2);
                 }
                 millis[i - 1] = (System.nanoTime() - acknowledged) / 1e6;
-                Thread.sleep(37); // spread probes over commit and publish cycles
+                Thread.sleep(random.nextInt(500)); // random phase against the commit and publish cycles
             }
             Arrays.sort(millis);
             System.out.printf("freshness over %d probes: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n", probes,
