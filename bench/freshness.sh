@@ -10,7 +10,7 @@ http=19191; kafka=19192; data=$(mktemp -d)
 java -Xmx1g -XX:+UseSerialGC -jar launcher/target/mayfly.jar standalone --data-dir "$data" --http-port $http --kafka-port $kafka \
   --bind 127.0.0.1 "$@" > "$data/standalone.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 until curl -fs "http://127.0.0.1:$http/-/ready" >/dev/null 2>&1; do sleep 0.2; done
 java -cp "system-tests/target/test-classes:$(cat /tmp/mayfly-system-cp.txt)" dev.mayfly.system.bench.FreshnessBenchmark \
   "localhost:$kafka" "http://127.0.0.1:$http/metrics" "$probes"
