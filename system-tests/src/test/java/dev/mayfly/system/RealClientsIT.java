@@ -41,13 +41,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RealClientsIT {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
 
-    @TempDir
-    Path dir;
+    private Path dir;
     private MayflyProcess standalone;
     private String base;
 
     @BeforeAll
-    void start() throws Exception {
+    void start(@TempDir Path tempDir) throws Exception {
+        dir = tempDir;
         int httpPort = Ports.free();
         base = "http://localhost:" + httpPort;
         standalone = new MayflyProcess("standalone", dir, "standalone", "--data-dir", dir.resolve("data").toString(),
@@ -57,7 +57,9 @@ class RealClientsIT {
 
     @AfterAll
     void stop() throws Exception {
-        standalone.close();
+        if (standalone != null) {
+            standalone.close();
+        }
     }
 
     @Test

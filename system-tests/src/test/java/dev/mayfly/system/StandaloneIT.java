@@ -43,6 +43,13 @@ class StandaloneIT {
             assertThat(MetricsText.status(base + "/-/healthy")).isEqualTo(200);
             assertThat(MetricsText.status(base + "/-/ready")).isEqualTo(200);
 
+            // the README walkthrough: ten invocations through the producer library
+            MayflyProcess example = new MayflyProcess("example", dir, "example", "--bootstrap-servers", "localhost:" + kafkaPort,
+                    "--invocations", "10").start();
+            assertThat(example.waitForExit(Duration.ofSeconds(60))).as(example.output()).isZero();
+            awaitValue(base, "orders_total{country=\"de\",job=\"checkout\"}", 3);
+            awaitValue(base, "orders_total{country=\"fr\",job=\"checkout\"}", 5);
+
             push(base, 1, "first-1");
             awaitValue(base, sample, 1);
             Thread.sleep(3_000); // let Prometheus scrape the first value as its baseline
