@@ -61,9 +61,14 @@ public final class Exporter implements AutoCloseable {
         consumerThread.start();
     }
 
-    /** True once the store has caught up with the topic's end offsets (last stable offsets) seen at start. */
+    /** True once the store has caught up with the topic's end offsets (last stable offsets) seen at start, while it follows the topic. */
     public boolean isReady() {
         return consumer.isCaughtUp();
+    }
+
+    /** False once the store stopped following the topic on an unexpected error (restart the exporter). */
+    public boolean isHealthy() {
+        return !consumer.hasFailed();
     }
 
     /** Adds the context {@code /metrics} (exactly that path; GET and HEAD) to {@code server}; returns it so a caller can add filters (e.g. scrape authentication). */

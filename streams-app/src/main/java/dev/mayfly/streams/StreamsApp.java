@@ -3,6 +3,9 @@ package dev.mayfly.streams;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 
@@ -24,8 +27,42 @@ public final class StreamsApp implements AutoCloseable {
         return new StreamsApp(topology, new KafkaStreams(topology, config.streamsProperties()));
     }
 
+    /**
+     * Starts processing. A stream thread that fails (e.g. the schema registry is unreachable) is replaced and resumes
+     * from the last commit; after {@value #MAX_REPLACEMENTS} failures in a row within a minute the app stops
+     * (state ERROR: not ready, not healthy) rather than spin.
+     */
     public void start() {
+        streams.setUncaughtExceptionHandler(new ThreadReplacement());
         streams.start();
+    }
+
+    /** False once Kafka Streams is in ERROR (it stopped on an error it could not recover from). */
+    public boolean isHealthy() {
+        return streams.state() != KafkaStreams.State.ERROR;
+    }
+
+    private static final int MAX_REPLACEMENTS = 10;
+
+    private static final class ThreadReplacement implements StreamsUncaughtExceptionHandler {
+        private static final Logger LOG = LoggerFactory.getLogger(StreamsApp.class);
+        private long windowStart;
+        private int failures;
+
+        @Override
+        public synchronized StreamThreadExceptionResponse handle(Throwable exception) {
+            long now = System.currentTimeMillis();
+            if (now - windowStart > 60_000) {
+                windowStart = now;
+                failures = 0;
+            }
+            if (++failures > MAX_REPLACEMENTS) {
+                LOG.error("stream thread failed {} times within a minute; stopping", failures, exception);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
+            LOG.warn("stream thread failed; replacing it (it resumes from the last commit): {}", exception.toString());
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
     }
 
     public boolean isReady() {

@@ -84,6 +84,10 @@ public final class StreamsAppConfig {
     /** Parses and validates; rejects unknown keys, bad values and a bad rules file with a one-line message. */
     public static StreamsAppConfig from(Map<String, String> raw) {
         Settings settings = Settings.parse(raw, SETTINGS, CommonSettings.KAFKA_PREFIX);
+        if (settings.withPrefix(CommonSettings.KAFKA_PREFIX).containsKey(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)) {
+            throw new ConfigException("config key 'kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG
+                    + "' cannot be set: Mayfly always runs exactly_once_v2 (exact counts depend on it)");
+        }
         for (Setting<Integer> positive : List.of(NUM_STREAM_THREADS, MAX_LABELS, MAX_LABEL_VALUE_LENGTH,
                 SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC)) {
             if (settings.get(positive) <= 0) {

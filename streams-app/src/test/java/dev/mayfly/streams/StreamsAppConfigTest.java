@@ -25,6 +25,12 @@ class StreamsAppConfigTest {
     }
 
     @Test
+    void exactlyOnceCannotBeTurnedOff() {
+        assertThatThrownBy(() -> StreamsAppConfig.from(Map.of("kafka.processing.guarantee", "at_least_once")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'kafka.processing.guarantee'");
+    }
+
+    @Test
     void unknownKeysBadValuesAndBadRulesAreRejected(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> StreamsAppConfig.from(Map.of("dedup.horizn", "1h")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'dedup.horizn'");

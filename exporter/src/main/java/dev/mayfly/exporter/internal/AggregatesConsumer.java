@@ -37,6 +37,7 @@ import java.util.TreeSet;
  * offset) and stays true.
  */
 public final class AggregatesConsumer implements Runnable {
+    private volatile boolean failed;
     private static final Logger LOG = LoggerFactory.getLogger(AggregatesConsumer.class);
     private static final Duration POLL = Duration.ofMillis(200);
 
@@ -73,7 +74,12 @@ public final class AggregatesConsumer implements Runnable {
     }
 
     public boolean isCaughtUp() {
-        return caughtUp;
+        return caughtUp && !failed;
+    }
+
+    /** True once the consumer stopped on an unexpected error: the store no longer follows the topic. */
+    public boolean hasFailed() {
+        return failed;
     }
 
     @Override
@@ -115,10 +121,12 @@ public final class AggregatesConsumer implements Runnable {
             }
         } catch (WakeupException | InterruptException e) {
             if (!closing) {
-                LOG.error("aggregates consumer stopped unexpectedly", e);
+                failed = true;
+                LOG.error("aggregates consumer stopped unexpectedly; the exporter is no longer ready", e);
             }
         } catch (RuntimeException e) {
-            LOG.error("aggregates consumer failed; the exporter stops serving new data", e);
+            failed = true;
+            LOG.error("aggregates consumer failed; the exporter is no longer ready or healthy", e);
         }
     }
 

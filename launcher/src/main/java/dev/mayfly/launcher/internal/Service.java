@@ -17,10 +17,21 @@ public interface Service extends AutoCloseable {
 
     boolean isReady();
 
+    /** False when the service stopped on an error it cannot recover from; {@code /-/healthy} then answers 503. */
+    default boolean isHealthy() {
+        return true;
+    }
+
     @Override
     void close();
 
     static Service of(String name, Runnable start, java.util.function.BooleanSupplier ready, Runnable close,
+                      java.util.function.Consumer<HttpServer> register) {
+        return of(name, start, ready, () -> true, close, register);
+    }
+
+    static Service of(String name, Runnable start, java.util.function.BooleanSupplier ready,
+                      java.util.function.BooleanSupplier healthy, Runnable close,
                       java.util.function.Consumer<HttpServer> register) {
         return new Service() {
             @Override
@@ -41,6 +52,11 @@ public interface Service extends AutoCloseable {
             @Override
             public boolean isReady() {
                 return ready.getAsBoolean();
+            }
+
+            @Override
+            public boolean isHealthy() {
+                return healthy.getAsBoolean();
             }
 
             @Override

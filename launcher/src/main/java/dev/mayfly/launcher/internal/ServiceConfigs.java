@@ -39,7 +39,7 @@ public final class ServiceConfigs {
         StreamsAppConfig config = StreamsAppConfig.from(raw);
         return () -> {
             StreamsApp app = StreamsApp.create(config);
-            return Service.of("streams", app::start, app::isReady, app::close, server -> {
+            return Service.of("streams", app::start, app::isReady, app::isHealthy, app::close, server -> {
             });
         };
     }
@@ -51,7 +51,7 @@ public final class ServiceConfigs {
         Authenticator scrapeAuth = Authenticator.from(Settings.parse(sliceFor(raw, SCRAPE_AUTH), SCRAPE_AUTH), SCRAPE_AUTH_PREFIX);
         return () -> {
             Exporter exporter = Exporter.create(config);
-            return Service.of("exporter", exporter::start, exporter::isReady, exporter::close, server -> {
+            return Service.of("exporter", exporter::start, exporter::isReady, exporter::isHealthy, exporter::close, server -> {
                 HttpContext context = exporter.register(server);
                 if (scrapeAuth.isEnabled()) {
                     context.getFilters().add(scrapeAuth.filter());

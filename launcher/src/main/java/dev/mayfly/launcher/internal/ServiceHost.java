@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs services in one process behind ONE HTTP port: each service registers its own contexts, the host answers
- * {@code /-/healthy} (200 while the process runs) and {@code /-/ready} (200 once every service is ready, 503 before,
+ * {@code /-/healthy} (200 unless a service stopped on an error it cannot recover from) and {@code /-/ready} (200 once every service is ready, 503 before,
  * with the services not ready yet in the body). Closes everything, in reverse start order, on {@link #close()} or
  * on SIGTERM / Ctrl-C.
  */
@@ -41,9 +41,9 @@ public final class ServiceHost implements AutoCloseable {
 
     /** Starts {@code service} now; it will be closed with the host. */
     public synchronized void start(Service service) {
-        service.start();
-        started.add(service);
+        started.add(service); // closed with the host even if starting fails
         services.add(service);
+        service.start();
         if (http != null) {
             service.register(http);
         }
@@ -69,7 +69,7 @@ public final class ServiceHost implements AutoCloseable {
             return t;
         });
         http.setExecutor(httpExecutor);
-        http.createContext("/-/healthy", exchange -> respond(exchange, 200, "OK\n"));
+        http.createContext("/-/healthy", this::healthy);
         http.createContext("/-/ready", this::ready);
         for (Service s : services) {
             s.register(http);
@@ -99,8 +99,8 @@ public final class ServiceHost implements AutoCloseable {
             return;
         }
         if (http != null) {
-            http.stop(0);
-            httpExecutor.shutdownNow();
+            // stop accepting, and give requests under way (a push whose Kafka acknowledgement is on its way) time to be answered
+            http.stop(2);
         }
         for (int i = started.size() - 1; i >= 0; i--) {
             AutoCloseable resource = started.get(i);
@@ -110,9 +110,24 @@ public final class ServiceHost implements AutoCloseable {
                 log.warn("closing {} failed: {}", resource instanceof Service s ? s.name() : resource, e.toString());
             }
         }
+        if (httpExecutor != null) {
+            httpExecutor.shutdown();
+        }
         System.out.println("Mayfly stopped");
         System.out.flush();
         stopped.countDown();
+    }
+
+    private void healthy(HttpExchange exchange) throws IOException {
+        List<String> failed;
+        synchronized (this) {
+            failed = services.stream().filter(s -> !s.isHealthy()).map(Service::name).toList();
+        }
+        if (failed.isEmpty()) {
+            respond(exchange, 200, "OK\n");
+        } else {
+            respond(exchange, 503, "failed: " + String.join(", ", failed) + "\n");
+        }
     }
 
     private void ready(HttpExchange exchange) throws IOException {

@@ -86,7 +86,8 @@ public final class BatchSender implements AutoCloseable {
                 break;
             }
             try {
-                inFlight.put(b, kafka.send(new ProducerRecord<>(topic, b.key, b.encoded())));
+                // the record timestamp is the emit time, so a resend is the same record as the first attempt (not "late")
+                inFlight.put(b, kafka.send(new ProducerRecord<>(topic, null, b.batch.getEmitTime().toEpochMilli(), b.key, b.encoded())));
             } catch (RuntimeException e) { // encoding (registry) or a send that failed at once
                 if (firstFailed == null) {
                     firstFailed = b;

@@ -73,6 +73,10 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
         windows = context.getStateStore(WINDOWS_STORE);
         unpublishedStore = context.getStateStore(UNPUBLISHED_STORE);
         metrics = new SelfMetrics(context.getStateStore(METRICS_STORE), context.taskId().toString());
+        // init runs again when a corrupted task is revived: rebuild the in-memory views from the stores, from zero
+        seriesCount = 0;
+        seriesPerMetric.clear();
+        unpublished.clear();
         try (KeyValueIterator<String, byte[]> it = series.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();

@@ -80,6 +80,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 batch = codec.decode(record.value());
             }
         } catch (DecodeException e) {
+            if (e.reason().equals("registry_error")) {
+                // the registry is unreachable: the record is not bad, so fail the task (it is retried from the last
+                // commit) rather than dead-letter valid data
+                throw new IllegalStateException("cannot decode events while the schema registry is unavailable: " + e.getMessage(), e);
+            }
             rejectRecord(record, Rejection.of(e.reason(), e.getMessage()));
             return;
         }
@@ -167,7 +172,9 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             Aggregation aggregation = rule.aggregationFor(p.getType(), p.getAggregation());
             Update u = contribution(p, batch.getEventId(), eventTime, aggregation, cumulative);
             u.seriesKey = key;
-            String mergeKey = cumulative ? key + '\u0000' + aggregation.ordinal() + '\u0000' + u.streamId : key + '\u0000' + aggregation.ordinal();
+            // cumulative points merge only within one stream and one start time: a new start time is a reset
+            String mergeKey = cumulative ? key + '\u0000' + aggregation.ordinal() + '\u0000' + u.streamId + '\u0000' + u.startTime
+                    : key + '\u0000' + aggregation.ordinal();
             Update earlier = merged.putIfAbsent(mergeKey, u);
             if (earlier != null && !earlier.mergeLater(u)) {
                 rejectPoint(record, batch, p, boundsMismatch(name));
