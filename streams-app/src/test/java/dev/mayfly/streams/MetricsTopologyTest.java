@@ -192,13 +192,25 @@ class MetricsTopologyTest {
     }
 
     @Test
-    void idleCumulativeStreamsAreForgotten() {
+    void cumulativeStreamsAreRememberedAsLongAsTheirSeries() {
         try (Pipeline p = Pipeline.start(Map.of("cumulative.stream.idle", "1m", "series.ttl", "1h", "expiry.scan.interval", "10s"))) {
             p.send(batch("a1", T0, cumulative("c", "s1", null, 10)));
             p.send(batch("x", T0 + 120_000, counter("other", 1)));
-            // stream s1 was forgotten: its next total counts whole
+            // idle longer than cumulative.stream.idle, but its series lives: the next total counts only its growth
             p.send(batch("a2", T0 + 121_000, cumulative("c", "s1", null, 12)));
-            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(22.0);
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(12.0);
+        }
+    }
+
+    @Test
+    void idleCumulativeStreamsAreForgottenWithTheirSeries() {
+        try (Pipeline p = Pipeline.start(Map.of("cumulative.stream.idle", "1m", "series.ttl", "2m", "expiry.scan.interval", "10s"))) {
+            p.send(batch("a1", T0, cumulative("c", "s1", null, 10)));
+            p.send(batch("x", T0 + 200_000, counter("other", 1)));
+            assertThat(p.tombstones()).containsExactly("c{job=\"fn\"}");
+            // the series started again: the returning stream's total is the new series' first contribution
+            p.send(batch("a2", T0 + 201_000, cumulative("c", "s1", null, 12)));
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(12.0);
         }
     }
 

@@ -273,7 +273,11 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
         try (KeyValueIterator<String, byte[]> it = cumulative.all()) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
-                if (streamTime - CumulativeState.decode(kv.value).lastEventTime > idle) {
+                // a stream is remembered at least as long as its series: forgetting it earlier would count its whole
+                // running total again when it returns
+                String seriesKey = kv.key.substring(0, kv.key.indexOf('\u0000'));
+                long limit = Math.max(idle, ttlMillis(SeriesKey.metricName(seriesKey)));
+                if (streamTime - CumulativeState.decode(kv.value).lastEventTime > limit) {
                     idleStreams.add(kv.key);
                 }
             }
@@ -283,10 +287,11 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
 
     private long ttlMillis(String key, SeriesState s) {
         String name = SeriesKey.metricName(key);
-        if (s.derived) {
-            name = SeriesKeys.windowedBase(name);
-        }
-        Duration ttl = options.rules().forName(name).ttl();
+        return ttlMillis(s.derived ? SeriesKeys.windowedBase(name) : name);
+    }
+
+    private long ttlMillis(String metricName) {
+        Duration ttl = options.rules().forName(metricName).ttl();
         return (ttl == null ? options.defaultTtl() : ttl).toMillis();
     }
 
