@@ -15,8 +15,9 @@ echo "== 2 and 6. streams-app end-to-end points/s (producer -> Kafka -> topology
 mvn -B -q -pl streams-app test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/mayfly-streams-cp.txt -Dmdep.includeScope=test
 streams() { (cd streams-app && java -Xmx1g -cp "target/classes:target/test-classes:$(cat /tmp/mayfly-streams-cp.txt)" \
   dev.mayfly.streams.bench.StreamsBenchmark "$@" 2>/dev/null | tail -4); }
-#        batches points/batch series/batch partitions threads
+#        batches points/batch series/batch partitions threads extra-labels
 streams 12000   1000         50           4          1
+streams 12000   1000         50           4          1        8   # 10 labels per series instead of 2
 streams 12000   1000         50           4          2
 streams 12000   1000         50           1          1
 streams 12000   1000         50           8          1

@@ -11,6 +11,7 @@ import dev.mayfly.schemas.config.Settings;
 import dev.mayfly.schemas.registry.SchemaRegistryClient;
 import dev.mayfly.streams.internal.PipelineOptions;
 import dev.mayfly.streams.internal.Rules;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -148,6 +149,10 @@ public final class StreamsAppConfig {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.get(COMMIT_INTERVAL_MS));
         p.put("processing.exception.handler.global.enabled", "true");
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
+        // events are batches of up to thousands of points (250 KB at 1000 points of 10 labels): Kafka's defaults of
+        // 1000 records per poll and 1000 buffered records per partition let large batches exhaust a 1 GB heap
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
+        p.put("buffered.records.per.partition", 64);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 10);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 256 * 1024);

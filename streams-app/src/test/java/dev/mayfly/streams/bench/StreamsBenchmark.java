@@ -36,7 +36,7 @@ import java.util.Map;
  * reach the end of the events topic and of the series-updates repartition topic.
  *
  * <p>Arguments: batches, points per batch, distinct series per batch (points of a batch cycle over them),
- * partitions, stream threads. Default: 4000 1000 50 4 1.
+ * partitions, stream threads, extra labels per series (beyond route and code). Default: 4000 1000 50 4 1 0.
  */
 public final class StreamsBenchmark {
     public static void main(String[] args) throws Exception {
@@ -45,16 +45,16 @@ public final class StreamsBenchmark {
         int seriesPerBatch = args.length > 2 ? Integer.parseInt(args[2]) : 50;
         int partitions = args.length > 3 ? Integer.parseInt(args[3]) : 4;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        int extraLabels = args.length > 5 ? Integer.parseInt(args[5]) : 0; // labels per series beyond route and code
         Path dir = Files.createTempDirectory("mayfly-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.on(dir.resolve("kafka"), 0).start()) {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 TopicSetup.ensureDefaults(admin, partitions, (short) 1);
-                produce(kafka.bootstrapServers(), batches, pointsPerBatch, seriesPerBatch);
+                produce(kafka.bootstrapServers(), batches, pointsPerBatch, seriesPerBatch, extraLabels);
                 Map<String, String> settings = new HashMap<>();
                 settings.put("bootstrap.servers", kafka.bootstrapServers());
                 settings.put("num.stream.threads", String.valueOf(threads));
                 settings.put("state.dir", dir.resolve("state").toString());
-                settings.put("kafka.max.poll.records", "2000");
                 for (String extra : System.getProperty("bench.settings", "").split(",")) {
                     if (extra.contains("=")) {
                         settings.put(extra.substring(0, extra.indexOf('=')), extra.substring(extra.indexOf('=') + 1));
@@ -165,7 +165,18 @@ public final class StreamsBenchmark {
         return total;
     }
 
-    private static void produce(String bootstrap, int batches, int pointsPerBatch, int seriesPerBatch) {
+    private static void produce(String bootstrap, int batches, int pointsPerBatch, int seriesPerBatch, int extraLabels) {
+        // the labels of each (series, code): route and code, plus extraLabels labels whose values follow the series
+        List<Map<String, String>> labelSets = new ArrayList<>();
+        for (int series = 0; series < seriesPerBatch; series++) {
+            for (String code : new String[]{"200", "500"}) {
+                Map<String, String> labels = new java.util.HashMap<>(Map.of("route", "/r" + series, "code", code));
+                for (int l = 0; l < extraLabels; l++) {
+                    labels.put("label_" + l, "value-" + l + "-" + series);
+                }
+                labelSets.add(labels);
+            }
+        }
         AvroCodec<MetricEventBatch> codec = MayflyCodecs.events(null, Topics.EVENTS);
         long now = System.currentTimeMillis();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
@@ -183,7 +194,7 @@ public final class StreamsBenchmark {
                             .setName("requests_total")
                             .setType(MetricType.COUNTER)
                             .setValue(1)
-                            .setLabels(Map.of("route", "/r" + series, "code", (i & 1) == 0 ? "200" : "500"))
+                            .setLabels(labelSets.get(2 * series + (i & 1)))
                             .build());
                 }
                 MetricEventBatch batch = MetricEventBatch.newBuilder()
