@@ -73,7 +73,9 @@ public final class PushPipeline {
         if (declared > maxBodyBytes && exchange.getRequestHeaders().getFirst("Content-Encoding") == null) {
             throw new PushRejected(413, PushRejected.BODY_TOO_LARGE, "request body is larger than " + maxBodyBytes + " bytes");
         }
-        long bytes = declared < 0 ? maxBodyBytes : declared;
+        // an unknown length, or a compressed body (which may inflate up to the limit), takes room for the largest body
+        boolean compressed = exchange.getRequestHeaders().getFirst("Content-Encoding") != null;
+        long bytes = declared < 0 || compressed ? maxBodyBytes : declared;
         int permits = (int) Math.min(bytes / 1024 + 1, maxBodyBytes / 1024 + 1);
         try {
             if (!room.tryAcquire(permits, ROOM_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
