@@ -70,45 +70,34 @@ public final class OtlpHandler implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) {
-        int permits = 0;
-        try {
-            if (!exchange.getRequestURI().getPath().equals("/v1/metrics")) {
-                throw new PushRejected(404, PushRejected.MALFORMED, "not found: OTLP metrics are posted to /v1/metrics");
-            }
-            if (!exchange.getRequestMethod().equals("POST")) {
-                exchange.getResponseHeaders().set("Allow", "POST");
-                throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod() + " not allowed; use POST");
-            }
-            boolean json = isJson(exchange);
-            if (!json && !isProtobuf(exchange)) {
-                throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '"
-                        + exchange.getRequestHeaders().getFirst("Content-Type") + "'; use application/x-protobuf or application/json");
-            }
-            Authenticator.Identity identity = pipeline.authenticate(exchange);
-            String eventId = PushPipeline.eventId(exchange);
-            permits = pipeline.takeRoom(exchange);
-            RequestBody body = pipeline.readBody(exchange);
-            ExportMetricsServiceRequest request = decode(body, json);
-            PointsBuilder points = new PointsBuilder(new PushOptions(Temporality.DELTA, null, null, pipeline.maxSeries()));
-            OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points);
-            translator.translate(request);
-            OtlpTranslator.Source s = translator.source();
-            PushPipeline.authorize(identity, s.job());
-            MetricEventBatch batch = new MetricEventBatch(eventId, new Source(s.job(), s.function(), s.region(), s.instance()),
-                    Instant.ofEpochMilli(System.currentTimeMillis()), Operation.RECORD, Map.of(), points.points());
-            int taken = permits;
-            permits = 0;
-            pipeline.submit(exchange, API, batch, taken, REPLIER);
-        } catch (PushRejected rejected) {
-            pipeline.giveBackRoom(permits);
-            PushPipeline.reject(exchange, API, rejected, REPLIER);
-        } catch (IOException e) {
-            pipeline.giveBackRoom(permits);
-            PushPipeline.reject(exchange, API, new PushRejected(400, PushRejected.MALFORMED, "cannot read the request: " + e), REPLIER);
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            pipeline.giveBackRoom(permits);
-            PushPipeline.internalError(exchange, API, e, REPLIER);
+        pipeline.handle(exchange, API, REPLIER, this::read);
+    }
+
+    private MetricEventBatch read(HttpExchange exchange, PushPipeline.Room room) throws IOException {
+        if (!exchange.getRequestURI().getPath().equals("/v1/metrics")) {
+            throw new PushRejected(404, PushRejected.MALFORMED, "not found: OTLP metrics are posted to /v1/metrics");
         }
+        if (!exchange.getRequestMethod().equals("POST")) {
+            exchange.getResponseHeaders().set("Allow", "POST");
+            throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod() + " not allowed; use POST");
+        }
+        boolean json = isJson(exchange);
+        if (!json && !isProtobuf(exchange)) {
+            throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '"
+                    + exchange.getRequestHeaders().getFirst("Content-Type") + "'; use application/x-protobuf or application/json");
+        }
+        Authenticator.Identity identity = pipeline.authenticate(exchange);
+        String eventId = PushPipeline.eventId(exchange);
+        room.take(exchange);
+        RequestBody body = pipeline.readBody(exchange);
+        ExportMetricsServiceRequest request = decode(body, json);
+        PointsBuilder points = new PointsBuilder(new PushOptions(Temporality.DELTA, null, null, pipeline.maxSeries()));
+        OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points);
+        translator.translate(request);
+        OtlpTranslator.Source s = translator.source();
+        PushPipeline.authorize(identity, s.job());
+        return new MetricEventBatch(eventId, new Source(s.job(), s.function(), s.region(), s.instance()),
+                Instant.ofEpochMilli(System.currentTimeMillis()), Operation.RECORD, Map.of(), points.points());
     }
 
     private static ExportMetricsServiceRequest decode(RequestBody body, boolean json) throws IOException {

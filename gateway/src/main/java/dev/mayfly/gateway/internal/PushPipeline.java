@@ -118,6 +118,43 @@ public final class PushPipeline {
         return key;
     }
 
+    /** Reads, checks and builds one push's batch; refuses it by throwing {@link PushRejected}. */
+    public interface PushReader {
+        MetricEventBatch read(HttpExchange exchange, Room room) throws IOException;
+    }
+
+    /** The in-flight room one push holds: taken by the reader before it reads the body, given back by the pipeline. */
+    public final class Room {
+        private int permits;
+
+        public void take(HttpExchange exchange) {
+            permits = takeRoom(exchange);
+        }
+    }
+
+    /**
+     * Handles one push: {@code reader} builds the batch, which is submitted and answered once acknowledged; a refused
+     * push, an unreadable body or an internal error is answered here, counted, and its room given back.
+     */
+    public void handle(HttpExchange exchange, String api, Replier replier, PushReader reader) {
+        Room room = new Room();
+        try {
+            MetricEventBatch batch = reader.read(exchange, room);
+            int taken = room.permits;
+            room.permits = 0;
+            submit(exchange, api, batch, taken, replier);
+        } catch (PushRejected rejected) {
+            giveBackRoom(room.permits);
+            reject(exchange, api, rejected, replier);
+        } catch (IOException e) {
+            giveBackRoom(room.permits);
+            reject(exchange, api, new PushRejected(400, PushRejected.MALFORMED, "cannot read the request: " + e), replier);
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            giveBackRoom(room.permits);
+            internalError(exchange, api, e, replier);
+        }
+    }
+
     /** Answers the push once the sink acknowledged the batch (success), or failed (503 / 413); gives back the room. */
     public interface Replier {
         void success(HttpExchange exchange) throws IOException;

@@ -50,53 +50,42 @@ public final class PushgatewayHandler implements HttpHandler {
 
     @Override
     public void handle(HttpExchange exchange) {
-        int permits = 0;
-        try {
-            String method = exchange.getRequestMethod();
-            boolean delete = method.equals("DELETE");
-            if (!delete && !method.equals("PUT") && !method.equals("POST")) {
-                exchange.getResponseHeaders().set("Allow", "PUT, POST, DELETE");
-                throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + method + " not allowed; use PUT, POST or DELETE");
-            }
-            Authenticator.Identity identity = pipeline.authenticate(exchange);
-            GroupingKey key = GroupingKey.parse(exchange.getRequestURI().getRawPath());
-            PushPipeline.authorize(identity, key.job());
-            Temporality temporality = temporality(exchange, key);
-            String eventId = PushPipeline.eventId(exchange);
-            Map<String, String> grouping = key.labels();
-            String instance = null;
-            String streamId = null;
-            if (temporality == Temporality.CUMULATIVE) {
-                streamId = SeriesKey.of(key.job(), new TreeMap<>(grouping));
-                instance = grouping.remove("instance"); // identifies the stream; not a label (series aggregate across instances)
-            }
-            List<MetricPoint> points = List.of();
-            boolean protobuf = !delete && isProtobuf(exchange);
-            permits = pipeline.takeRoom(exchange);
-            if (!delete) {
-                RequestBody body = pipeline.readBody(exchange);
-                PrometheusFamilies families = protobuf
-                        ? ProtobufFormatParser.parse(body.bytes(), body.length())
-                        : TextFormatParser.parse(body.bytes(), body.length());
-                PointsBuilder builder = new PointsBuilder(new PushOptions(temporality, streamId, key.aggregation(), pipeline.maxSeries()));
-                families.addTo(builder);
-                points = builder.points();
-            }
-            MetricEventBatch batch = new MetricEventBatch(eventId, new Source(key.job(), null, null, instance),
-                    Instant.ofEpochMilli(System.currentTimeMillis()), delete ? Operation.DELETE_GROUP : Operation.RECORD, grouping, points);
-            int taken = permits;
-            permits = 0;
-            pipeline.submit(exchange, API, batch, taken, REPLIER);
-        } catch (PushRejected rejected) {
-            pipeline.giveBackRoom(permits);
-            PushPipeline.reject(exchange, API, rejected, REPLIER);
-        } catch (IOException e) {
-            pipeline.giveBackRoom(permits);
-            PushPipeline.reject(exchange, API, new PushRejected(400, PushRejected.MALFORMED, "cannot read the request: " + e), REPLIER);
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            pipeline.giveBackRoom(permits);
-            PushPipeline.internalError(exchange, API, e, REPLIER);
+        pipeline.handle(exchange, API, REPLIER, this::read);
+    }
+
+    private MetricEventBatch read(HttpExchange exchange, PushPipeline.Room room) throws IOException {
+        String method = exchange.getRequestMethod();
+        boolean delete = method.equals("DELETE");
+        if (!delete && !method.equals("PUT") && !method.equals("POST")) {
+            exchange.getResponseHeaders().set("Allow", "PUT, POST, DELETE");
+            throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + method + " not allowed; use PUT, POST or DELETE");
         }
+        Authenticator.Identity identity = pipeline.authenticate(exchange);
+        GroupingKey key = GroupingKey.parse(exchange.getRequestURI().getRawPath());
+        PushPipeline.authorize(identity, key.job());
+        Temporality temporality = temporality(exchange, key);
+        String eventId = PushPipeline.eventId(exchange);
+        Map<String, String> grouping = key.labels();
+        String instance = null;
+        String streamId = null;
+        if (temporality == Temporality.CUMULATIVE) {
+            streamId = SeriesKey.of(key.job(), new TreeMap<>(grouping));
+            instance = grouping.remove("instance"); // identifies the stream; not a label (series aggregate across instances)
+        }
+        List<MetricPoint> points = List.of();
+        boolean protobuf = !delete && isProtobuf(exchange);
+        room.take(exchange);
+        if (!delete) {
+            RequestBody body = pipeline.readBody(exchange);
+            PrometheusFamilies families = protobuf
+                    ? ProtobufFormatParser.parse(body.bytes(), body.length())
+                    : TextFormatParser.parse(body.bytes(), body.length());
+            PointsBuilder builder = new PointsBuilder(new PushOptions(temporality, streamId, key.aggregation(), pipeline.maxSeries()));
+            families.addTo(builder);
+            points = builder.points();
+        }
+        return new MetricEventBatch(eventId, new Source(key.job(), null, null, instance),
+                Instant.ofEpochMilli(System.currentTimeMillis()), delete ? Operation.DELETE_GROUP : Operation.RECORD, grouping, points);
     }
 
     private Temporality temporality(HttpExchange exchange, GroupingKey key) {
