@@ -90,11 +90,6 @@ final class PrometheusServer implements AutoCloseable {
         return out;
     }
 
-    /** Whether the last scrape of the target succeeded. */
-    boolean targetUp() throws Exception {
-        return query("up").values().stream().anyMatch(v -> v == 1.0);
-    }
-
     @Override
     public void close() throws InterruptedException {
         process.destroy();
