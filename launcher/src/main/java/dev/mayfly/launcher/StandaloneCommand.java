@@ -1,18 +1,13 @@
 package dev.mayfly.launcher;
 
-import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.launcher.internal.ServiceHost;
-import dev.mayfly.schemas.TopicSetup;
 import dev.mayfly.schemas.config.CommonSettings;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -21,18 +16,11 @@ import java.util.concurrent.Callable;
         description = "Runs an embedded Kafka broker and every Mayfly service in one process, with one HTTP port for "
                 + "pushes (Pushgateway API, OTLP/HTTP), GET /metrics, /-/healthy and /-/ready.")
 final class StandaloneCommand implements Callable<Integer> {
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./mayfly-data",
-            description = "Where the broker and the streams app keep their data; it survives a restart (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
+    @Mixin
+    BrokerOptions broker;
 
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "9091", description = "The one HTTP port (default: ${DEFAULT-VALUE}).")
     int httpPort;
-
-    @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092", description = "The embedded broker's port (default: ${DEFAULT-VALUE}).")
-    int kafkaPort;
-
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "4", description = "Partitions of new topics (default: ${DEFAULT-VALUE}).")
-    int partitions;
 
     @Mixin
     ConfigOptions config;
@@ -40,13 +28,11 @@ final class StandaloneCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long startNanos = System.nanoTime();
-        if (partitions < 1) {
-            throw new dev.mayfly.schemas.config.ConfigException("--partitions must be at least 1, got " + partitions);
-        }
-        String bootstrap = "localhost:" + kafkaPort;
+        broker.validate();
+        String bootstrap = broker.bootstrapServers();
         Map<String, String> raw = config.load(Map.of(
                 CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrap,
-                "state.dir", dataDir.resolve("streams").toString()));
+                "state.dir", broker.dataDir.resolve("streams").toString()));
         ServiceConfigs.rejectUnknown(raw, List.of(ServiceConfigs.streamsSettings(), ServiceConfigs.exporterSettings(),
                 ServiceConfigs.gatewaySettings()));
         // validate every service's configuration before anything starts
@@ -57,12 +43,7 @@ final class StandaloneCommand implements Callable<Integer> {
         javax.net.ssl.SSLContext tls = config.tls();
         ServiceHost host = new ServiceHost().closeOnShutdown();
         try {
-            EmbeddedKafka kafka = EmbeddedKafka.on(dataDir.resolve("kafka"), kafkaPort);
-            host.own(kafka);
-            kafka.start();
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-                TopicSetup.ensureDefaults(admin, partitions, (short) 1);
-            }
+            broker.start(host);
             int port = host.serveHttp(config.bind, httpPort, tls);
             host.start(streams.get());
             host.start(exporter.get());
@@ -88,7 +69,7 @@ final class StandaloneCommand implements Callable<Integer> {
         out.println("  push (OTLP/HTTP)        " + base + "/v1/metrics");
         out.println("  scrape                  " + base + "/metrics");
         out.println("  health                  " + base + "/-/healthy  " + base + "/-/ready");
-        out.println("  Kafka                   " + bootstrap + "  (data in " + dataDir.toAbsolutePath().normalize() + ")");
+        out.println("  Kafka                   " + bootstrap + "  (data in " + broker.dataDir.toAbsolutePath().normalize() + ")");
         out.flush();
     }
 }

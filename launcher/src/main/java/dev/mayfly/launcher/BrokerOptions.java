@@ -1,0 +1,47 @@
+package dev.mayfly.launcher;
+
+import dev.mayfly.kafka.EmbeddedKafka;
+import dev.mayfly.launcher.internal.ServiceHost;
+import dev.mayfly.schemas.TopicSetup;
+import dev.mayfly.schemas.config.ConfigException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The embedded broker's options, shared by {@code standalone} and {@code broker}, and how it is started. */
+final class BrokerOptions {
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./mayfly-data",
+            description = "Where the data lives; it survives a restart (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--kafka-port", paramLabel = "PORT", defaultValue = "9092", description = "The embedded broker's port (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "4", description = "Partitions of new topics (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    String bootstrapServers() {
+        return "localhost:" + kafkaPort;
+    }
+
+    /** Rejects option values no broker can use, before anything starts. */
+    void validate() {
+        if (partitions < 1) {
+            throw new ConfigException("--partitions must be at least 1, got " + partitions);
+        }
+    }
+
+    /** Starts the broker (closed with {@code host}) with its data under the data directory, and creates Mayfly's topics. */
+    EmbeddedKafka start(ServiceHost host) {
+        EmbeddedKafka kafka = EmbeddedKafka.on(dataDir.resolve("kafka"), kafkaPort);
+        host.own(kafka);
+        kafka.start();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            TopicSetup.ensureDefaults(admin, partitions, (short) 1);
+        }
+        return kafka;
+    }
+}
