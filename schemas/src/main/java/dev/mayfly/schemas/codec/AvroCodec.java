@@ -193,7 +193,7 @@ public final class AvroCodec<T extends SpecificRecord> {
             if (e.status() == 404) {
                 throw new DecodeException("unknown_schema", "schema id " + id + " is not in the registry: " + e.getMessage(), e);
             }
-            throw new DecodeException("registry_error", e.getMessage(), e);
+            throw new DecodeException(DecodeException.REGISTRY_UNAVAILABLE, e.getMessage(), e);
         }
         reader = readerFor(writerSchema, "schema id " + id);
         SpecificDatumReader<T> previous = readersById.putIfAbsent(id, reader);

@@ -80,7 +80,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 batch = codec.decode(record.value());
             }
         } catch (DecodeException e) {
-            if (e.reason().equals("registry_error")) {
+            if (e.isTransient()) {
                 // the registry is unreachable: the record is not bad, so fail the task (it is retried from the last
                 // commit) rather than dead-letter valid data
                 throw new IllegalStateException("cannot decode events while the schema registry is unavailable: " + e.getMessage(), e);
