@@ -2,10 +2,12 @@ package dev.mayfly.gateway.internal;
 
 import com.sun.net.httpserver.HttpExchange;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * A request body read whole, within the size limit (413 past it, checked on the declared length before reading and
@@ -31,7 +33,11 @@ public record RequestBody(byte[] bytes, int length) {
         }
         InputStream in = exchange.getRequestBody();
         if (gzip) {
-            in = new GZIPInputStream(in, 8192);
+            try {
+                in = new GZIPInputStream(in, 8192); // reads the gzip header: a body that is not gzip fails here
+            } catch (ZipException | EOFException e) {
+                throw notGzip(e);
+            }
         }
         byte[] buf = BUFFER.get();
         if (declared > buf.length && !gzip) {
@@ -48,8 +54,13 @@ public record RequestBody(byte[] bytes, int length) {
             int r;
             try {
                 r = in.read(buf, n, buf.length - n);
-            } catch (java.util.zip.ZipException e) {
-                throw PushRejected.malformed("body is not valid gzip: " + e.getMessage());
+            } catch (ZipException e) {
+                throw notGzip(e);
+            } catch (EOFException e) {
+                if (!gzip) {
+                    throw e;
+                }
+                throw notGzip(e); // a gzip stream cut short
             }
             if (r < 0) {
                 break;
@@ -72,6 +83,10 @@ public record RequestBody(byte[] bytes, int length) {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    private static PushRejected notGzip(IOException e) {
+        return PushRejected.malformed("body is not valid gzip" + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
 
     private static PushRejected tooLarge(int maxBytes) {
