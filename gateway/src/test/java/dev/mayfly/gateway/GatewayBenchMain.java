@@ -41,11 +41,13 @@ public final class GatewayBenchMain {
             for (int i = 3; i < args.length; i++) {
                 config.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
             }
-            ExecutorService executor = Executors.newFixedThreadPool(threads);
+            ExecutorService executor = threads == 0 ? null : Executors.newFixedThreadPool(threads);
             boolean noSink = "none".equals(System.getProperty("bench.sink"));
             try (Gateway gateway = noSink ? Gateway.create(GatewayConfig.from(config), new EncodingOnlySink())
                     : Gateway.create(GatewayConfig.from(config))) {
-                HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024);
+                HttpServer server = "jdk".equals(System.getProperty("bench.http"))
+                        ? HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024)
+                        : dev.mayfly.http.NettyHttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024, null);
                 server.setExecutor(executor);
                 gateway.register(server);
                 server.start();
@@ -58,7 +60,9 @@ public final class GatewayBenchMain {
                     // wait for EOF
                 }
                 server.stop(0);
-                executor.shutdownNow();
+                if (executor != null) {
+                    executor.shutdownNow();
+                }
                 try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                     Map<TopicPartition, OffsetSpec> request = new HashMap<>();
                     for (int p = 0; p < partitions; p++) {

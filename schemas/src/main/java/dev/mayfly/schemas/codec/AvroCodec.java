@@ -10,7 +10,6 @@ import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -43,7 +42,7 @@ public final class AvroCodec<T extends SpecificRecord> {
     private final Schema schema;
     private final SpecificData data;
     private final SpecificData readData;
-    private final BinaryMessageEncoder<T> singleObjectEncoder;
+    private final byte[] singleObjectHeader;
     private final ConcurrentMap<Long, SpecificDatumReader<T>> readersByFingerprint = new ConcurrentHashMap<>();
     private final SchemaRegistryClient registry;
     private final String subject;
@@ -55,11 +54,17 @@ public final class AvroCodec<T extends SpecificRecord> {
         this.schema = schema;
         this.data = SpecificData.getForSchema(schema);
         this.readData = new ListData(data);
-        this.singleObjectEncoder = new BinaryMessageEncoder<>(data, schema);
+        this.singleObjectHeader = singleObjectHeader(schema);
         this.readersByFingerprint.put(SchemaNormalization.parsingFingerprint64(schema), new SpecificDatumReader<>(schema, schema, readData));
         this.registry = registry;
         this.subject = subject;
         this.writer = new SpecificDatumWriter<>(schema, data);
+    }
+
+    /** The single-object encoding's header: the marker C3 01, then the schema's CRC-64-AVRO fingerprint, little-endian. */
+    private static byte[] singleObjectHeader(Schema schema) {
+        return ByteBuffer.allocate(SINGLE_OBJECT_HEADER).order(ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 0xC3).put((byte) 0x01).putLong(SchemaNormalization.parsingFingerprint64(schema)).array();
     }
 
     /** A codec that writes single-object encoding and reads both framings (Confluent ones only if a registry is given). */
@@ -97,26 +102,73 @@ public final class AvroCodec<T extends SpecificRecord> {
     }
 
     public byte[] encode(T record) {
+        Output out = OUTPUT.get();
+        out.reset();
         try {
             if (subject == null) {
-                ByteBuffer buffer = singleObjectEncoder.encode(record);
-                byte[] bytes = new byte[buffer.remaining()];
-                buffer.get(bytes);
-                return bytes;
+                out.write(singleObjectHeader, 0, singleObjectHeader.length);
+            } else {
+                int id = schemaId();
+                out.write(0);
+                out.write(id >>> 24);
+                out.write(id >>> 16);
+                out.write(id >>> 8);
+                out.write(id);
             }
-            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-            int id = schemaId();
-            out.write(0);
-            out.write(id >>> 24);
-            out.write(id >>> 16);
-            out.write(id >>> 8);
-            out.write(id);
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            writer.write(record, encoder);
-            encoder.flush();
+            out.encoder = EncoderFactory.get().binaryEncoder(out, out.encoder);
+            writer.write(record, out.encoder);
+            out.encoder.flush();
             return out.toByteArray();
         } catch (IOException e) {
             throw new AvroRuntimeException("cannot encode " + schema.getFullName(), e);
+        } finally {
+            out.trim();
+        }
+    }
+
+    /** Per thread: the buffered encoder and the growable byte buffer it writes to (unsynchronized, reused). */
+    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+
+    private static final class Output extends ByteArrayOutputStream {
+        private static final int KEEP = 64 * 1024;
+        BinaryEncoder encoder;
+
+        Output() {
+            super(1024);
+        }
+
+        @Override
+        public void write(int b) {
+            if (count == buf.length) {
+                buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+            }
+            buf[count++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (count + len > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, count + len));
+            }
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        @Override
+        public byte[] toByteArray() {
+            return java.util.Arrays.copyOf(buf, count);
+        }
+
+        @Override
+        public void reset() {
+            count = 0;
+        }
+
+        /** Gives back the memory of an unusually large record. */
+        void trim() {
+            if (buf.length > KEEP) {
+                buf = new byte[1024];
+            }
         }
     }
 
