@@ -3,12 +3,14 @@
 #   (a) Mayfly gateway + embedded broker (validation, acks=all, answer after the acknowledgement)
 #   (b) prometheus-pushgateway (Debian 1.5.1) with its default consistency check
 #   (c) prometheus-pushgateway --push.disable-consistency-check
-# Each: wrk, 2 threads, 32 connections, 10 s request timeout, DURATION (default 20s) of the same 12-sample text push over 1,000 groups
-# (gateway/bench/push.lua), after a 5 s warm-up. Needs /usr/bin/wrk, /usr/bin/prometheus-pushgateway, and the gateway
-# built (mvn -pl gateway test-compile). Usage: gateway/bench/push-bench.sh [DURATION]
+# Each target: a 15 s warm-up, then for each connection count in CONNS (default "32 512"): wrk, 2 threads, 10 s request
+# timeout, DURATION (default 20s) of the same 12-sample text push over 1,000 groups (gateway/bench/push.lua).
+# Needs /usr/bin/wrk, /usr/bin/prometheus-pushgateway, and the gateway built (mvn -pl gateway -am install -DskipTests).
+# Usage: gateway/bench/push-bench.sh [DURATION]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-20s}
+CONNS=${CONNS:-32 512}
 WRK=${WRK:-/usr/bin/wrk}
 PGW=${PGW:-/usr/bin/prometheus-pushgateway}
 OUT=target/bench
@@ -22,8 +24,11 @@ stop() { kill "$1" 2>/dev/null || true; for _ in $(seq 50); do kill -0 "$1" 2>/d
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 not open"; exit 1; }
 
 run_wrk() { # name url
-  "$WRK" -t2 -c32 -d5s --timeout 10s -s bench/push.lua "$2" > /dev/null      # warm-up
-  "$WRK" -t2 -c32 -d"$DURATION" --timeout 10s --latency -s bench/push.lua "$2" | tee "$OUT/$1.txt"
+  "$WRK" -t2 -c128 -d15s --timeout 10s -s bench/push.lua "$2" > /dev/null      # warm-up
+  for c in $CONNS; do
+    echo "-- $1, $c connections"
+    "$WRK" -t2 -c"$c" -d"$DURATION" --timeout 10s --latency -s bench/push.lua "$2" | tee "$OUT/$1-c$c.txt"
+  done
 }
 
 if [ ! -f "$OUT/classpath.txt" ] || [ pom.xml -nt "$OUT/classpath.txt" ]; then
@@ -54,6 +59,8 @@ stop "${PIDS[-1]}"
 
 echo "== summary (requests/s)"
 for f in mayfly pushgateway-default pushgateway-nocheck; do
-  printf '%-22s %s   non-2xx: %s\n' "$f" "$(grep 'Requests/sec' "$OUT/$f.txt" | awk '{print $2}')" \
-    "$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$OUT/$f.txt" | awk '{print $NF}' || echo 0)"
+  for c in $CONNS; do
+    printf '%-22s %4s connections %10s   non-2xx: %s\n' "$f" "$c" "$(grep 'Requests/sec' "$OUT/$f-c$c.txt" | awk '{print $2}')" \
+      "$(grep -o 'Non-2xx or 3xx responses: [0-9]*' "$OUT/$f-c$c.txt" | awk '{print $NF}' || echo 0)"
+  done
 done

@@ -1,6 +1,7 @@
 package dev.mayfly.exporter;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.http.NettyHttpServer;
 import dev.mayfly.exporter.internal.TestAggregates;
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.schemas.avro.Aggregate;
@@ -107,7 +108,7 @@ class ExporterIT {
     }
 
     private HttpServer server(Exporter exporter) throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server = NettyHttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0, null);
         exporter.register(server);
         server.start();
         return server;

@@ -22,9 +22,11 @@ import java.util.concurrent.Executors;
 
 /**
  * For gateway/bench/push-bench.sh: an embedded broker and the gateway (validation and durable acknowledgement as in
- * production) on 127.0.0.1:PORT. Prints "ready" when pushes are accepted; on stdin EOF prints how many batches the
- * events topic holds, then stops. With the system property {@code bench.sink=none} pushes are parsed and encoded but
- * not written (to tell HTTP and parsing cost from Kafka's). Usage: GatewayBenchMain PORT [HTTP_THREADS] [PARTITIONS] [key=value gateway settings...]
+ * production) on 127.0.0.1:PORT, served as the launcher serves it: {@link dev.mayfly.http.NettyHttpServer} with a pool
+ * of HTTP_THREADS handler threads (0 runs handlers on the event loop; {@code -Dbench.http=jdk} uses the JDK's server
+ * instead, for comparison). Prints "ready" when pushes are accepted; on stdin EOF prints how many batches the events
+ * topic holds, then stops. With {@code -Dbench.sink=none} pushes are parsed and encoded but not written (to tell HTTP
+ * and parsing cost from Kafka's). Usage: GatewayBenchMain PORT [HTTP_THREADS] [PARTITIONS] [key=value gateway settings...]
  */
 public final class GatewayBenchMain {
     public static void main(String[] args) throws Exception {

@@ -1,6 +1,7 @@
 package dev.mayfly.gateway;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.http.NettyHttpServer;
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.schemas.TopicSetup;
 import dev.mayfly.schemas.Topics;
@@ -58,7 +59,7 @@ final class GatewayHarness implements AutoCloseable {
         config.put("bootstrap.servers", kafka.bootstrapServers());
         config.putIfAbsent("push.ack.timeout", "5s");
         gateway = Gateway.create(GatewayConfig.from(config));
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server = NettyHttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0, null);
         server.setExecutor(executor);
         gateway.register(server);
         server.start();

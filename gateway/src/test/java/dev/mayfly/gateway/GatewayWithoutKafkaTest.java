@@ -1,6 +1,7 @@
 package dev.mayfly.gateway;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.http.NettyHttpServer;
 import dev.mayfly.gateway.internal.BatchSink;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class GatewayWithoutKafkaTest {
     }
 
     private static HttpServer serve(Gateway gateway, ExecutorService executor) throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server = NettyHttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0, null);
         server.setExecutor(executor);
         gateway.register(server);
         server.start();

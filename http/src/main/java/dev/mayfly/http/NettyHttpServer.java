@@ -29,8 +29,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>A request line or headers that cannot be parsed get 400 and the connection is closed; a path no context
  *       matches gets 404. Contexts match by the longest path prefix, as the JDK server's do.</li>
  * </ul>
- * Thread-safe. Binds on {@link #start()}.
+ * Thread-safe. Binds on {@link #start()}, which throws {@link UncheckedIOException} with a {@link BindException} when it cannot.
  */
 public final class NettyHttpServer extends HttpServer {
     private final Contexts contexts = new Contexts(this);
@@ -113,9 +113,12 @@ public final class NettyHttpServer extends HttpServer {
                         }
                     })
                     .bind(address).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind failure, a checked exception, undeclared
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw new UncheckedIOException(new IOException("cannot listen on " + address + ": " + e.getMessage(), e));
+            group = null;
+            BindException cannotBind = new BindException(address + ": " + e.getMessage());
+            cannotBind.initCause(e);
+            throw new UncheckedIOException(cannotBind);
         }
         address = (InetSocketAddress) serverChannel.localAddress();
     }
@@ -141,6 +144,8 @@ public final class NettyHttpServer extends HttpServer {
         synchronized (this) {
             listening = serverChannel;
             loops = group;
+            serverChannel = null;
+            group = null;
         }
         if (listening == null) {
             return;

@@ -1,6 +1,7 @@
 package dev.mayfly.exporter.internal;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.http.NettyHttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class MetricsHandlerTest {
     @BeforeEach
     void start() throws IOException {
         fixture = new Fixture().put(counter("hits", 3, "job", "a"), gauge("temp", 1.5, "job", "a"));
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server = NettyHttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0, null);
         server.createContext(MetricsHandler.PATH, new MetricsHandler(fixture.scraper, ready::get, fixture.metrics));
         server.start();
     }

@@ -2,8 +2,7 @@ package dev.mayfly.launcher.internal;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
+import dev.mayfly.http.NettyHttpServer;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,13 +55,7 @@ public final class ServiceHost implements AutoCloseable {
 
     /** As {@link #serveHttp(String, int)}, over TLS when {@code tlsOrNull} is given. */
     public synchronized int serveHttp(String host, int port, SSLContext tlsOrNull) throws IOException {
-        if (tlsOrNull == null) {
-            http = HttpServer.create(new InetSocketAddress(host, port), 256);
-        } else {
-            HttpsServer https = HttpsServer.create(new InetSocketAddress(host, port), 256);
-            https.setHttpsConfigurator(new HttpsConfigurator(tlsOrNull));
-            http = https;
-        }
+        http = NettyHttpServer.create(new InetSocketAddress(host, port), 256, tlsOrNull);
         httpExecutor = Executors.newFixedThreadPool(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "mayfly-http");
             t.setDaemon(true);
