@@ -8,6 +8,7 @@ import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
@@ -34,6 +35,10 @@ import java.util.concurrent.ConcurrentMap;
  * fetch the writer schema by id from the registry (cached). Either way the record is resolved to the current
  * schema, so a record written with an older, backward-compatible schema still reads.
  *
+ * <p>Records of the schemas Mayfly's writers were hand-written for (see {@link HandWrittenWriters}) are written by
+ * those, with the same bytes as Avro's SpecificDatumWriter and several times faster; other schemas, and records the
+ * hand-written writer cannot write, go through SpecificDatumWriter.
+ *
  * <p>Thread-safe. Bytes that cannot be read throw {@link DecodeException} with a stable reason code.
  */
 public final class AvroCodec<T extends SpecificRecord> {
@@ -48,7 +53,10 @@ public final class AvroCodec<T extends SpecificRecord> {
     private final String subject;
     private final ConcurrentMap<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
     private final SpecificDatumWriter<T> writer;
-    private volatile int registeredId = -1;
+    /** The hand-written writer for exactly this schema, or null. */
+    private final DatumWriter<T> fastWriter;
+    /** The Confluent header (00 + schema id) once the schema is registered. */
+    private volatile byte[] confluentHeader;
 
     private AvroCodec(Schema schema, SchemaRegistryClient registry, String subject) {
         this.schema = schema;
@@ -59,6 +67,9 @@ public final class AvroCodec<T extends SpecificRecord> {
         this.registry = registry;
         this.subject = subject;
         this.writer = new SpecificDatumWriter<>(schema, data);
+        @SuppressWarnings("unchecked")
+        DatumWriter<T> fast = (DatumWriter<T>) HandWrittenWriters.forSchema(schema);
+        this.fastWriter = fast;
     }
 
     /** The single-object encoding's header: the marker C3 01, then the schema's CRC-64-AVRO fingerprint, little-endian. */
@@ -102,23 +113,18 @@ public final class AvroCodec<T extends SpecificRecord> {
     }
 
     public byte[] encode(T record) {
+        byte[] header = subject == null ? singleObjectHeader : confluentHeader();
         Output out = OUTPUT.get();
-        out.reset();
         try {
-            if (subject == null) {
-                out.write(singleObjectHeader, 0, singleObjectHeader.length);
-            } else {
-                int id = schemaId();
-                out.write(0);
-                out.write(id >>> 24);
-                out.write(id >>> 16);
-                out.write(id >>> 8);
-                out.write(id);
+            if (fastWriter != null) {
+                try {
+                    return out.encode(header, fastWriter, record);
+                } catch (RuntimeException e) {
+                    // an invalid record (say a null required field) or one of an unexpected class: SpecificDatumWriter
+                    // writes it if it can, or throws its usual exception (naming the field)
+                }
             }
-            out.encoder = EncoderFactory.get().binaryEncoder(out, out.encoder);
-            writer.write(record, out.encoder);
-            out.encoder.flush();
-            return out.toByteArray();
+            return out.encode(header, writer, record);
         } catch (IOException e) {
             throw new AvroRuntimeException("cannot encode " + schema.getFullName(), e);
         } finally {
@@ -126,15 +132,34 @@ public final class AvroCodec<T extends SpecificRecord> {
         }
     }
 
+    /** True when records are written by a hand-written writer (the schema is exactly the one it was written for). */
+    boolean usesHandWrittenWriter() {
+        return fastWriter != null;
+    }
+
     /** Per thread: the buffered encoder and the growable byte buffer it writes to (unsynchronized, reused). */
     private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
 
     private static final class Output extends ByteArrayOutputStream {
         private static final int KEEP = 64 * 1024;
-        BinaryEncoder encoder;
+        /** Writes to this stream; holds no bytes between records (dropped when a write fails part way). */
+        private BinaryEncoder encoder;
 
         Output() {
             super(1024);
+        }
+
+        <T> byte[] encode(byte[] header, DatumWriter<T> writer, T record) throws IOException {
+            reset();
+            write(header, 0, header.length);
+            BinaryEncoder enc = encoder == null ? EncoderFactory.get().binaryEncoder(this, null) : encoder;
+            // not reused until this record is written: a failed write leaves bytes in the encoder's buffer, which
+            // reconfiguring or writing the next record would flush into that record
+            encoder = null;
+            writer.write(record, enc);
+            enc.flush();
+            encoder = enc;
+            return toByteArray();
         }
 
         @Override
@@ -267,13 +292,14 @@ public final class AvroCodec<T extends SpecificRecord> {
         return new SpecificDatumReader<>(writerSchema, schema, readData);
     }
 
-    private int schemaId() {
-        int id = registeredId;
-        if (id < 0) {
-            id = registry.register(subject, schema);
-            registeredId = id;
+    private byte[] confluentHeader() {
+        byte[] header = confluentHeader;
+        if (header == null) {
+            int id = registry.register(subject, schema);
+            header = ByteBuffer.allocate(CONFLUENT_HEADER).put((byte) 0).putInt(id).array();
+            confluentHeader = header;
         }
-        return id;
+        return header;
     }
 
     private static String prefix(byte[] bytes) {
