@@ -29,7 +29,7 @@ public record GroupingKey(String job, Map<String, String> labels, Temporality te
         if (!rawPath.startsWith(PREFIX)) {
             throw invalid("path must start with /metrics/job/");
         }
-        String[] segments = rawPath.substring(PREFIX.length()).split("/", -1);
+        String[] segments = segments(rawPath, PREFIX.length());
         int n = segments.length;
         if (n % 2 == 1 && segments[n - 1].isEmpty()) {
             n--; // one trailing slash
@@ -82,6 +82,23 @@ public record GroupingKey(String job, Map<String, String> labels, Temporality te
             throw invalid("path must start with /metrics/job/");
         }
         return new GroupingKey(job, labels, temporality, aggregation);
+    }
+
+    /** {@code s.substring(from).split("/", -1)}, without the copy and the list. */
+    private static String[] segments(String s, int from) {
+        int count = 1;
+        for (int i = s.indexOf('/', from); i >= 0; i = s.indexOf('/', i + 1)) {
+            count++;
+        }
+        String[] segments = new String[count];
+        int start = from;
+        for (int k = 0; k < count - 1; k++) {
+            int slash = s.indexOf('/', start);
+            segments[k] = s.substring(start, slash);
+            start = slash + 1;
+        }
+        segments[count - 1] = s.substring(start);
+        return segments;
     }
 
     private static String decodeName(String segment) {

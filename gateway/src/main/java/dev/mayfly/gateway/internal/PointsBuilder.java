@@ -25,8 +25,22 @@ public final class PointsBuilder {
     private final PushOptions options;
     private final List<MetricPoint> points = new ArrayList<>();
     private final Set<SeriesIdentity> seen = new HashSet<>();
+    private String checkedName; // the last metric name found valid and unreserved: a family's points share the string
+    // label names last found valid and unreserved, compared by identity (the parsers reuse a repeated label's string)
+    private final String[] checkedLabels = new String[8];
+    private int nextCheckedLabel;
 
     private record SeriesIdentity(String name, Map<String, String> labels) {
+        // written out: the generated ones go through method handles, a cost per point
+        @Override
+        public int hashCode() {
+            return 31 * name.hashCode() + labels.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SeriesIdentity other && name.equals(other.name) && labels.equals(other.labels);
+        }
     }
 
     public PointsBuilder(PushOptions options) {
@@ -78,30 +92,49 @@ public final class PointsBuilder {
         add(name, help, unit, MetricType.HISTOGRAM, labels, 0.0, h, temporality, streamId, startTimeMillis, null);
     }
 
+    private boolean isCheckedLabel(String labelName) {
+        for (String checked : checkedLabels) {
+            if (checked == labelName) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void add(String name, String help, String unit, MetricType type, Map<String, String> labels, double value,
                      HistogramValue histogram, Temporality temporality, String streamId, Long startTimeMillis, Aggregation forced) {
-        if (!MetricNames.isMetricName(name)) {
-            throw PushRejected.malformed("invalid metric name '" + name + "'");
-        }
-        if (name.startsWith(MetricNames.RESERVED_PREFIX)) {
-            throw PushRejected.badRequest(PushRejected.RESERVED_NAME, "metric name " + name + " is reserved: names starting with "
-                    + MetricNames.RESERVED_PREFIX + " are Mayfly's own");
+        if (name != checkedName || name == null) {
+            if (!MetricNames.isMetricName(name)) {
+                throw PushRejected.malformed("invalid metric name '" + name + "'");
+            }
+            if (name.startsWith(MetricNames.RESERVED_PREFIX)) {
+                throw PushRejected.badRequest(PushRejected.RESERVED_NAME, "metric name " + name + " is reserved: names starting with "
+                        + MetricNames.RESERVED_PREFIX + " are Mayfly's own");
+            }
+            checkedName = name;
         }
         Aggregation aggregation = forced != null ? forced : options.defaultAggregation();
         for (Iterator<Map.Entry<String, String>> it = labels.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, String> label = it.next();
             String labelName = label.getKey();
-            if (labelName.startsWith(MetricNames.RESERVED_PREFIX)) {
+            boolean checked = labelName != null && isCheckedLabel(labelName);
+            if (!checked && labelName.startsWith(MetricNames.RESERVED_PREFIX)) {
                 if (!labelName.equals(PushOptions.AGGREGATION_LABEL)) {
                     throw PushRejected.badRequest(PushRejected.RESERVED_NAME, "label " + labelName + " of " + name + " is reserved: labels starting with "
                             + MetricNames.RESERVED_PREFIX + " are Mayfly's own");
                 }
                 aggregation = PushOptions.parseAggregation(label.getValue());
                 it.remove();
-            } else if (!MetricNames.isLabelName(labelName)) {
+            } else if (!checked && !MetricNames.isLabelName(labelName)) {
                 throw PushRejected.malformed("invalid label name '" + labelName + "' on " + name);
-            } else if (label.getValue().isEmpty()) {
-                it.remove(); // an empty label value is the same as no label
+            } else {
+                if (!checked) {
+                    checkedLabels[nextCheckedLabel] = labelName;
+                    nextCheckedLabel = (nextCheckedLabel + 1) % checkedLabels.length;
+                }
+                if (label.getValue().isEmpty()) {
+                    it.remove(); // an empty label value is the same as no label
+                }
             }
         }
         if (!seen.add(new SeriesIdentity(name, labels))) {

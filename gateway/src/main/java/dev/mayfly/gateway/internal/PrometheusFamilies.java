@@ -152,12 +152,15 @@ public final class PrometheusFamilies {
 
     /** Two families whose series would share a name downstream (counter foo_total vs gauge foo, histogram foo vs gauge foo_count). */
     private void checkNameClashes() {
-        Map<String, Family> claims = new HashMap<>();
+        if (!mayClash()) {
+            return;
+        }
+        Map<String, Family> claims = new HashMap<>(byName.size() * 4);
         for (Family f : byName.values()) {
             if (f.type == Type.COUNTER) {
-                String base = f.name.endsWith("_total") ? f.name.substring(0, f.name.length() - 6) : f.name;
-                claim(claims, base, f);
-                claim(claims, base + "_total", f);
+                boolean total = f.name.endsWith("_total");
+                claim(claims, total ? f.name.substring(0, f.name.length() - 6) : f.name, f);
+                claim(claims, total ? f.name : f.name + "_total", f);
             } else if (f.type == Type.HISTOGRAM) {
                 claim(claims, f.name, f);
                 claim(claims, f.name + "_bucket", f);
@@ -167,6 +170,53 @@ public final class PrometheusFamilies {
                 claim(claims, f.name, f);
             }
         }
+    }
+
+    /**
+     * False when no two families can clash, found without making the names they claim. Every name a family claims is
+     * its own with _total, _bucket, _sum or _count added, or _total taken off, so families that claim the same name
+     * have the same stem (the name with all such endings taken off). Stems that differ in their hash cannot be equal;
+     * a shared hash leaves the answer to the full check.
+     */
+    private boolean mayClash() {
+        int[] stems = new int[byName.size()];
+        int n = 0;
+        for (Family f : byName.values()) {
+            stems[n++] = stemHash(f.name);
+        }
+        Arrays.sort(stems);
+        for (int i = 1; i < n; i++) {
+            if (stems[i] == stems[i - 1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final String[] CLAIM_ENDINGS = {"_total", "_bucket", "_sum", "_count"};
+
+    /** The {@link String#hashCode} of {@code name} with every ending in {@link #CLAIM_ENDINGS} taken off its end. */
+    static int stemHash(String name) {
+        int end = name.length();
+        boolean stripped = true;
+        while (stripped) {
+            stripped = false;
+            for (String ending : CLAIM_ENDINGS) {
+                if (end >= ending.length() && name.startsWith(ending, end - ending.length())) {
+                    end -= ending.length();
+                    stripped = true;
+                    break;
+                }
+            }
+        }
+        if (end == name.length()) {
+            return name.hashCode(); // kept in the string
+        }
+        int h = 0;
+        for (int i = 0; i < end; i++) {
+            h = 31 * h + name.charAt(i);
+        }
+        return h;
     }
 
     private static void claim(Map<String, Family> claims, String name, Family f) {
@@ -197,13 +247,12 @@ public final class PrometheusFamilies {
             le[j + 1] = b;
             cum[j + 1] = c;
         }
-        String where = "histogram " + f.name + h.labels + (h.line > 0 ? " (line " + h.line + ")" : "");
         for (int i = 0; i < n; i++) {
             if (Double.isNaN(le[i])) {
-                throw PushRejected.malformed(where + ": bucket bound le=NaN");
+                throw PushRejected.malformed(where(f, h) + ": bucket bound le=NaN");
             }
             if (i > 0 && le[i] == le[i - 1]) {
-                throw PushRejected.malformed(where + ": bucket le=" + le[i] + " appears twice");
+                throw PushRejected.malformed(where(f, h) + ": bucket le=" + le[i] + " appears twice");
             }
         }
         double infCount;
@@ -214,13 +263,13 @@ public final class PrometheusFamilies {
         } else if (h.hasCount) {
             infCount = h.count; // protobuf pushes may leave out the +Inf bucket
         } else {
-            throw PushRejected.malformed(where + ": no le=\"+Inf\" bucket and no _count");
+            throw PushRejected.malformed(where(f, h) + ": no le=\"+Inf\" bucket and no _count");
         }
         if (h.hasCount && h.count != infCount) {
-            throw PushRejected.malformed(where + ": _count " + h.count + " differs from the +Inf bucket " + infCount);
+            throw PushRejected.malformed(where(f, h) + ": _count " + h.count + " differs from the +Inf bucket " + infCount);
         }
         if (!h.hasSum) {
-            throw PushRejected.malformed(where + ": no _sum");
+            throw PushRejected.malformed(where(f, h) + ": no _sum");
         }
         List<Double> bounds = new ArrayList<>(finite);
         List<Long> counts = new ArrayList<>(finite + 1);
@@ -228,11 +277,11 @@ public final class PrometheusFamilies {
         for (int i = 0; i <= finite; i++) {
             double c = i < finite ? cum[i] : infCount;
             if (!(c >= 0) || c != Math.rint(c) || c > 9.007199254740992E15) {
-                throw PushRejected.malformed(where + ": bucket count " + c + " is not a whole number of observations");
+                throw PushRejected.malformed(where(f, h) + ": bucket count " + c + " is not a whole number of observations");
             }
             long cumulative = (long) c;
             if (cumulative < previous) {
-                throw PushRejected.malformed(where + ": cumulative bucket counts decrease at le=" + (i < finite ? le[i] : "+Inf"));
+                throw PushRejected.malformed(where(f, h) + ": cumulative bucket counts decrease at le=" + (i < finite ? le[i] : "+Inf"));
             }
             if (i < finite) {
                 bounds.add(le[i]);
@@ -241,5 +290,10 @@ public final class PrometheusFamilies {
             previous = cumulative;
         }
         out.histogram(f.name, f.help, null, h.labels, bounds, counts, h.sum, previous, h.createdMillis);
+    }
+
+    /** The series a histogram problem is about, for the message. */
+    private static String where(Family f, HistogramSeries h) {
+        return "histogram " + f.name + h.labels + (h.line > 0 ? " (line " + h.line + ")" : "");
     }
 }

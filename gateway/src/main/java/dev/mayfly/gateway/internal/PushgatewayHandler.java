@@ -73,7 +73,7 @@ public final class PushgatewayHandler implements HttpHandler {
             instance = grouping.remove("instance"); // identifies the stream; not a label (series aggregate across instances)
         }
         List<MetricPoint> points = List.of();
-        boolean protobuf = !delete && isProtobuf(exchange);
+        boolean protobuf = !delete && isProtobuf(exchange.getRequestHeaders().getFirst("Content-Type"));
         room.take(exchange);
         if (!delete) {
             RequestBody body = pipeline.readBody(exchange);
@@ -99,8 +99,10 @@ public final class PushgatewayHandler implements HttpHandler {
     }
 
     /** Which format the body is in: true for delimited protobuf, false for text; 415 for anything else. */
-    private static boolean isProtobuf(HttpExchange exchange) {
-        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+    static boolean isProtobuf(String contentType) {
+        if (isPlainText(contentType)) {
+            return false; // what text clients send, decided without copying the header
+        }
         String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         int semicolon = type.indexOf(';');
         String mediaType = (semicolon < 0 ? type : type.substring(0, semicolon)).trim();
@@ -119,5 +121,24 @@ public final class PushgatewayHandler implements HttpHandler {
             default -> throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '" + contentType
                     + "'; push text/plain; version=0.0.4 or " + PROTOBUF + "; proto=io.prometheus.client.MetricFamily; encoding=delimited");
         }
+    }
+
+    /**
+     * Whether the media type is {@code text/plain} in ASCII letters of any case, followed by nothing or by ';' (a
+     * sure "false" of {@link #isProtobuf}; anything else takes the general way there).
+     */
+    private static boolean isPlainText(String contentType) {
+        String text = "text/plain";
+        if (contentType == null || contentType.length() < text.length()
+                || (contentType.length() > text.length() && contentType.charAt(text.length()) != ';')) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = contentType.charAt(i);
+            if (c != text.charAt(i) && !(c >= 'A' && c <= 'Z' && c + ('a' - 'A') == text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -7,8 +7,10 @@ import dev.mayfly.gateway.internal.PrometheusFamilies.Type;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -16,22 +18,57 @@ import java.util.Map;
  * Parses the Prometheus text exposition format 0.0.4 straight from the request bytes: no line strings, no regular
  * expressions; numbers are read in place (exactly, by the fast path of Clinger's algorithm, for the short decimals
  * clients write). A problem is reported as a 400 naming the line. Sample timestamps are refused (as the Pushgateway
- * does): the push time is the event time. Not thread-safe: one per push.
+ * does): the push time is the event time. Names and label values that repeat those of the line before (the usual
+ * case: a family's samples follow each other) reuse that line's strings instead of copying the bytes again. Not
+ * thread-safe: one per push.
  */
 public final class TextFormatParser {
     private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
             1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    private static final String[] HISTOGRAM_SUFFIXES = {"_bucket", "_sum", "_count"};
+    /** Which ASCII bytes may be in a label name ({@code [a-zA-Z0-9_]}) and in a metric name (also {@code :}). */
+    private static final boolean[] LABEL_NAME_CHAR = new boolean[128];
+    private static final boolean[] METRIC_NAME_CHAR = new boolean[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            LABEL_NAME_CHAR[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            METRIC_NAME_CHAR[c] = LABEL_NAME_CHAR[c] || c == ':';
+        }
+    }
 
     private final byte[] b;
     private final int end;
     private int pos;
     private int line = 1;
     private final PrometheusFamilies families = new PrometheusFamilies();
-    // label scratch, reused for every sample
+    // the last metric name read, and where in the body its text is
+    private String lastName;
+    private int lastNameStart;
+    private int lastNameEnd;
+    // the histogram last declared or found by suffix: its _bucket, _sum and _count samples are found without a lookup
+    private Family lastHistogram;
+    // the histogram (or null) the last sample name without a family of its own belongs to by its suffix; valid until
+    // the next comment line, as only HELP and TYPE lines make histograms
+    private String ownerName;
+    private Family owner;
+    // the histogram series the last histogram sample went to
+    private Family lastSeriesFamily;
+    private HistogramSeries lastSeries;
+    // label scratch, reused for every sample. Slot i keeps its strings after the sample: labelNames[i] is always the
+    // text of b[nameStart[i], nameEnd[i]), and labelValues[i] that of b[valueStart[i], valueEnd[i]) when valuePlain[i]
+    // (no escapes), so the same label at the same place in the next sample reuses them.
     private String[] labelNames = new String[8];
     private String[] labelValues = new String[8];
+    private int[] nameStart = new int[8];
+    private int[] nameEnd = new int[8];
+    private int[] valueStart = new int[8];
+    private int[] valueEnd = new int[8];
+    private boolean[] valuePlain = new boolean[8];
     private int labelCount;
-    private byte[] scratch = new byte[64];
+    private boolean quotedPlain; // whether the value quoted() read last had no escapes and no non-ASCII bytes
+    private byte[] scratch;
+    private CharsetDecoder utf8;
 
     private TextFormatParser(byte[] body, int length) {
         this.b = body;
@@ -59,6 +96,7 @@ public final class TextFormatParser {
     }
 
     private void comment() {
+        ownerName = null;
         skipBlanks();
         int start = pos;
         while (pos < end && isTokenChar(b[pos])) {
@@ -93,18 +131,19 @@ public final class TextFormatParser {
         while (pos < end && isTokenChar(b[pos])) {
             pos++;
         }
-        String typeText = new String(b, typeStart, pos - typeStart, StandardCharsets.ISO_8859_1);
-        Type t = switch (typeText) {
-            case "counter" -> Type.COUNTER;
-            case "gauge" -> Type.GAUGE;
-            case "histogram" -> Type.HISTOGRAM;
-            case "summary" -> Type.SUMMARY;
-            case "untyped" -> Type.UNTYPED;
-            default -> throw error("unknown metric type '" + typeText + "' for " + name);
-        };
+        int typeEnd = pos;
+        Type t = isWord(typeStart, "counter") ? Type.COUNTER
+                : isWord(typeStart, "gauge") ? Type.GAUGE
+                : isWord(typeStart, "histogram") ? Type.HISTOGRAM
+                : isWord(typeStart, "summary") ? Type.SUMMARY
+                : isWord(typeStart, "untyped") ? Type.UNTYPED
+                : null;
+        if (t == null) {
+            throw error("unknown metric type '" + ascii(typeStart, typeEnd) + "' for " + name);
+        }
         skipBlanks();
         if (!atLineEnd()) {
-            throw error("unexpected text after # TYPE " + name + " " + typeText);
+            throw error("unexpected text after # TYPE " + name + " " + ascii(typeStart, typeEnd));
         }
         if (t == Type.SUMMARY) {
             throw PrometheusFamilies.summary(name);
@@ -124,6 +163,9 @@ public final class TextFormatParser {
         }
         f.type = t;
         f.typeDeclared = true;
+        if (t == Type.HISTOGRAM) {
+            lastHistogram = f;
+        }
     }
 
     private Family familyFor(String name) {
@@ -133,10 +175,16 @@ public final class TextFormatParser {
 
     /** The histogram a suffixed name ({@code _bucket}, {@code _sum}, {@code _count}) belongs to, if declared. */
     private Family ownerBySuffix(String name) {
-        for (String suffix : new String[]{"_bucket", "_sum", "_count"}) {
+        for (String suffix : HISTOGRAM_SUFFIXES) {
             if (name.endsWith(suffix)) {
-                Family f = families.get(name.substring(0, name.length() - suffix.length()));
+                int length = name.length() - suffix.length();
+                Family h = lastHistogram; // once a histogram, a family stays one
+                if (h != null && h.name.length() == length && name.startsWith(h.name)) {
+                    return h;
+                }
+                Family f = families.get(name.substring(0, length));
                 if (f != null && f.type == Type.HISTOGRAM) {
+                    lastHistogram = f;
                     return f;
                 }
             }
@@ -179,27 +227,35 @@ public final class TextFormatParser {
         if (f != null) {
             throw error(name + " is a histogram; its samples must end in _bucket, _sum or _count");
         }
-        Family histogram = ownerBySuffix(name);
+        if (name != ownerName) {
+            owner = ownerBySuffix(name);
+            ownerName = name;
+        }
+        Family histogram = owner;
         if (histogram == null) {
             families.create(name, sampleLine).samples.add(new Sample(labelMap(null), value));
             return;
         }
         if (name.endsWith("_bucket")) {
-            String le = labelValue("le");
-            if (le == null) {
+            int le = labelIndex("le");
+            if (le < 0) {
                 throw error(name + " has no le label");
             }
-            double upper = parseBound(le, name);
-            series(histogram, labelMap("le"), sampleLine).bucket(upper, value);
+            // the bytes of a plain value are its text: read in place when short, as Double.parseDouble would
+            double upper = valuePlain[le] ? fastDecimal(valueStart[le], valueEnd[le]) : Double.NaN;
+            if (Double.isNaN(upper)) {
+                upper = parseBound(labelValues[le], name);
+            }
+            series(histogram, "le", sampleLine).bucket(upper, value);
         } else if (name.endsWith("_sum")) {
-            HistogramSeries h = series(histogram, labelMap(null), sampleLine);
+            HistogramSeries h = series(histogram, null, sampleLine);
             if (h.hasSum) {
                 throw error("second " + name + " for the same labels");
             }
             h.sum = value;
             h.hasSum = true;
         } else {
-            HistogramSeries h = series(histogram, labelMap(null), sampleLine);
+            HistogramSeries h = series(histogram, null, sampleLine);
             if (h.hasCount) {
                 throw error("second " + name + " for the same labels");
             }
@@ -208,13 +264,35 @@ public final class TextFormatParser {
         }
     }
 
-    private static HistogramSeries series(Family f, Map<String, String> labels, int line) {
+    /** The series of {@code f} with this sample's labels but {@code except}: the last one used when they match. */
+    private HistogramSeries series(Family f, String except, int line) {
+        if (lastSeriesFamily == f && hasLabels(lastSeries.labels, except)) {
+            return lastSeries;
+        }
+        Map<String, String> labels = labelMap(except);
         HistogramSeries h = f.histograms.get(labels);
         if (h == null) {
             h = new HistogramSeries(labels, line);
             f.histograms.put(labels, h);
         }
+        lastSeriesFamily = f;
+        lastSeries = h;
         return h;
+    }
+
+    /** Whether {@code labelMap(except).equals(labels)}, without making the map. */
+    private boolean hasLabels(Map<String, String> labels, String except) {
+        int n = 0;
+        for (int i = 0; i < labelCount; i++) {
+            if (labelNames[i].equals(except)) {
+                continue;
+            }
+            if (!labelValues[i].equals(labels.get(labelNames[i]))) {
+                return false;
+            }
+            n++;
+        }
+        return n == labels.size();
     }
 
     private double parseBound(String le, String name) {
@@ -232,13 +310,13 @@ public final class TextFormatParser {
         }
     }
 
-    private String labelValue(String labelName) {
+    private int labelIndex(String labelName) {
         for (int i = 0; i < labelCount; i++) {
             if (labelNames[i].equals(labelName)) {
-                return labelValues[i];
+                return i;
             }
         }
-        return null;
+        return -1;
     }
 
     private Map<String, String> labelMap(String except) {
@@ -269,7 +347,13 @@ public final class TextFormatParser {
             if (pos == start) {
                 throw error("invalid label name in " + metric + " at '" + (char) b[pos] + "'");
             }
-            String labelName = ascii(start, pos);
+            int slot = labelCount;
+            if (slot == labelNames.length) {
+                growLabels();
+            }
+            String labelName = labelNames[slot] != null && Arrays.equals(b, start, pos, b, nameStart[slot], nameEnd[slot])
+                    ? labelNames[slot] : ascii(start, pos);
+            int labelNameEnd = pos;
             skipBlanks();
             if (pos >= end || b[pos] != '=') {
                 throw error("expected '=' after label name " + labelName + " of " + metric);
@@ -280,18 +364,20 @@ public final class TextFormatParser {
                 throw error("expected '\"' to start the value of label " + labelName + " of " + metric);
             }
             pos++;
-            String value = quoted(labelName, metric);
+            int valueFrom = pos;
+            String value = quoted(slot, labelName, metric);
             for (int i = 0; i < labelCount; i++) {
                 if (labelNames[i].equals(labelName)) {
                     throw error("label " + labelName + " appears twice on " + metric);
                 }
             }
-            if (labelCount == labelNames.length) {
-                labelNames = java.util.Arrays.copyOf(labelNames, labelCount * 2);
-                labelValues = java.util.Arrays.copyOf(labelValues, labelCount * 2);
-            }
-            labelNames[labelCount] = labelName;
-            labelValues[labelCount] = value;
+            labelNames[slot] = labelName;
+            nameStart[slot] = start;
+            nameEnd[slot] = labelNameEnd;
+            labelValues[slot] = value;
+            valueStart[slot] = valueFrom;
+            valueEnd[slot] = pos - 1; // before the closing quote
+            valuePlain[slot] = quotedPlain;
             labelCount++;
             skipBlanks();
             if (pos < end && b[pos] == ',') {
@@ -302,7 +388,19 @@ public final class TextFormatParser {
         }
     }
 
-    private String quoted(String labelName, String metric) {
+    private void growLabels() {
+        int n = labelNames.length * 2;
+        labelNames = Arrays.copyOf(labelNames, n);
+        labelValues = Arrays.copyOf(labelValues, n);
+        nameStart = Arrays.copyOf(nameStart, n);
+        nameEnd = Arrays.copyOf(nameEnd, n);
+        valueStart = Arrays.copyOf(valueStart, n);
+        valueEnd = Arrays.copyOf(valueEnd, n);
+        valuePlain = Arrays.copyOf(valuePlain, n);
+    }
+
+    /** A label value up to its closing quote, for label slot {@code slot} (whose last value it reuses when the same). */
+    private String quoted(int slot, String labelName, String metric) {
         int start = pos;
         boolean plain = true;
         while (pos < end && b[pos] != '"') {
@@ -322,12 +420,14 @@ public final class TextFormatParser {
         }
         int stop = pos;
         pos++; // closing quote
+        quotedPlain = plain;
         if (plain) {
-            return ascii(start, stop);
+            return valuePlain[slot] && Arrays.equals(b, start, stop, b, valueStart[slot], valueEnd[slot])
+                    ? labelValues[slot] : ascii(start, stop);
         }
         int n = 0;
-        if (scratch.length < stop - start) {
-            scratch = new byte[stop - start];
+        if (scratch == null || scratch.length < stop - start) {
+            scratch = new byte[Math.max(64, stop - start)];
         }
         for (int i = start; i < stop; i++) {
             byte c = b[i];
@@ -342,7 +442,11 @@ public final class TextFormatParser {
             }
             scratch[n++] = c;
         }
-        return utf8(scratch, 0, n, "the value of label " + labelName + " of " + metric);
+        String text = utf8(scratch, 0, n);
+        if (text == null) {
+            throw error("the value of label " + labelName + " of " + metric + " is not valid UTF-8");
+        }
+        return text;
     }
 
     private String escapedUntilLineEnd() {
@@ -362,7 +466,10 @@ public final class TextFormatParser {
             return ascii(start, stop);
         }
         StringBuilder sb = new StringBuilder(stop - start);
-        String raw = utf8(b, start, stop - start, "HELP text");
+        String raw = utf8(b, start, stop - start);
+        if (raw == null) {
+            throw error("HELP text is not valid UTF-8");
+        }
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c == '\\' && i + 1 < raw.length() && (raw.charAt(i + 1) == '\\' || raw.charAt(i + 1) == 'n')) {
@@ -382,7 +489,12 @@ public final class TextFormatParser {
         if (pos == start || (b[start] >= '0' && b[start] <= '9')) {
             throw error(pos < end && b[pos] != '\n' ? "invalid metric name at '" + printable(b[pos]) + "'" : "expected a metric name");
         }
-        return ascii(start, pos);
+        if (lastName == null || !Arrays.equals(b, start, pos, b, lastNameStart, lastNameEnd)) {
+            lastName = ascii(start, pos);
+            lastNameStart = start;
+            lastNameEnd = pos;
+        }
+        return lastName;
     }
 
     private double number(String metric) {
@@ -513,12 +625,16 @@ public final class TextFormatParser {
         return true;
     }
 
-    private String utf8(byte[] bytes, int off, int len, String what) {
+    /** The bytes decoded as UTF-8; null when they are not valid UTF-8. */
+    private String utf8(byte[] bytes, int off, int len) {
+        if (utf8 == null) {
+            utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, off, len)).toString();
+            return utf8.decode(ByteBuffer.wrap(bytes, off, len)).toString();
         } catch (CharacterCodingException e) {
-            throw error(what + " is not valid UTF-8");
+            return null;
         }
     }
 
@@ -579,7 +695,7 @@ public final class TextFormatParser {
     }
 
     private static boolean isNameChar(byte c, boolean metric) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (metric && c == ':');
+        return c >= 0 && (metric ? METRIC_NAME_CHAR[c] : LABEL_NAME_CHAR[c]);
     }
 
     private static String printable(byte c) {
