@@ -24,6 +24,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -47,12 +48,15 @@ import java.util.concurrent.TimeUnit;
  *       written and closed in one go is sent as one write; longer bodies go out in chunks, and a writer waits while the
  *       connection's send buffer is full, so a slow reader cannot make the server hold a large response in memory.</li>
  *   <li>Requests on one connection are answered in order; a pipelined request waits until the one before it is answered.</li>
+ *   <li>A connection idle for {@value #IDLE_TIMEOUT_SECONDS} s with no exchange under way is closed.</li>
  *   <li>A request line or headers that cannot be parsed get 400 and the connection is closed; a path no context
  *       matches gets 404. Contexts match by the longest path prefix, as the JDK server's do.</li>
  * </ul>
  * Thread-safe. Binds on {@link #start()}, which throws {@link UncheckedIOException} with a {@link BindException} when it cannot.
  */
 public final class NettyHttpServer extends HttpServer {
+    /** A connection with no exchange under way and no traffic for this long is closed (scrapers reconnect). */
+    static final int IDLE_TIMEOUT_SECONDS = 300;
     private final Contexts contexts = new Contexts(this);
     private final SSLContext tls;
     private final int backlog;
@@ -108,6 +112,7 @@ public final class NettyHttpServer extends HttpServer {
                                 engine.setUseClientMode(false);
                                 channel.pipeline().addLast("tls", new SslHandler(engine));
                             }
+                            channel.pipeline().addLast("idle", new IdleStateHandler(0, 0, IDLE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
                             channel.pipeline().addLast("http", new HttpServerCodec());
                             channel.pipeline().addLast("exchanges", new Connection(contexts, () -> executor));
                         }
