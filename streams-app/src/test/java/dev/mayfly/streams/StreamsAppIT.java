@@ -114,7 +114,9 @@ class StreamsAppIT {
                     consumer.subscribe(List.of(Topics.AGGREGATES));
                     deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
                     while (System.nanoTime() < deadline && !(actual.entrySet().containsAll(expected.entrySet())
-                            && sum(actual, "mayfly_pipeline_duplicates") == 50 && sum(actual, "mayfly_pipeline_rejects") == 4)) {
+                            && sum(actual, "mayfly_pipeline_duplicates") == 50 && sum(actual, "mayfly_pipeline_rejects") == 4
+                            // each task publishes its own counters on its own schedule: wait for every task's last ones
+                            && sum(actual, "mayfly_pipeline_events") == 254 && sum(actual, "mayfly_pipeline_points") == 200 * 21)) {
                         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                             if (r.value() == null) {
                                 actual.remove(r.key());
