@@ -60,4 +60,31 @@ class SeriesKeyTest {
         assertThat(SeriesKey.metricName("plain")).isEqualTo("plain");
         assertThat(new String(SeriesKey.bytes("m{a=\"é\"}"), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("m{a=\"é\"}");
     }
+
+    @Test
+    void theLabelReaderReadsBackWhatTheKeyWrote() {
+        java.util.TreeMap<String, String> labels = new java.util.TreeMap<>(java.util.Map.of("a", "plain", "b", "q\"uote", "c", "back\\slash", "d", "new\nline", "e", ""));
+        String key = SeriesKey.of("m", labels);
+        SeriesKey.LabelReader reader = new SeriesKey.LabelReader().reset(SeriesKey.labelPart(key));
+        java.util.Map<String, String> read = new java.util.LinkedHashMap<>();
+        while (reader.next()) {
+            assertThat(reader.nameIs(reader.name())).isTrue();
+            read.put(reader.name(), reader.value());
+        }
+        assertThat(read).containsExactlyEntriesOf(labels);
+        assertThat(SeriesKey.labelPart("m{}")).isEmpty();
+        assertThat(new SeriesKey.LabelReader().reset("").next()).isFalse();
+    }
+
+    @Test
+    void theLabelReaderRejectsWhatTheKeyNeverWrites() {
+        for (String bad : java.util.List.of("a", "a=x", "a=\"x", "a=\"x\",", "a=\"x\"b=\"y\"", "a=\"\\q\"", "a=\"x\\")) {
+            SeriesKey.LabelReader reader = new SeriesKey.LabelReader().reset(bad);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                while (reader.next()) {
+                    // read all
+                }
+            }).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
 }

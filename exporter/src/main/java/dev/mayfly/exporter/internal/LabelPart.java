@@ -1,5 +1,6 @@
 package dev.mayfly.exporter.internal;
 
+import dev.mayfly.schemas.SeriesKey;
 import io.prometheus.metrics.model.snapshots.Labels;
 
 import java.util.Comparator;
@@ -135,6 +136,7 @@ public final class LabelPart {
      * reused rather than allocated again. Not thread-safe.
      */
     public static final class Parser {
+        private final SeriesKey.LabelReader reader = new SeriesKey.LabelReader();
         private String[] previousNames = new String[0];
 
         public Labels parse(String labelPart) {
@@ -144,77 +146,18 @@ public final class LabelPart {
             String[] names = new String[8];
             String[] values = new String[8];
             int count = 0;
-            int i = 0;
-            int n = labelPart.length();
-            while (true) {
-                int eq = labelPart.indexOf('=', i);
-                if (eq < 0 || eq + 1 >= n || labelPart.charAt(eq + 1) != '"') {
-                    throw malformed(labelPart);
-                }
+            reader.reset(labelPart);
+            while (reader.next()) {
                 if (count == names.length) {
                     names = java.util.Arrays.copyOf(names, count * 2);
                     values = java.util.Arrays.copyOf(values, count * 2);
                 }
-                names[count] = name(labelPart, i, eq, count);
-                int valueStart = eq + 2;
-                int j = valueStart;
-                StringBuilder escaped = null;
-                while (true) {
-                    if (j >= n) {
-                        throw malformed(labelPart);
-                    }
-                    char c = labelPart.charAt(j);
-                    if (c == '"') {
-                        break;
-                    }
-                    if (c == '\\') {
-                        if (escaped == null) {
-                            escaped = new StringBuilder().append(labelPart, valueStart, j);
-                        }
-                        if (j + 1 >= n) {
-                            throw malformed(labelPart);
-                        }
-                        switch (labelPart.charAt(j + 1)) {
-                            case '\\' -> escaped.append('\\');
-                            case '"' -> escaped.append('"');
-                            case 'n' -> escaped.append('\n');
-                            default -> throw malformed(labelPart);
-                        }
-                        j += 2;
-                        continue;
-                    }
-                    if (escaped != null) {
-                        escaped.append(c);
-                    }
-                    j++;
-                }
-                values[count++] = escaped == null ? labelPart.substring(valueStart, j) : escaped.toString();
-                j++;
-                if (j == n) {
-                    break;
-                }
-                if (labelPart.charAt(j) != ',') {
-                    throw malformed(labelPart);
-                }
-                i = j + 1;
+                names[count] = count < previousNames.length && reader.nameIs(previousNames[count]) ? previousNames[count] : reader.name();
+                values[count++] = reader.value();
             }
             String[] finalNames = java.util.Arrays.copyOf(names, count);
             previousNames = finalNames;
             return Labels.of(finalNames, java.util.Arrays.copyOf(values, count));
         }
-
-        private String name(String labelPart, int start, int end, int index) {
-            if (index < previousNames.length) {
-                String previous = previousNames[index];
-                if (previous.length() == end - start && labelPart.startsWith(previous, start)) {
-                    return previous;
-                }
-            }
-            return labelPart.substring(start, end);
-        }
-    }
-
-    private static IllegalArgumentException malformed(String labelPart) {
-        return new IllegalArgumentException("malformed label part of a series key: {" + labelPart + "}");
     }
 }

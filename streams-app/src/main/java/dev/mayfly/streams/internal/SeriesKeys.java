@@ -1,5 +1,6 @@
 package dev.mayfly.streams.internal;
 
+import dev.mayfly.schemas.SeriesKey;
 import dev.mayfly.schemas.avro.Label;
 
 import java.util.ArrayList;
@@ -22,37 +23,12 @@ final class SeriesKeys {
     }
 
     static Parsed parse(String key) {
-        int brace = key.indexOf('{');
-        if (brace < 0) {
-            return new Parsed(key, List.of());
-        }
-        String name = key.substring(0, brace);
         List<Label> labels = new ArrayList<>();
-        int i = brace + 1;
-        int end = key.length() - 1; // the closing brace
-        StringBuilder value = new StringBuilder();
-        while (i < end) {
-            int eq = key.indexOf('=', i);
-            String labelName = key.substring(i, eq);
-            i = eq + 2; // skip ="
-            value.setLength(0);
-            while (key.charAt(i) != '"') {
-                char c = key.charAt(i);
-                if (c == '\\') {
-                    char n = key.charAt(++i);
-                    value.append(n == 'n' ? '\n' : n);
-                } else {
-                    value.append(c);
-                }
-                i++;
-            }
-            i++; // closing quote
-            labels.add(new Label(labelName, value.toString()));
-            if (i < end && key.charAt(i) == ',') {
-                i++;
-            }
+        SeriesKey.LabelReader reader = new SeriesKey.LabelReader().reset(SeriesKey.labelPart(key));
+        while (reader.next()) {
+            labels.add(new Label(reader.name(), reader.value()));
         }
-        return new Parsed(name, labels);
+        return new Parsed(SeriesKey.metricName(key), labels);
     }
 
     /** The key of the windowed series {@code <name>_<stat>_<window>} with the labels of {@code key}. */
