@@ -177,6 +177,122 @@ class NettyHttpServerTest {
     }
 
     @Test
+    void aLargeBodyTheHandlerDoesNotReadDoesNotStallTheConnection() throws Exception {
+        // answered without reading, only the response stream closed (ServiceHost's /-/ready, the gateway's 401 and 413)
+        server.createContext("/ignore", exchange -> reply(exchange, 200, "ignored"));
+        try (Socket socket = new Socket("127.0.0.1", server.getAddress().getPort())) {
+            socket.setSoTimeout(5000);
+            String body = "x".repeat(2_000_000);
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> write(socket, "POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + body + "GET /echo/after HTTP/1.1\r\nHost: x\r\n\r\n"));
+            assertThat(readResponses(socket.getInputStream(), 2))
+                    .containsExactly("ignored", "GET /echo/after 0 " + sha256(new byte[0]));
+            sent.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aPipelinedBodyThatArrivedWhileTheConnectionWaitedIsReadToTheEnd() throws Exception {
+        server.createContext("/slow", exchange -> {
+            sleep(600);
+            reply(exchange, 200, "slow");
+        });
+        byte[] body = new byte[400_000];
+        new Random(3).nextBytes(body);
+        try (Socket socket = new Socket("127.0.0.1", server.getAddress().getPort())) {
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(5000);
+            CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    out.write(("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo/p HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                            + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    // small pieces while the first request is answered: many queued parts, but under the body's pause limit
+                    for (int off = 0; off < body.length; off += 2000) {
+                        out.write(body, off, Math.min(2000, body.length - off));
+                        out.flush();
+                        if (off < 200_000) {
+                            sleep(2);
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            assertThat(readResponses(socket.getInputStream(), 2)).containsExactly("slow", "POST /echo/p " + body.length + " " + sha256(body));
+            sent.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aResponseOfUnknownLengthToAnHttp10ClientIsNotChunkedAndEndsWithTheConnection() throws Exception {
+        byte[] big = new byte[200_000];
+        new Random(5).nextBytes(big);
+        server.createContext("/stream", exchange -> {
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(big);
+            }
+        });
+        try (Socket socket = new Socket("127.0.0.1", server.getAddress().getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /stream HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.0 200");
+            assertThat(header(head, "transfer-encoding")).isNull();
+            assertThat(in.readAllBytes()).isEqualTo(big); // ends at the close
+        }
+    }
+
+    @Test
+    void aResponseShorterThanItsContentLengthClosesTheConnectionAndALongerOneIsRefused() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Throwable> tooMany = new java.util.concurrent.atomic.AtomicReference<>();
+        server.createContext("/short", exchange -> {
+            exchange.sendResponseHeaders(200, 200_000);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(new byte[100_000]);
+            }
+        });
+        server.createContext("/long", exchange -> {
+            exchange.sendResponseHeaders(200, 100_000);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(new byte[100_000]);
+                out.write(new byte[1]);
+            } catch (IOException e) {
+                tooMany.set(e);
+                throw e;
+            }
+        });
+        try (Socket socket = new Socket("127.0.0.1", server.getAddress().getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /short HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            assertThat(header(readHead(in), "content-length")).isEqualTo("200000");
+            assertThat(in.readAllBytes()).hasSizeLessThan(200_000); // the end of the stream, not a wait for bytes that never come
+        }
+        try (Socket socket = new Socket("127.0.0.1", server.getAddress().getPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /long HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            assertThat(header(readHead(in), "content-length")).isEqualTo("100000");
+            assertThat(in.readNBytes(100_000)).hasSize(100_000);
+            // the next response on the connection starts right after the declared length
+            socket.getOutputStream().write("GET /echo/next HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(readResponses(in, 1)).containsExactly("GET /echo/next 0 " + sha256(new byte[0]));
+            assertThat(tooMany.get()).hasMessageContaining("too many bytes");
+        }
+    }
+
+    private static void write(Socket socket, String text) {
+        try {
+            socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void unknownPathsGet404AndUnparsableRequests400() throws Exception {
         HttpResponse<String> missing = client.send(HttpRequest.newBuilder(uri("/nothing")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(missing.statusCode()).isEqualTo(404);

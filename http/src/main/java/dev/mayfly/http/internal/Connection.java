@@ -75,12 +75,21 @@ public final class Connection extends ChannelInboundHandlerAdapter {
         if (!queued.isEmpty() || current != null && part instanceof HttpRequest) {
             // a pipelined request (and its body) waits until the one before it is answered
             queued.add(part);
-            if (queued.size() > MAX_QUEUED) {
-                ctx.channel().config().setAutoRead(false);
-            }
-            return;
+        } else {
+            handle(ctx.channel(), part);
         }
-        handle(ctx.channel(), part);
+        updateReading();
+    }
+
+    /**
+     * On the event loop: reads while few pipelined parts are held and the current body is not paused. The one place
+     * that turns reading off and on, so that neither condition can leave it off for good.
+     */
+    void updateReading() {
+        boolean read = queued.size() <= MAX_QUEUED && (current == null || !current.body.paused());
+        if (read != channel.config().isAutoRead()) {
+            channel.config().setAutoRead(read); // turning it on also asks for a read
+        }
     }
 
     private void handle(Channel channel, HttpObject part) {
@@ -94,9 +103,7 @@ public final class Connection extends ChannelInboundHandlerAdapter {
                 return;
             }
             boolean last = content instanceof LastHttpContent;
-            if (exchange.body.offer(content.content(), last)) {
-                channel.config().setAutoRead(false);
-            }
+            exchange.body.offer(content.content(), last);
             if (!exchange.dispatched && (last || exchange.body.unread() >= DISPATCH_AT)) {
                 dispatch(exchange);
             }
@@ -171,10 +178,7 @@ public final class Connection extends ChannelInboundHandlerAdapter {
         while (!queued.isEmpty() && !closing && !(current != null && queued.peek() instanceof HttpRequest)) {
             handle(channel, queued.poll());
         }
-        if (queued.size() <= MAX_QUEUED && !channel.config().isAutoRead() && (current == null || !current.dispatched)) {
-            channel.config().setAutoRead(true);
-            channel.read();
-        }
+        updateReading();
     }
 
     /** An answer before any handler ran; the connection is closed after it (the rest of the request is not read). */
@@ -218,7 +222,11 @@ public final class Connection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         if (current != null) {
-            current.body.fail(new IOException("connection closed by the client"));
+            if (current.dispatched) {
+                current.body.fail(new IOException("connection closed by the client"));
+            } else {
+                current.body.close(); // no handler will ever read what arrived
+            }
         }
         HttpObject part;
         while ((part = queued.poll()) != null) {

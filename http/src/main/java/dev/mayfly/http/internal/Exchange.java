@@ -50,7 +50,8 @@ final class Exchange extends HttpExchange {
     private final URI uri;
     private final Headers requestHeaders = new Headers();
     private final Headers responseHeaders = new Headers();
-    private final boolean keepAlive;
+    /** Cleared when the response's end can only be told by closing the connection (HTTP/1.0, length unknown). */
+    private volatile boolean keepAlive;
     private final boolean headRequest;
     final RequestBody body;
     private final ResponseBody responseBody = new ResponseBody();
@@ -78,7 +79,7 @@ final class Exchange extends HttpExchange {
         }
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.headRequest = HttpMethod.HEAD.equals(request.method());
-        this.body = new RequestBody(channel);
+        this.body = new RequestBody(channel, connection::updateReading);
         this.in = body;
         this.out = responseBody;
     }
@@ -100,6 +101,7 @@ final class Exchange extends HttpExchange {
             return;
         }
         finished = true;
+        responseBody.discard();
         if (!headSent && status == -1) {
             HttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     Unpooled.EMPTY_BUFFER);
@@ -183,6 +185,7 @@ final class Exchange extends HttpExchange {
             HttpResponse response = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.valueOf(code),
                     Unpooled.EMPTY_BUFFER);
             copyHeaders(response, length == -1 ? 0 : length);
+            body.close(); // the response is complete: what is left of the request is dropped, as the JDK server does
             write(response, true);
         }
     }
@@ -248,6 +251,8 @@ final class Exchange extends HttpExchange {
             if (code >= 200 && code != 204 && code != 304) {
                 response.headers().set(HttpHeaderNames.CONTENT_LENGTH, contentLength);
             }
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            keepAlive = false; // an HTTP/1.0 client knows no chunks: the body ends when the connection does
         } else {
             response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
@@ -275,6 +280,7 @@ final class Exchange extends HttpExchange {
     /** Buffers the body; sends it with the headers in one write when it fits one chunk, else in chunks. */
     private final class ResponseBody extends OutputStream {
         private ByteBuf buffer;
+        private long written;
 
         @Override
         public void write(int b) throws IOException {
@@ -290,6 +296,11 @@ final class Exchange extends HttpExchange {
                 if (finished) {
                     throw new IOException("response already complete");
                 }
+                if (declaredLength > 0 && written + len > declaredLength) {
+                    // more than the Content-Length would be read by the client as the start of the next response
+                    throw new IOException("too many bytes to write to stream");
+                }
+                written += len;
                 while (len > 0) {
                     if (buffer == null) {
                         buffer = channel.alloc().buffer(Math.min(CHUNK, Math.max(len, 256)), CHUNK);
@@ -302,6 +313,14 @@ final class Exchange extends HttpExchange {
                         sendChunk();
                     }
                 }
+            }
+        }
+
+        /** Under the exchange's monitor: releases what was written and not sent. */
+        void discard() {
+            if (buffer != null) {
+                buffer.release();
+                buffer = null;
             }
         }
 
@@ -327,12 +346,20 @@ final class Exchange extends HttpExchange {
         }
 
         @Override
-        public void close() {
+        public void close() throws IOException {
             synchronized (Exchange.this) {
                 if (finished || status == -1) {
                     return;
                 }
                 finished = true;
+                body.close(); // the response is complete: what is left of the request is dropped, as the JDK server does
+                if (declaredLength > 0 && written < declaredLength) {
+                    // the client would wait for the rest forever: it learns of the short response from the closed connection
+                    discard();
+                    channel.close();
+                    connection.responseDone(Exchange.this);
+                    throw new IOException("insufficient bytes written to stream");
+                }
                 ByteBuf rest = buffer == null ? Unpooled.EMPTY_BUFFER : buffer;
                 buffer = null;
                 if (!headSent) {

@@ -16,6 +16,7 @@ final class RequestBody extends InputStream {
     static final int PAUSE_AT = 256 * 1024;
 
     private final Channel channel;
+    private final Runnable resume;
     private final ArrayDeque<ByteBuf> chunks = new ArrayDeque<>();
     private int unread;
     private boolean complete;
@@ -23,8 +24,10 @@ final class RequestBody extends InputStream {
     private boolean paused;
     private IOException failure;
 
-    RequestBody(Channel channel) {
+    /** {@code resume} runs on the event loop when the reader drained a paused body (it decides whether to read again). */
+    RequestBody(Channel channel, Runnable resume) {
         this.channel = channel;
+        this.resume = resume;
     }
 
     /** On the event loop: takes ownership of {@code chunk}; true when the connection should stop reading for now. */
@@ -37,7 +40,18 @@ final class RequestBody extends InputStream {
         }
         complete |= last;
         notifyAll();
-        paused = !complete && unread > PAUSE_AT;
+        // sticky until the reader drains it (resumeIfDrained): a later offer that finds the reader caught up must
+        // not clear it, or nobody would turn reading back on
+        if (complete) {
+            paused = false;
+        } else if (unread > PAUSE_AT) {
+            paused = true;
+        }
+        return paused;
+    }
+
+    /** True while the connection should not read more of this body. */
+    synchronized boolean paused() {
         return paused;
     }
 
@@ -111,10 +125,7 @@ final class RequestBody extends InputStream {
     private void resumeIfDrained() {
         if (paused && unread < PAUSE_AT / 4) {
             paused = false;
-            channel.eventLoop().execute(() -> {
-                channel.config().setAutoRead(true);
-                channel.read();
-            });
+            channel.eventLoop().execute(resume);
         }
     }
 }
