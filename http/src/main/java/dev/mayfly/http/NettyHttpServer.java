@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  *       body has arrived or its first 64 KiB have; the rest streams in, with reading paused while 256 KiB are unread.</li>
  *   <li>An exchange may be completed from any thread after the handler returned (asynchronous handlers). A response
  *       written and closed in one go is sent as one write; longer bodies go out in chunks, and a writer waits while the
- *       connection's send buffer is full, so a slow reader cannot make the server hold a large response in memory.</li>
+ *       connection's send buffer is full, so a slow reader cannot make the server hold a large response in memory;
+ *       a client that reads nothing for 60 s has its connection closed (the writer gets an {@code IOException}).</li>
  *   <li>Requests on one connection are answered in order; a pipelined request waits until the one before it is answered.</li>
  *   <li>A connection idle for {@value #IDLE_TIMEOUT_SECONDS} s with no exchange under way is closed.</li>
  *   <li>A request line or headers that cannot be parsed get 400 and the connection is closed; a path no context

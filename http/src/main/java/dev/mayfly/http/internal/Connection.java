@@ -40,6 +40,9 @@ public final class Connection extends ChannelInboundHandlerAdapter {
     static final int DISPATCH_AT = 64 * 1024;
     /** Pipelined requests held while one is answered, before the connection stops reading. */
     private static final int MAX_QUEUED = 64;
+    /** A response writer waits at most this long for a client that reads nothing, then the connection is closed. */
+    static final int WRITE_STALL_LIMIT_SECONDS = 60;
+    private static final long WRITE_STALL_LIMIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(WRITE_STALL_LIMIT_SECONDS);
 
     private final Contexts contexts;
     private final Supplier<Executor> executor;
@@ -193,13 +196,23 @@ public final class Connection extends ChannelInboundHandlerAdapter {
         channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** On a response writer's thread: waits while the connection's send buffer is full. */
+    /**
+     * On a response writer's thread: waits while the connection's send buffer is full; closes the connection when the
+     * client read nothing for {@link #WRITE_STALL_LIMIT_SECONDS} (the writer then sees the connection closed).
+     */
     void awaitWritable(Channel channel) {
         if (channel.eventLoop().inEventLoop()) {
             return;
         }
+        long deadline = System.nanoTime() + WRITE_STALL_LIMIT_NANOS;
         synchronized (this) {
             while (!channel.isWritable() && channel.isActive()) {
+                if (System.nanoTime() > deadline) {
+                    // a client that stops reading must not hold a handler thread for ever
+                    log.debug("closing {}: it read nothing of the response for {} s", channel.remoteAddress(), WRITE_STALL_LIMIT_SECONDS);
+                    channel.close().awaitUninterruptibly(1000);
+                    return;
+                }
                 try {
                     wait(100);
                 } catch (InterruptedException e) {
