@@ -34,6 +34,14 @@ public final class GatewayBenchMain {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int partitions = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         Path dir = Files.createTempDirectory("mayfly-gateway-bench");
+        // a run writes gigabytes of batches: remove them when the bench stops
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException e) {
+                System.err.println("could not remove " + dir + ": " + e);
+            }
+        }));
         try (EmbeddedKafka kafka = EmbeddedKafka.on(dir, 0).start()) {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 TopicSetup.ensure(admin, Topics.EVENTS, Topics.AGGREGATES, Topics.DEAD_LETTER, partitions, (short) 1);
