@@ -24,7 +24,7 @@ public final class Contexts {
         if (path == null || !path.startsWith("/")) {
             throw new IllegalArgumentException("a context path starts with '/': " + path);
         }
-        if (find(path) != null && find(path).getPath().equals(path)) {
+        if (contexts.stream().anyMatch(c -> c.getPath().equals(path))) {
             throw new IllegalArgumentException("a context already exists for " + path);
         }
         Context context = new Context(server, path, handlerOrNull);

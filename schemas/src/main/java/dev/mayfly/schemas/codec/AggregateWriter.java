@@ -2,15 +2,13 @@ package dev.mayfly.schemas.codec;
 
 import dev.mayfly.schemas.avro.Aggregate;
 import dev.mayfly.schemas.avro.HistogramValue;
-import dev.mayfly.schemas.avro.Label;
 import org.apache.avro.Schema;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.Encoder;
 
 import java.io.IOException;
-import java.util.List;
 
-import static dev.mayfly.schemas.codec.MetricEventBatchWriter.checkSize;
+import static dev.mayfly.schemas.codec.MetricEventBatchWriter.array;
 import static dev.mayfly.schemas.codec.MetricEventBatchWriter.optionalString;
 import static dev.mayfly.schemas.codec.MetricEventBatchWriter.optionalTimestampMillis;
 
@@ -34,28 +32,16 @@ final class AggregateWriter implements DatumWriter<Aggregate> {
 
     @Override
     public void setSchema(Schema schema) {
-        if (!writes(schema)) {
-            throw new IllegalArgumentException("AggregateWriter does not write schema " + schema.getFullName()
-                    + " with fingerprint " + Long.toHexString(org.apache.avro.SchemaNormalization.parsingFingerprint64(schema)));
-        }
+        HandWrittenWriters.require(getClass(), writes(schema), schema);
     }
 
     @Override
     public void write(Aggregate aggregate, Encoder out) throws IOException {
         out.writeString(aggregate.getName());                         // name: string
-        List<Label> labels = aggregate.getLabels();                   // labels: array<Label>
-        int size = labels.size();
-        int written = 0;
-        out.writeArrayStart();
-        out.setItemCount(size);
-        for (Label label : labels) {
-            out.startItem();
-            out.writeString(label.getName());                         //   name: string
-            out.writeString(label.getValue());                        //   value: string
-            written++;
-        }
-        out.writeArrayEnd();
-        checkSize("array", size, written);
+        array(aggregate.getLabels(), (label, o) -> {                  // labels: array<Label>
+            o.writeString(label.getName());                           //   name: string
+            o.writeString(label.getValue());                          //   value: string
+        }, out);
         out.writeEnum(aggregate.getType().ordinal());                 // type: MetricType
         optionalString(aggregate.getHelp(), out);                     // help: ["null", string]
         optionalString(aggregate.getUnit(), out);                     // unit: ["null", string]

@@ -42,6 +42,14 @@ final class HandWrittenWriters {
                 && logicalTypes(schema).equals(logicalTypes);
     }
 
+    /** For {@code DatumWriter.setSchema}: refuses a schema the writer was not written for. */
+    static void require(Class<?> writer, boolean writes, Schema schema) {
+        if (!writes) {
+            throw new IllegalArgumentException(writer.getSimpleName() + " does not write schema " + schema.getFullName()
+                    + " with fingerprint " + Long.toHexString(SchemaNormalization.parsingFingerprint64(schema)));
+        }
+    }
+
     /**
      * Every logical type in {@code schema} with where it is, in schema order, e.g.
      * {@code /emit_time=timestamp-millis,/points[]/start_time|1=timestamp-millis} ({@code []} an array's items,

@@ -38,10 +38,7 @@ final class MetricEventBatchWriter implements DatumWriter<MetricEventBatch> {
 
     @Override
     public void setSchema(Schema schema) {
-        if (!writes(schema)) {
-            throw new IllegalArgumentException("MetricEventBatchWriter does not write schema " + schema.getFullName()
-                    + " with fingerprint " + Long.toHexString(org.apache.avro.SchemaNormalization.parsingFingerprint64(schema)));
-        }
+        HandWrittenWriters.require(getClass(), writes(schema), schema);
     }
 
     @Override
@@ -55,18 +52,7 @@ final class MetricEventBatchWriter implements DatumWriter<MetricEventBatch> {
         out.writeLong(batch.getEmitTime().toEpochMilli());            // emit_time: timestamp-millis
         out.writeEnum(batch.getOperation().ordinal());                // operation: Operation
         stringMap(batch.getGroupingLabels(), out);                    // grouping_labels: map<string>
-        List<MetricPoint> points = batch.getPoints();                 // points: array<MetricPoint>
-        int size = points.size();
-        int written = 0;
-        out.writeArrayStart();
-        out.setItemCount(size);
-        for (MetricPoint point : points) {
-            out.startItem();
-            point(point, out);
-            written++;
-        }
-        out.writeArrayEnd();
-        checkSize("array", size, written);
+        array(batch.getPoints(), MetricEventBatchWriter::point, out); // points: array<MetricPoint>
     }
 
     private static void point(MetricPoint point, Encoder out) throws IOException {
@@ -96,30 +82,8 @@ final class MetricEventBatchWriter implements DatumWriter<MetricEventBatch> {
 
     /** A HistogramValue record (also used by {@link AggregateWriter}: the same named type). */
     static void histogram(HistogramValue histogram, Encoder out) throws IOException {
-        List<Double> bounds = histogram.getBounds();                  // bounds: array<double>
-        int size = bounds.size();
-        int written = 0;
-        out.writeArrayStart();
-        out.setItemCount(size);
-        for (Double bound : bounds) {
-            out.startItem();
-            out.writeDouble(bound);
-            written++;
-        }
-        out.writeArrayEnd();
-        checkSize("array", size, written);
-        List<Long> counts = histogram.getBucketCounts();              // bucket_counts: array<long>
-        size = counts.size();
-        written = 0;
-        out.writeArrayStart();
-        out.setItemCount(size);
-        for (Long count : counts) {
-            out.startItem();
-            out.writeLong(count);
-            written++;
-        }
-        out.writeArrayEnd();
-        checkSize("array", size, written);
+        array(histogram.getBounds(), (bound, o) -> o.writeDouble(bound), out);      // bounds: array<double>
+        array(histogram.getBucketCounts(), (count, o) -> o.writeLong(count), out); // bucket_counts: array<long>
         out.writeDouble(histogram.getSum());                          // sum: double
         out.writeLong(histogram.getCount());                          // count: long
     }
@@ -142,6 +106,27 @@ final class MetricEventBatchWriter implements DatumWriter<MetricEventBatch> {
             out.writeIndex(1);
             out.writeLong(value.toEpochMilli());
         }
+    }
+
+    /** Writes one item of an array. */
+    @FunctionalInterface
+    interface ItemWriter<T> {
+        void write(T item, Encoder out) throws IOException;
+    }
+
+    /** An array: its items as one block (as GenericDatumWriter writes it). */
+    static <T> void array(List<T> items, ItemWriter<T> item, Encoder out) throws IOException {
+        int size = items.size();
+        int written = 0;
+        out.writeArrayStart();
+        out.setItemCount(size);
+        for (T element : items) {
+            out.startItem();
+            item.write(element, out);
+            written++;
+        }
+        out.writeArrayEnd();
+        checkSize("array", size, written);
     }
 
     /** A map of strings, in the map's iteration order (as GenericDatumWriter writes it). */
