@@ -238,10 +238,6 @@ final class Exchange extends HttpExchange {
         return null;
     }
 
-    boolean isOpen() {
-        return !finished;
-    }
-
     private void copyHeaders(HttpResponse response, long contentLength) {
         for (Map.Entry<String, List<String>> header : responseHeaders.entrySet()) {
             response.headers().add(header.getKey(), header.getValue());
