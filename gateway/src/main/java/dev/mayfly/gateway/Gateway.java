@@ -1,10 +1,13 @@
 package dev.mayfly.gateway;
 
+import dev.mayfly.http.RequestHandler;
 import dev.mayfly.http.Route;
 import dev.mayfly.gateway.internal.BatchSink;
+import dev.mayfly.gateway.internal.GatewayMetrics;
 import dev.mayfly.gateway.internal.KafkaBatchSink;
 import dev.mayfly.gateway.internal.OtlpHandler;
 import dev.mayfly.gateway.internal.PushPipeline;
+import dev.mayfly.gateway.internal.PushRejected;
 import dev.mayfly.gateway.internal.PushgatewayHandler;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
@@ -71,9 +74,15 @@ public final class Gateway implements AutoCloseable {
      */
     public List<Route> routes() {
         return List.of(
-                Route.of("/metrics/job/", pushgateway).withMaxBodyBytes(maxBodyBytes),
-                Route.of("/metrics/job@base64/", pushgateway).withMaxBodyBytes(maxBodyBytes),
-                Route.of("/v1/metrics", otlp).withMaxBodyBytes(maxBodyBytes));
+                pushRoute("/metrics/job/", pushgateway, PushgatewayHandler.API),
+                pushRoute("/metrics/job@base64/", pushgateway, PushgatewayHandler.API),
+                pushRoute("/v1/metrics", otlp, OtlpHandler.API));
+    }
+
+    /** A push route: bodies up to the limit; what the server refuses itself is counted like the gateway's refusals. */
+    private Route pushRoute(String prefix, RequestHandler handler, String api) {
+        return Route.of(prefix, handler).withMaxBodyBytes(maxBodyBytes)
+                .onRefused(status -> GatewayMetrics.REJECTED.labelValues(api, PushRejected.refusedByServer(status)).inc());
     }
 
     @Override

@@ -45,7 +45,7 @@ class HttpServerTest {
             byte[] body = request.body().readAllBytes();
             handled.add(request.method() + " " + request.path() + " " + body.length);
             response.sendText(200, request.method() + " " + request.path() + " " + body.length);
-        }, LIMIT, null));
+        }, LIMIT, null, null));
         for (Route r : extra) {
             server.route(r);
         }

@@ -30,7 +30,7 @@ import java.util.Map;
  * {@code ExportMetricsServiceResponse} in the request's encoding; errors carry a {@code google.rpc.Status}. Thread-safe.
  */
 public final class OtlpHandler implements RequestHandler {
-    static final String API = "otlp";
+    public static final String API = "otlp";
     private static final JsonFormat.Parser JSON = JsonFormat.parser().ignoringUnknownFields();
 
     private final PushPipeline pipeline;

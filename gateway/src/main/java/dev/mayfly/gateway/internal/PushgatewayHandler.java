@@ -25,7 +25,7 @@ import java.util.TreeMap;
  * Pushgateway. Thread-safe.
  */
 public final class PushgatewayHandler implements RequestHandler {
-    static final String API = "pushgateway";
+    public static final String API = "pushgateway";
     private static final String PROTOBUF = "application/vnd.google.protobuf";
 
     private final PushPipeline pipeline;

@@ -102,18 +102,18 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         int limit = route == null ? Route.SMALL_BODY_BYTES : route.maxBodyBytes();
         String expect = head.headers().get(HttpHeaderNames.EXPECT);
         if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
-            refuse(HttpResponseStatus.EXPECTATION_FAILED, "unsupported Expect: " + expect);
+            refuse(route, HttpResponseStatus.EXPECTATION_FAILED, "unsupported Expect: " + expect);
             return false;
         }
         long declared;
         try {
             declared = HttpUtil.getContentLength(head, -1L);
         } catch (NumberFormatException e) {
-            refuse(HttpResponseStatus.BAD_REQUEST, "bad request: invalid Content-Length");
+            refuse(route, HttpResponseStatus.BAD_REQUEST, "bad request: invalid Content-Length");
             return false;
         }
         if (declared > limit) {
-            refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(limit));
+            refuse(route, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(limit));
             return false;
         }
         if (expect != null && inFlight == null && ready.isEmpty()) {
@@ -170,6 +170,13 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers the request being received (in its turn, after those before it) and closes the connection, lingering. */
     private void refuse(HttpResponseStatus status, String message) {
+        refuse(receiving == null ? null : receiving.route, status, message);
+    }
+
+    private void refuse(Route route, HttpResponseStatus status, String message) {
+        if (route != null && route.refused() != null) {
+            route.refused().accept(status.code());
+        }
         if (receiving != null) {
             receiving.release(state);
             receiving = null;
