@@ -46,6 +46,15 @@ class ServiceHostTest {
     }
 
     @Test
+    void aHostWithNoServiceIsNotReady() throws Exception {
+        try (ServiceHost host = new ServiceHost()) {
+            int port = host.serveHttp(HttpServerOptions.defaults().withAddress("127.0.0.1", 0));
+            assertThat(host.isReady()).isFalse();
+            assertThat(status(HttpClient.newHttpClient(), "http://127.0.0.1:" + port + "/-/ready")).isEqualTo(503);
+        }
+    }
+
+    @Test
     void aServiceThatFailsToStartIsStillClosed() {
         AtomicBoolean closed = new AtomicBoolean();
         ServiceHost host = new ServiceHost();
