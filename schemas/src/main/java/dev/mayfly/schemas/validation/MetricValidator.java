@@ -150,7 +150,7 @@ public final class MetricValidator {
             }
             case COUNTER -> {
                 if (!Double.isFinite(v)) {
-                    return new Violation("non_finite_value", "counter '" + name + "' has value " + v + "; counters must be finite");
+                    return new Violation("non_finite_value", "counter '" + name + "' has value " + text(v) + "; counters must be finite");
                 }
                 if (v < 0) {
                     return p.getTemporality() == Temporality.CUMULATIVE
@@ -162,7 +162,7 @@ public final class MetricValidator {
             case GAUGE -> {
                 Aggregation a = aggregation == null ? Aggregation.LAST : aggregation;
                 if (a == Aggregation.SUM && !Double.isFinite(v)) {
-                    return new Violation("non_finite_value", "gauge '" + name + "' has value " + v + "; a gauge aggregated by sum must be finite");
+                    return new Violation("non_finite_value", "gauge '" + name + "' has value " + text(v) + "; a gauge aggregated by sum must be finite");
                 }
                 if ((a == Aggregation.MAX || a == Aggregation.MIN) && Double.isNaN(v)) {
                     return new Violation("non_finite_value", "gauge '" + name + "' has value NaN; a gauge aggregated by "
@@ -265,6 +265,11 @@ public final class MetricValidator {
         return null;
     }
 
+    /** A value as the Prometheus text format writes it ({@code NaN}, {@code +Inf}, {@code -Inf}). */
+    private static String text(double v) {
+        return Double.isNaN(v) ? "NaN" : v == Double.POSITIVE_INFINITY ? "+Inf" : v == Double.NEGATIVE_INFINITY ? "-Inf" : Double.toString(v);
+    }
+
     private static int sourceLabelCount(Source source) {
         return 1 + (source.getFunction() != null ? 1 : 0) + (source.getRegion() != null ? 1 : 0);
     }
@@ -307,7 +312,7 @@ public final class MetricValidator {
                     + " but count is " + h.getCount());
         }
         if (!Double.isFinite(h.getSum())) {
-            return new Violation("non_finite_value", "histogram '" + name + "' has sum " + h.getSum() + "; a histogram's sum must be finite");
+            return new Violation("non_finite_value", "histogram '" + name + "' has sum " + text(h.getSum()) + "; a histogram's sum must be finite");
         }
         return null;
     }
