@@ -123,6 +123,11 @@ public final class MetricValidator {
         return null;
     }
 
+    /** One label value of a point: at most {@code maxLabelValueLength} characters. */
+    public Violation checkLabelValue(String metricName, String labelName, String value) {
+        return labelValue("metric '" + metricName + "': label", labelName, value);
+    }
+
     /** The labels of the series a point lands on: its own, the grouping labels and the source's, each name once. */
     public static int seriesLabelCount(Map<String, String> labels, Map<String, String> grouping, Source source) {
         int n = labels.size();
@@ -214,7 +219,7 @@ public final class MetricValidator {
         for (Map.Entry<String, String> e : p.getLabels().entrySet()) {
             String label = e.getKey();
             if (cache != null && label != null && cache.hasLabel(label)) {
-                Violation v = checkLabelValue("metric '" + name + "': label", label, e.getValue());
+                Violation v = labelValue("metric '" + name + "': label", label, e.getValue());
                 if (v != null) {
                     return v;
                 }
@@ -245,10 +250,10 @@ public final class MetricValidator {
         if (!MetricNames.isLabelName(labelName)) {
             return new Violation("invalid_label_name", what + " name '" + labelName + "' does not match [a-zA-Z_][a-zA-Z0-9_]*");
         }
-        return checkLabelValue(what, labelName, value);
+        return labelValue(what, labelName, value);
     }
 
-    private Violation checkLabelValue(String what, String labelName, String value) {
+    private Violation labelValue(String what, String labelName, String value) {
         if (value == null || value.length() > maxLabelValueLength) {
             return new Violation("label_value_too_long", what + " '" + labelName + "' has a value of "
                     + (value == null ? "null" : value.length() + " characters") + "; at most " + maxLabelValueLength
