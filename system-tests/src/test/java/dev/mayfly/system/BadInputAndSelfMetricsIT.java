@@ -43,7 +43,8 @@ class BadInputAndSelfMetricsIT {
                 "--set", "self.metrics.interval=1s").start();
         try {
             mayfly.awaitOutput("Mayfly is ready", Duration.ofSeconds(120));
-            assertThat(push(base, "# TYPE orders_total counter\norders_total 1\n# TYPE ratio gauge\nratio NaN\n").statusCode()).isEqualTo(200);
+            assertThat(push(base, "# HELP orders_total Orders.\n# TYPE orders_total counter\norders_total 1\n"
+                    + "# HELP ratio Share of orders paid.\n# TYPE ratio gauge\nratio NaN\n").statusCode()).isEqualTo(200);
             HttpResponse<String> refused = push(base, "m{l=\"" + "v".repeat(2000) + "\"} 1\n");
             assertThat(refused.statusCode()).isEqualTo(400);
             assertThat(refused.body()).contains("metric 'm': label 'l' has a value of 2000 characters; at most 1024 (max.label.value.length)");
@@ -59,7 +60,7 @@ class BadInputAndSelfMetricsIT {
             assertThat(text).contains("# HELP mayfly_pipeline_events_total ", "# HELP mayfly_pipeline_rejects_total ",
                     "# HELP mayfly_gateway_pushes_total ", "# HELP mayfly_exporter_series ");
             String findings = promtool(text);
-            assertThat(findings).as("promtool check metrics on:\n" + text).doesNotContain("no help text");
+            assertThat(findings).as("promtool check metrics on:\n" + text).doesNotContain("no help text"); // the pushed families have HELP too
         } finally {
             mayfly.close();
         }
