@@ -5,6 +5,8 @@ import dev.mayfly.http.HttpResponse;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.validation.MetricValidator;
+import dev.mayfly.schemas.validation.Violation;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -33,9 +35,10 @@ public final class PushPipeline {
     private final int maxBodyBytes;
     private final int maxSeries;
     private final Duration ackTimeout;
+    private final MetricValidator validator;
 
     public PushPipeline(BatchSink sink, Authenticator authenticator, Executor replies, long maxInFlightBytes,
-                        int maxBodyBytes, int maxSeries, Duration ackTimeout) {
+                        int maxBodyBytes, int maxSeries, Duration ackTimeout, MetricValidator validator) {
         this.sink = sink;
         this.authenticator = authenticator;
         this.replies = replies;
@@ -43,6 +46,7 @@ public final class PushPipeline {
         this.maxBodyBytes = maxBodyBytes;
         this.maxSeries = maxSeries;
         this.ackTimeout = ackTimeout;
+        this.validator = validator;
     }
 
     public int maxSeries() {
@@ -142,6 +146,7 @@ public final class PushPipeline {
         Room room = new Room();
         try {
             MetricEventBatch batch = reader.read(request, response, room);
+            refuseInvalid(validator, batch);
             int taken = room.permits;
             room.permits = 0;
             submit(request, response, api, batch, taken, replier);
@@ -154,6 +159,14 @@ public final class PushPipeline {
         } catch (RuntimeException | LinkageError | AssertionError e) {
             giveBackRoom(room.permits);
             internalError(request, response, api, e, replier);
+        }
+    }
+
+    /** 400 naming the metric and the rule when {@code batch} breaks a rule of the shared validator (the engine's too). */
+    static void refuseInvalid(MetricValidator validator, MetricEventBatch batch) {
+        Violation violation = validator.check(batch);
+        if (violation != null) {
+            throw PushRejected.badRequest(violation.reason(), violation.detail());
         }
     }
 
