@@ -23,6 +23,16 @@ public final class GatewayMetrics {
             .labelNames("api", "reason")
             .register();
 
+    /**
+     * Failed authentications, by scope ({@code push}, {@code scrape}) and reason: {@code wrong_credentials} (a check
+     * was made and failed) or {@code throttled} (refused unchecked: the client failed too often, 429).
+     */
+    public static final Counter AUTH_FAILURES = Counter.builder()
+            .name("mayfly_gateway_auth_failures_total")
+            .help("Requests whose credentials were wrong, or that were refused unchecked because their client address failed too often")
+            .labelNames("scope", "reason")
+            .register();
+
     private GatewayMetrics() {
     }
 }

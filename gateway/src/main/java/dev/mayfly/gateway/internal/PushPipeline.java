@@ -50,9 +50,19 @@ public final class PushPipeline {
         return maxSeries;
     }
 
-    /** 401 unless the request carries valid credentials (when authentication is configured). */
+    /**
+     * 401 unless the request carries valid credentials (when authentication is configured); 429 with Retry-After
+     * when its client address presented wrong credentials too often lately.
+     */
     public Authenticator.Identity authenticate(HttpExchange exchange) {
-        Authenticator.Identity identity = authenticator.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+        Authenticator.Identity identity;
+        try {
+            identity = authenticator.authenticate(exchange.getRequestHeaders().getFirst("Authorization"),
+                    exchange.getRemoteAddress().getAddress().getHostAddress());
+        } catch (Authenticator.TooManyFailures e) {
+            exchange.getResponseHeaders().set("Retry-After", String.valueOf(e.retryAfterSeconds()));
+            throw new PushRejected(429, PushRejected.TOO_MANY_FAILURES, e.getMessage());
+        }
         if (identity == null) {
             exchange.getResponseHeaders().set("WWW-Authenticate", authenticator.challenge());
             throw new PushRejected(401, PushRejected.UNAUTHENTICATED, "unauthorized: missing or wrong credentials");

@@ -20,6 +20,7 @@ public final class PushRejected extends RuntimeException {
     public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
     public static final String UNAUTHENTICATED = "unauthenticated";
     public static final String FORBIDDEN = "forbidden";
+    public static final String TOO_MANY_FAILURES = "too_many_auth_failures";
     public static final String OVERLOADED = "overloaded";
     public static final String UNAVAILABLE = "unavailable";
     public static final String INTERNAL = "internal";
