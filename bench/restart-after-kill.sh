@@ -3,17 +3,19 @@
 # Per run: starts standalone on a fresh data dir, pushes a counter until it is served, pushes again (an open
 # transaction is likely at the kill), kill -9, restarts on the same data at once, pushes +1 as soon as a push is
 # acknowledged, and reports seconds from the restart to: the first acknowledged push, /-/ready 200, and the new sum
-# visible on GET /metrics. Data and logs stay in target/restart-after-kill/. Ports: MAYFLY_BENCH_HTTP_PORT (23091), MAYFLY_BENCH_KAFKA_PORT (23092).
+# visible on GET /metrics. Data and logs stay in target/restart-after-kill/. Ports: BENCH_HTTP_PORT (23091),
+# BENCH_KAFKA_PORT (23092); BENCH_JAR picks another build of the launcher (default launcher/target/mayfly.jar).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-http=${MAYFLY_BENCH_HTTP_PORT:-23091}; kafka=${MAYFLY_BENCH_KAFKA_PORT:-23092}
+http=${BENCH_HTTP_PORT:-23091}; kafka=${BENCH_KAFKA_PORT:-23092}
 base="http://127.0.0.1:$http"
-[ -f launcher/target/mayfly.jar ] || ./mayfly --help >/dev/null
+jar=${BENCH_JAR:-launcher/target/mayfly.jar}
+[ -f "$jar" ] || ./mayfly --help >/dev/null
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 start_standalone() { # datadir log
-  java ${MAYFLY_JAVA_OPTS:--Xmx1g -XX:+UseSerialGC} -jar launcher/target/mayfly.jar standalone --data-dir "$1" \
+  java ${MAYFLY_JAVA_OPTS:--Xmx1g -XX:+UseSerialGC} -jar "$jar" standalone --data-dir "$1" \
       --http-port $http --kafka-port $kafka --bind 127.0.0.1 >> "$2" 2>&1 &
   echo $!
 }
@@ -31,16 +33,18 @@ await_value() { # value timeout-seconds -> 0 when served
   return 1
 }
 for i in $(seq 1 "$runs"); do
-  d=target/restart-after-kill/run-$i/data; log="$d.log"
+  d=target/restart-after-kill/${BENCH_TAG:-run}-$i/data; log="$d.log"
   rm -rf "$(dirname "$d")"; mkdir -p "$(dirname "$d")"
   pid=$(start_standalone "$d" "$log")
-  until curl -fs "$base/-/ready" >/dev/null 2>&1; do sleep 0.1; done
+  until curl -fs "$base/-/ready" >/dev/null 2>&1; do
+    sleep 0.1; kill -0 $pid 2>/dev/null || { echo "standalone exited:"; tail -5 "$log"; exit 1; }
+  done
   n=0
   until push 1 "run$i-a"; do sleep 0.1; done; n=1
   await_value $n 30 || { echo "first push not served"; kill -9 $pid; exit 1; }
   for k in 1 2 3 4 5; do push 1 "run$i-b$k" && n=$((n + 1)); done
   sleep 0.05
-  kill -9 $pid; wait $pid 2>/dev/null || true
+  kill -9 $pid; while kill -0 $pid 2>/dev/null; do sleep 0.05; done
   # what was acknowledged must be served after the restart: the expected sum is n + 1
   t0=$(now)
   pid=$(start_standalone "$d" "$log")
@@ -53,7 +57,7 @@ for i in $(seq 1 "$runs"); do
     [ -z "$visible" ] && [ "$(served)" = "$((n + 1))" ] && visible=$(since "$t0")
     sleep 0.1
   done
-  printf 'run %d: restart -> push acknowledged %5.1f s, /-/ready %5s s, push visible (sum %d) %5s s\n' \
-      "$i" "$acked" "${ready:-never}" $((n + 1)) "${visible:-never}"
-  kill -TERM $pid; wait $pid 2>/dev/null || true
+  printf '%s load %s run %d: restart -> push acknowledged %5.1f s, /-/ready %5s s, push visible (sum %d) %5s s\n' \
+      "$(date -u +%H:%M)" "$(cut -d' ' -f1 /proc/loadavg)" "$i" "$acked" "${ready:-never}" $((n + 1)) "${visible:-never}"
+  kill -TERM $pid; while kill -0 $pid 2>/dev/null; do sleep 0.1; done
 done

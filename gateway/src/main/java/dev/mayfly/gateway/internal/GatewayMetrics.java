@@ -33,6 +33,21 @@ public final class GatewayMetrics {
             .labelNames("scope", "reason")
             .register();
 
+    static {
+        // every known label combination from the start, at 0: a series that existed before a restart exists right
+        // after it too (Prometheus sees the process counter reset, not a series that vanished)
+        for (String api : java.util.List.of(PushgatewayHandler.API, OtlpHandler.API)) {
+            PUSHES.initLabelValues(api, "record");
+            PUSHES.initLabelValues(api, "delete");
+            POINTS.initLabelValues(api);
+            PushRejected.REASONS.forEach(reason -> REJECTED.initLabelValues(api, reason));
+        }
+        for (String scope : java.util.List.of("push", "scrape")) {
+            AUTH_FAILURES.initLabelValues(scope, "wrong_credentials");
+            AUTH_FAILURES.initLabelValues(scope, "throttled");
+        }
+    }
+
     private GatewayMetrics() {
     }
 }
