@@ -53,9 +53,18 @@ public final class PushPipeline {
         return maxSeries;
     }
 
-    /** 401 unless the request carries valid credentials (when authentication is configured). */
+    /**
+     * 401 unless the request carries valid credentials (when authentication is configured); 429 with Retry-After
+     * when its client address presented wrong credentials too often lately.
+     */
     public Authenticator.Identity authenticate(HttpRequest request, HttpResponse response) {
-        Authenticator.Identity identity = authenticator.authenticate(request.header("Authorization"));
+        Authenticator.Identity identity;
+        try {
+            identity = authenticator.authenticate(request.header("Authorization"), request.clientAddress());
+        } catch (Authenticator.TooManyFailures e) {
+            response.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+            throw new PushRejected(429, PushRejected.TOO_MANY_FAILURES, e.getMessage());
+        }
         if (identity == null) {
             response.header("WWW-Authenticate", authenticator.challenge());
             throw new PushRejected(401, PushRejected.UNAUTHENTICATED, "unauthorized: missing or wrong credentials");
