@@ -44,4 +44,16 @@ final class BrokerOptions {
         }
         return kafka;
     }
+
+    /** Starts node {@code nodeId} of a cluster (closed with {@code host}); it creates no topics. */
+    EmbeddedKafka startClusterNode(ServiceHost host, int nodeId, String quorumVoters) {
+        EmbeddedKafka kafka;
+        try {
+            kafka = EmbeddedKafka.clusterNode(dataDir.resolve("kafka"), kafkaPort, nodeId, quorumVoters);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        host.own(kafka);
+        return kafka.start();
+    }
 }
