@@ -17,9 +17,10 @@ import java.util.Properties;
  * A real Kafka broker (KRaft, broker and controller in one) running in this JVM through Kafka's own server code path:
  * a single-node cluster ({@link #on}) or one node of a cluster whose every node is also a controller voter
  * ({@link #clusterNode}). Its log directory is formatted on first start and reused afterwards, so data survives a
- * restart on the same directory. Every internal topic (offsets, transactions, share coordinator) gets
- * {@link #internalReplicationFactor(int) min(3, nodes)} replicas and a min ISR of {@link #internalMinIsr(int) min(2,
- * replicas)}: exactly-once Kafka Streams cannot start without a transaction log it can replicate.
+ * restart on the same directory. Every internal topic (offsets, transactions, share coordinator), and every topic
+ * created without its own settings, gets {@link #internalReplicationFactor(int) min(3, nodes)} replicas and a min ISR
+ * of {@link #internalMinIsr(int) min(2, replicas)}: exactly-once Kafka Streams cannot start without a transaction log
+ * it can replicate.
  *
  * <p>Not thread-safe: start and close from one thread.
  */
@@ -52,8 +53,9 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /**
      * Node {@code nodeId} of a cluster whose controller quorum is {@code voters} ({@code id@host:port,...}, the same
-     * string on every node): it listens for clients and other brokers on {@code port} (0 picks a free one) of its own voter host, for the
-     * quorum on its voter port. Every node given the same voters formats its log directory with the same cluster id.
+     * string on every node): it listens for clients and other brokers on {@code port} (0 picks a free one) of its own
+     * voter host, for the quorum on its voter port. Every node given the same voters formats its log directory with
+     * the same cluster id.
      *
      * @throws IllegalArgumentException if {@code voters} is malformed or does not name {@code nodeId}
      */
@@ -64,12 +66,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** Replicas of each internal topic in a cluster of {@code nodes} nodes. */
-    public static int internalReplicationFactor(int nodes) {
+    private static int internalReplicationFactor(int nodes) {
         return Math.min(3, nodes);
     }
 
     /** min.insync.replicas of each internal topic in a cluster of {@code nodes} nodes. */
-    public static int internalMinIsr(int nodes) {
+    private static int internalMinIsr(int nodes) {
         return Math.min(2, internalReplicationFactor(nodes));
     }
 
@@ -142,6 +144,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("log.dirs", logDir.toString());
         p.put("num.partitions", "1");
+        p.put("default.replication.factor", replicas);
+        p.put("min.insync.replicas", minIsr); // the default of every topic without its own, __consumer_offsets among them
         p.put("offsets.topic.replication.factor", replicas);
         p.put("offsets.topic.num.partitions", "4");
         p.put("transaction.state.log.replication.factor", replicas);

@@ -15,6 +15,7 @@ final class MayflyProcess implements AutoCloseable {
     private final String name;
     private final List<String> args;
     private final Path log;
+    private String maxHeap = "512m";
     private Process process;
 
     MayflyProcess(String name, Path logDir, String... args) {
@@ -27,10 +28,16 @@ final class MayflyProcess implements AutoCloseable {
         this.log = candidate;
     }
 
+    /** The JVM's -Xmx (default 512m), for tests that run many processes at once. */
+    MayflyProcess maxHeap(String xmx) {
+        this.maxHeap = xmx;
+        return this;
+    }
+
     MayflyProcess start() throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx512m");
+        command.add("-Xmx" + maxHeap);
         command.add("-XX:+UseSerialGC");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
