@@ -3,6 +3,7 @@ package dev.mayfly.system;
 import dev.mayfly.schemas.Topics;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -63,8 +65,9 @@ class ClusterFaultIT {
             services.add(service(runDir, "gateway", "gateway", bootstrap, gatewayPort).start());
             List<String> exporterTargets = List.of("127.0.0.1:" + exporterPorts[0], "127.0.0.1:" + exporterPorts[1]);
             try (PrometheusServer prometheus = PrometheusServer.scraping(exporterTargets, Files.createDirectories(runDir.resolve("prometheus")))) {
-                for (int port : streamsPorts) {
-                    MetricsText.awaitStatus("http://localhost:" + port + "/-/ready", 200, STEP_TIMEOUT);
+                for (int i = 0; i < 2; i++) {
+                    streams[i].awaitOutput("Mayfly streams listening", STEP_TIMEOUT); // printed once it created the topics
+                    MetricsText.awaitStatus("http://localhost:" + streamsPorts[i] + "/-/ready", 200, STEP_TIMEOUT);
                 }
                 for (int port : exporterPorts) {
                     MetricsText.awaitStatus("http://localhost:" + port + "/-/ready", 200, STEP_TIMEOUT);
@@ -168,10 +171,17 @@ class ClusterFaultIT {
         long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
-            ConsumerGroupDescription group = cluster.admin().describeConsumerGroups(List.of(APPLICATION_ID)).all().get().get(APPLICATION_ID);
-            last = group.groupState() + " with " + group.members().size() + " members";
-            if (group.groupState() == GroupState.STABLE && group.members().size() == members) {
-                return;
+            try {
+                ConsumerGroupDescription group = cluster.admin().describeConsumerGroups(List.of(APPLICATION_ID)).all().get().get(APPLICATION_ID);
+                last = group.groupState() + " with " + group.members().size() + " members";
+                if (group.groupState() == GroupState.STABLE && group.members().size() == members) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
+                last = "not there yet";
             }
             Thread.sleep(500);
         }
