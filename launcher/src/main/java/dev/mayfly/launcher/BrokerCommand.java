@@ -2,6 +2,7 @@ package dev.mayfly.launcher;
 
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.launcher.internal.ServiceHost;
+import dev.mayfly.schemas.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,9 +17,9 @@ final class BrokerCommand implements Callable<Integer> {
     @Mixin
     BrokerOptions broker;
 
-    @Option(names = "--node-id", paramLabel = "ID", defaultValue = "1",
-            description = "This node's id among the controller quorum voters (default: ${DEFAULT-VALUE}).")
-    int nodeId;
+    @Option(names = "--node-id", paramLabel = "ID",
+            description = "This node's id among the controller quorum voters (with --controller-quorum-voters).")
+    Integer nodeId;
 
     @Option(names = "--controller-quorum-voters", paramLabel = "ID@HOST:PORT[,...]",
             description = "Every node of the cluster with its controller port, the same on each node; this node listens "
@@ -29,8 +30,18 @@ final class BrokerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         broker.validate();
+        EmbeddedKafka clusterNode = quorumVoters == null ? null : broker.clusterNode(nodeId, quorumVoters);
+        if (clusterNode == null && nodeId != null) {
+            throw new ConfigException("--node-id needs --controller-quorum-voters");
+        }
         ServiceHost host = new ServiceHost().closeOnShutdown();
-        EmbeddedKafka kafka = quorumVoters == null ? broker.start(host) : broker.startClusterNode(host, nodeId, quorumVoters);
+        EmbeddedKafka kafka;
+        if (clusterNode == null) {
+            kafka = broker.start(host);
+        } else {
+            host.own(clusterNode);
+            kafka = clusterNode.start();
+        }
         System.out.println("Kafka broker listening on " + kafka.bootstrapServers() + " (data in "
                 + broker.dataDir.toAbsolutePath().normalize() + ")");
         System.out.flush();

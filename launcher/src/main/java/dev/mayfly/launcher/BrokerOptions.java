@@ -45,15 +45,12 @@ final class BrokerOptions {
         return kafka;
     }
 
-    /** Starts node {@code nodeId} of a cluster (closed with {@code host}); it creates no topics. */
-    EmbeddedKafka startClusterNode(ServiceHost host, int nodeId, String quorumVoters) {
-        EmbeddedKafka kafka;
+    /** Node {@code nodeId} (null: 1) of a cluster, not started yet; it creates no topics. */
+    EmbeddedKafka clusterNode(Integer nodeId, String quorumVoters) {
         try {
-            kafka = EmbeddedKafka.clusterNode(dataDir.resolve("kafka"), kafkaPort, nodeId, quorumVoters);
+            return EmbeddedKafka.clusterNode(dataDir.resolve("kafka"), kafkaPort, nodeId == null ? 1 : nodeId, quorumVoters);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        host.own(kafka);
-        return kafka.start();
     }
 }

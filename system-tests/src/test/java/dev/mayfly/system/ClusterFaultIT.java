@@ -34,6 +34,8 @@ class ClusterFaultIT {
     /** Acknowledged rounds the generator must complete in each fault's aftermath, so every fault happens under load. */
     private static final int ROUNDS_PER_STEP = 15;
 
+    private long runStarted;
+
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) // a failed run keeps every process's log
     Path dir;
 
@@ -51,9 +53,11 @@ class ClusterFaultIT {
     }
 
     private void oneRun(Path runDir) throws Exception {
+        runStarted = System.nanoTime();
         List<MayflyProcess> services = new ArrayList<>();
         try (BrokerCluster cluster = BrokerCluster.start(runDir, 3)) {
             String bootstrap = cluster.bootstrap();
+            step("3 brokers started");
             int[] streamsPorts = {Ports.free(), Ports.free()};
             int[] exporterPorts = {Ports.free(), Ports.free()};
             int gatewayPort = Ports.free();
@@ -75,6 +79,7 @@ class ClusterFaultIT {
                 MetricsText.awaitStatus("http://localhost:" + gatewayPort + "/-/ready", 200, STEP_TIMEOUT);
                 awaitStableGroup(cluster, 2);
                 assertProductionReplication(cluster);
+                step("services ready");
 
                 Truth truth = new Truth();
                 Generator generator = new Generator(bootstrap, "http://localhost:" + gatewayPort, truth);
@@ -86,31 +91,36 @@ class ClusterFaultIT {
                 int leader = cluster.leaderOf(Topics.EVENTS, 0);
                 cluster.kill(leader);
                 int newLeader = cluster.awaitNewLeader(Topics.EVENTS, 0, leader, STEP_TIMEOUT);
-                System.out.printf("killed broker %d, the leader of %s-0; broker %d leads it now%n", leader, Topics.EVENTS, newLeader);
+                step("killed broker " + leader + ", the leader of " + Topics.EVENTS + "-0; broker " + newLeader + " leads it now");
                 awaitRounds(generator, ROUNDS_PER_STEP);
 
                 // a streams instance crashes: once the group notices, its tasks move to the other instance
                 streams[0].kill();
                 awaitStableGroup(cluster, 1);
+                step("killed streams-1; its tasks moved to streams-2");
                 awaitRounds(generator, ROUNDS_PER_STEP);
                 streams[0] = streams(runDir, bootstrap, 1, streamsPorts[0]).start();
                 services.add(streams[0]);
                 MetricsText.awaitStatus("http://localhost:" + streamsPorts[0] + "/-/ready", 200, STEP_TIMEOUT);
                 awaitStableGroup(cluster, 2);
+                step("streams-1 restarted and back in the group");
                 awaitRounds(generator, ROUNDS_PER_STEP);
 
                 // the crashed broker comes back and catches up
                 cluster.restart(leader);
+                step("broker " + leader + " restarted");
                 awaitRounds(generator, ROUNDS_PER_STEP);
 
                 generator.stop();
                 generatorThread.join(STEP_TIMEOUT.toMillis());
                 assertThat(generator.failure).as("generator failure").isNull();
                 assertThat(generator.retriesSent.get()).as("deliberate re-sends").isGreaterThan(10);
+                step("generator stopped after " + generator.rounds.get() + " acknowledged rounds");
 
                 Map<String, Double> first = FaultChecks.assertServesExactlyTheTruth("http://localhost:" + exporterPorts[0] + "/metrics", truth, STEP_TIMEOUT);
                 Map<String, Double> second = FaultChecks.assertServesExactlyTheTruth("http://localhost:" + exporterPorts[1] + "/metrics", truth, STEP_TIMEOUT);
                 assertThat(second).as("the two exporter replicas serve the same values").isEqualTo(first);
+                step("both exporter replicas serve the truth");
                 FaultChecks.assertPrometheusSawNoReset(prometheus, truth, exporterTargets.size());
                 FaultChecks.assertDeadLettersAreThePoison(bootstrap, generator);
             }
@@ -119,6 +129,11 @@ class ClusterFaultIT {
                 p.close();
             }
         }
+    }
+
+    /** A progress line with the time since the run started, to see where a slow run spends it (nothing asserts on it). */
+    private void step(String what) {
+        System.out.printf("[cluster fault] %4.0f s  %s%n", (System.nanoTime() - runStarted) / 1e9, what);
     }
 
     /** Mayfly's topics and Kafka Streams' internal ones: 3 replicas, min.insync.replicas=2; Kafka's own logs: 3 replicas. */
