@@ -45,7 +45,7 @@ final class BrokerCluster implements AutoCloseable {
                 cluster.nodes[id - 1] = cluster.node(id).start();
             }
             for (MayflyProcess node : cluster.nodes) {
-                node.awaitOutput("Kafka broker listening", Duration.ofMinutes(3));
+                node.awaitOutput("Kafka broker listening", Duration.ofMinutes(5));
             }
             return cluster;
         } catch (Exception | AssertionError e) {
@@ -69,7 +69,7 @@ final class BrokerCluster implements AutoCloseable {
 
     /** Starts node {@code id} again on its data directory and waits until it has started. */
     void restart(int id) throws Exception {
-        nodes[id - 1] = node(id).start().awaitOutput("Kafka broker listening", Duration.ofMinutes(3));
+        nodes[id - 1] = node(id).start().awaitOutput("Kafka broker listening", Duration.ofMinutes(5));
     }
 
     /** The node id of the partition's leader, or -1 while it has none. */
@@ -115,7 +115,7 @@ final class BrokerCluster implements AutoCloseable {
     private MayflyProcess node(int id) {
         return new MayflyProcess("broker-" + id, dir, "broker", "--data-dir", dir.resolve("broker-" + id).toString(),
                 "--kafka-port", String.valueOf(kafkaPorts[id - 1]), "--node-id", String.valueOf(id),
-                "--controller-quorum-voters", voters).maxHeap("256m");
+                "--controller-quorum-voters", voters).lean("256m");
     }
 
     @Override

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class ClusterFaultIT {
     private static final String APPLICATION_ID = "mayfly-streams";
-    private static final Duration STEP_TIMEOUT = Duration.ofMinutes(3);
+    private static final Duration STEP_TIMEOUT = Duration.ofMinutes(5); // generous: 2 shared cores can be very busy
     /** Acknowledged rounds the generator must complete in each fault's aftermath, so every fault happens under load. */
     private static final int ROUNDS_PER_STEP = 15;
 
@@ -157,12 +157,12 @@ class ClusterFaultIT {
                 "--http-port", String.valueOf(httpPort), "--bind", "127.0.0.1", "--replication-factor", "3",
                 "--set", "state.dir=" + runDir.resolve("streams-state-" + instance),
                 // a crashed member's tasks move once the group stops hearing from it: 15 s instead of the default 45 s
-                "--set", "kafka.session.timeout.ms=15000").maxHeap("384m");
+                "--set", "kafka.session.timeout.ms=15000").lean("384m");
     }
 
     private static MayflyProcess service(Path runDir, String name, String command, String bootstrap, int httpPort) {
         return new MayflyProcess(name, runDir, command, "--bootstrap-servers", bootstrap,
-                "--http-port", String.valueOf(httpPort), "--bind", "127.0.0.1").maxHeap("256m");
+                "--http-port", String.valueOf(httpPort), "--bind", "127.0.0.1").lean("256m");
     }
 
     /** Waits until the generator has completed {@code more} further rounds, each acknowledged by Mayfly. */
