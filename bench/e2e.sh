@@ -177,7 +177,7 @@ if [ -z "${SKIP_OPEN:-}" ]; then
     rate=$(calc "${E2E[fleet]} * $pct / 100" 0)
     say "== open loop at $pct% of the fleet's end-to-end capacity: $rate pushes/s for $OPEN s"
     java -cp "$CP" dev.mayfly.system.bench.E2eOpenLoad "http://127.0.0.1:$HTTP" "$rate" "$OPEN" "e2e-open$pct" \
-      bench/e2e/push-body.txt "$OPEN_CONNS" 25 "$DRAIN_TIMEOUT" | tee "$OUT/open$pct.txt" | grep -v '^ ' || true
+      bench/e2e/push-body.txt "$OPEN_CONNS" 25 "$DRAIN_TIMEOUT" | tee "$OUT/open$pct.txt" || true
     grep -E '^offered|^drained|^freshness|^lag trend|^NOT' "$OUT/open$pct.txt" | sed 's/^/  /' >> "$OUT/summary.txt"
   done
 fi
