@@ -47,10 +47,14 @@ public final class MetricsTopology {
 
         // Stores of the ingest step: event ids seen within the dedup horizon (a window store, so old ids expire
         // segment by segment), and the ingest pipeline counters.
+        // The event-id store is NOT cached: every id is written once, so a cache saves no write, and each cached
+        // entry keeps the whole raw event batch it came from (Kafka Streams keeps the source record's raw bytes in
+        // the entry's record context and does not count them against statestore.cache.max.bytes): hundreds of
+        // thousands of ids fit in the cache's byte budget, pinning as many batches (250 KB each at 1000 points).
         builder.addStateStore(Stores.windowStoreBuilder(
                         Stores.persistentWindowStore(IngestProcessor.DEDUP_STORE, options.dedupHorizon(), options.dedupHorizon(), false),
                         Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled());
+                .withCachingDisabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IngestProcessor.METRICS_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         // Stores of the aggregate step: series aggregates, cumulative streams, open windows, changes not yet
