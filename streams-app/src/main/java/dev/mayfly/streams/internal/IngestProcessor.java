@@ -10,6 +10,7 @@ import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.DecodeException;
+import dev.mayfly.schemas.codec.FastEventsDecoder;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
