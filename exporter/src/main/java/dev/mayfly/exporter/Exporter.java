@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
 import dev.mayfly.exporter.internal.AggregatesCollector;
 import dev.mayfly.exporter.internal.AggregatesConsumer;
+import dev.mayfly.exporter.internal.EngineLag;
 import dev.mayfly.exporter.internal.ExporterMetrics;
 import dev.mayfly.exporter.internal.MetricsHandler;
 import dev.mayfly.exporter.internal.Scraper;
@@ -15,8 +16,12 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Serves the committed aggregates topic to Prometheus: a consumer thread materializes the topic into an in-memory
@@ -29,6 +34,9 @@ public final class Exporter implements AutoCloseable {
     private final Thread consumerThread;
     private final ExporterMetrics metrics;
     private final MetricsHandler handler;
+    private final EngineLag engineLag;
+    private final ScheduledExecutorService lagTimer;
+    private final Duration lagInterval;
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
@@ -41,6 +49,22 @@ public final class Exporter implements AutoCloseable {
                 MayflyCodecs.aggregates(CommonSettings.registry(settings), topic), store, metrics);
         this.consumerThread = new Thread(consumer, "mayfly-exporter-consumer");
         consumerThread.setDaemon(true);
+        String lagGroup = settings.get(ExporterConfig.ENGINE_LAG_GROUP);
+        if (lagGroup.isBlank()) {
+            this.engineLag = null;
+            this.lagTimer = null;
+        } else {
+            Map<String, Object> lagProps = new HashMap<>(props);
+            lagProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "mayfly-exporter-engine-lag");
+            this.engineLag = new EngineLag(lagProps, settings.get(CommonSettings.EVENTS_TOPIC), lagGroup, System::currentTimeMillis);
+            metrics.engineLag(engineLag);
+            this.lagTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "mayfly-exporter-engine-lag");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        this.lagInterval = settings.get(ExporterConfig.ENGINE_LAG_INTERVAL);
         this.handler = new MetricsHandler(new Scraper(new AggregatesCollector(store), registry, metrics), consumer::isCaughtUp, metrics);
     }
 
@@ -59,6 +83,9 @@ public final class Exporter implements AutoCloseable {
     /** Starts reading the aggregates topic. */
     public void start() {
         consumerThread.start();
+        if (lagTimer != null) {
+            lagTimer.scheduleWithFixedDelay(engineLag::refresh, 0, lagInterval.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** True once the store has caught up with the topic's end offsets (last stable offsets) seen at start, while it follows the topic. */
@@ -85,6 +112,15 @@ public final class Exporter implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (lagTimer != null) {
+            lagTimer.shutdownNow();
+            try {
+                lagTimer.awaitTermination(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            engineLag.close();
         }
         metrics.unregister();
     }
