@@ -10,6 +10,7 @@ import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.DecodeException;
+import dev.mayfly.schemas.codec.FastEventsDecoder;
 import dev.mayfly.schemas.validation.MetricValidator;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -36,12 +37,17 @@ import java.util.TreeMap;
 public final class IngestProcessor implements Processor<byte[], byte[], String, Routed> {
     public static final String DEDUP_STORE = "event-ids";
     public static final String METRICS_STORE = "ingest-pipeline-metrics";
+    /** The {@link CommitHook} that forwards the contributions held across batches before each commit. */
+    public static final String COMMIT_HOOK_STORE = "ingest-commit-hook";
+    /** Most merged contributions held between two commits before they are forwarded anyway. */
+    private static final int MAX_HELD = 20_000;
     private static final byte[] SEEN = new byte[0];
 
     private final PipelineOptions options;
     private final AvroCodec<MetricEventBatch> codec;
     private final MetricValidator validator;
     private final FastEventsDecoder fastDecoder = new FastEventsDecoder();
+    private final PendingUpdates pending = new PendingUpdates(MAX_HELD);
     private final long horizonMs;
     private final long skewMs;
     private final long latenessMs;
@@ -64,6 +70,10 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         this.eventIds = context.getStateStore(DEDUP_STORE);
         KeyValueStore<String, byte[]> metricsStore = context.getStateStore(METRICS_STORE);
         this.metrics = new SelfMetrics(metricsStore, context.taskId().toString());
+        // init runs again when a task is revived after an abort: nothing held belongs to a live transaction
+        pending.clear();
+        CommitHook hook = context.getStateStore(COMMIT_HOOK_STORE);
+        hook.onCommit(context, () -> pending.drain(this::forwardUpdate), pending::clear);
         context.schedule(options.selfMetricsInterval(), PunctuationType.WALL_CLOCK_TIME, t -> metrics.publish(context));
     }
 
@@ -111,6 +121,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         if (batch.getOperation() == Operation.DELETE_GROUP) {
             Update delete = Update.deleteGroup(batch.getEventId(), eventTime, batch.getSource().getJob(), batch.getGroupingLabels());
             withSource(delete);
+            // contributions held from earlier batches go first: the delete must not overtake them
+            pending.drain(this::forwardUpdate);
             context.forward(new Record<String, Routed>(batch.getSource().getJob(), delete, eventTime, new RecordHeaders()));
             metrics.add("delete_groups", 1, now);
             return;
@@ -178,6 +190,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             }
             Update u = contribution(p, batch.getEventId(), eventTime, aggregation, cumulative);
             u.seriesKey = key;
+            u.mergesAcrossBatches = u.mergesAcrossBatches(rule.window() != null);
             // cumulative points merge only within one stream and one start time: a new start time is a reset
             String mergeKey = cumulative ? key + '\u0000' + aggregation.ordinal() + '\u0000' + u.streamId + '\u0000' + u.startTime
                     : key + '\u0000' + aggregation.ordinal();
@@ -191,11 +204,16 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             }
             accepted++;
         }
-        for (Update u : merged.values()) {
+        for (Map.Entry<String, Update> e : merged.entrySet()) {
+            Update u = e.getValue();
             withSource(u);
-            context.forward(new Record<String, Routed>(u.seriesKey, u, eventTime, new RecordHeaders()));
+            pending.add(e.getKey(), u, u.mergesAcrossBatches, this::forwardUpdate);
         }
         metrics.add("points", accepted, now);
+    }
+
+    private void forwardUpdate(Update u) {
+        context.forward(new Record<String, Routed>(u.seriesKey, u, u.eventTime, new RecordHeaders()));
     }
 
     /** The identity of a point within a batch: equal shapes land on the same series with the same aggregation. */

@@ -32,7 +32,7 @@ final class SeriesState {
         SeriesState s = new SeriesState();
         s.type = u.type;
         s.aggregation = u.aggregation;
-        s.createdTime = u.eventTime;
+        s.createdTime = u.earliestEventTime;
         s.updatedTime = u.eventTime;
         s.help = u.help;
         s.unit = u.unit;
