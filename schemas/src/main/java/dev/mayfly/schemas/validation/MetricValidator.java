@@ -101,7 +101,7 @@ public final class MetricValidator {
             return v;
         }
         for (Map.Entry<String, String> e : batch.getGroupingLabels().entrySet()) {
-            v = checkLabel("grouping label", e.getKey(), e.getValue());
+            v = checkLabel(null, e.getKey(), e.getValue());
             if (v != null) {
                 return v;
             }
@@ -125,7 +125,7 @@ public final class MetricValidator {
 
     /** One label value of a point: at most {@code maxLabelValueLength} characters. */
     public Violation checkLabelValue(String metricName, String labelName, String value) {
-        return labelValue("metric '" + metricName + "': label", labelName, value);
+        return labelValue(metricName, labelName, value);
     }
 
     /** The labels of the series a point lands on: its own, the grouping labels and the source's, each name once. */
@@ -219,13 +219,13 @@ public final class MetricValidator {
         for (Map.Entry<String, String> e : p.getLabels().entrySet()) {
             String label = e.getKey();
             if (cache != null && label != null && cache.hasLabel(label)) {
-                Violation v = labelValue("metric '" + name + "': label", label, e.getValue());
+                Violation v = labelValue(name, label, e.getValue());
                 if (v != null) {
                     return v;
                 }
                 continue;
             }
-            Violation v = checkLabel("metric '" + name + "': label", label, e.getValue());
+            Violation v = checkLabel(name, label, e.getValue());
             if (v != null) {
                 return v;
             }
@@ -243,19 +243,20 @@ public final class MetricValidator {
         return null;
     }
 
-    private Violation checkLabel(String what, String labelName, String value) {
+    /** The checks of one label of {@code metric} (null: a grouping label). */
+    private Violation checkLabel(String metric, String labelName, String value) {
         if (labelName != null && labelName.startsWith("__")) {
-            return new Violation("reserved_label_name", what + " name '" + labelName + "' is reserved: names starting with __ are Prometheus'");
+            return new Violation("reserved_label_name", what(metric) + " name '" + labelName + "' is reserved: names starting with __ are Prometheus'");
         }
         if (!MetricNames.isLabelName(labelName)) {
-            return new Violation("invalid_label_name", what + " name '" + labelName + "' does not match [a-zA-Z_][a-zA-Z0-9_]*");
+            return new Violation("invalid_label_name", what(metric) + " name '" + labelName + "' does not match [a-zA-Z_][a-zA-Z0-9_]*");
         }
-        return labelValue(what, labelName, value);
+        return labelValue(metric, labelName, value);
     }
 
-    private Violation labelValue(String what, String labelName, String value) {
+    private Violation labelValue(String metric, String labelName, String value) {
         if (value == null || value.length() > maxLabelValueLength) {
-            return new Violation("label_value_too_long", what + " '" + labelName + "' has a value of "
+            return new Violation("label_value_too_long", what(metric) + " '" + labelName + "' has a value of "
                     + (value == null ? "null" : value.length() + " characters") + "; at most " + maxLabelValueLength
                     + " (max.label.value.length)");
         }
@@ -268,6 +269,11 @@ public final class MetricValidator {
                     + maxLabelValueLength + " (max.label.value.length)");
         }
         return null;
+    }
+
+    /** How a label is named in a message (built only for a violation: these checks run for every label). */
+    private static String what(String metric) {
+        return metric == null ? "grouping label" : "metric '" + metric + "': label";
     }
 
     /** A value as the Prometheus text format writes it ({@code NaN}, {@code +Inf}, {@code -Inf}). */
