@@ -2,7 +2,6 @@ package dev.mayfly.kafka;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 
 import java.io.IOException;
@@ -15,24 +14,29 @@ import java.nio.file.Path;
 import java.util.Properties;
 
 /**
- * A real single-node Kafka broker (KRaft, broker and controller in one) running in this JVM through Kafka's own
- * server code path. Its log directory is formatted on first start and reused afterwards, so data survives a
- * restart on the same directory. Replication factors are set to 1 for every internal topic (offsets, transactions,
- * share coordinator), which exactly-once Kafka Streams needs on one node.
+ * A real Kafka broker (KRaft, broker and controller in one) running in this JVM through Kafka's own server code path:
+ * a single-node cluster ({@link #on}) or one node of a cluster whose every node is also a controller voter
+ * ({@link #clusterNode}). Its log directory is formatted on first start and reused afterwards, so data survives a
+ * restart on the same directory. Every internal topic (offsets, transactions, share coordinator), and every topic
+ * created without its own settings, gets {@link #internalReplicationFactor(int) min(3, nodes)} replicas and a min ISR
+ * of {@link #internalMinIsr(int) min(2, replicas)}: exactly-once Kafka Streams cannot start without a transaction log
+ * it can replicate.
  *
  * <p>Not thread-safe: start and close from one thread.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private final Path dataDir;
     private final int port;
-    private final int controllerPort;
+    private final int nodeId;
+    private final QuorumVoters voters;
     private final Properties overrides;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dataDir, int port, int controllerPort, Properties overrides) {
+    private EmbeddedKafka(Path dataDir, int port, int nodeId, QuorumVoters voters, Properties overrides) {
         this.dataDir = dataDir;
         this.port = port;
-        this.controllerPort = controllerPort;
+        this.nodeId = nodeId;
+        this.voters = voters;
         this.overrides = overrides;
     }
 
@@ -44,8 +48,31 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** As {@link #on(Path, int)}, with extra broker properties. */
     public static EmbeddedKafka on(Path dataDir, int port, Properties overrides) {
         int brokerPort = port == 0 ? freePort() : port;
-        int ctrlPort = freePort();
-        return new EmbeddedKafka(dataDir, brokerPort, ctrlPort, overrides);
+        return new EmbeddedKafka(dataDir, brokerPort, 1, QuorumVoters.parse("1@localhost:" + freePort()), overrides);
+    }
+
+    /**
+     * Node {@code nodeId} of a cluster whose controller quorum is {@code voters} ({@code id@host:port,...}, the same
+     * string on every node): it listens for clients and other brokers on {@code port} (0 picks a free one) of its own
+     * voter host, for the quorum on its voter port. Every node given the same voters formats its log directory with
+     * the same cluster id.
+     *
+     * @throws IllegalArgumentException if {@code voters} is malformed or does not name {@code nodeId}
+     */
+    public static EmbeddedKafka clusterNode(Path dataDir, int port, int nodeId, String voters) {
+        QuorumVoters quorum = QuorumVoters.parse(voters);
+        quorum.voter(nodeId);
+        return new EmbeddedKafka(dataDir, port == 0 ? freePort() : port, nodeId, quorum, new Properties());
+    }
+
+    /** Replicas of each internal topic in a cluster of {@code nodes} nodes. */
+    private static int internalReplicationFactor(int nodes) {
+        return Math.min(3, nodes);
+    }
+
+    /** min.insync.replicas of each internal topic in a cluster of {@code nodes} nodes. */
+    private static int internalMinIsr(int nodes) {
+        return Math.min(2, internalReplicationFactor(nodes));
     }
 
     public synchronized EmbeddedKafka start() {
@@ -61,7 +88,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 props.store(out, "Mayfly embedded broker");
             }
             if (!Files.exists(logDir.resolve("meta.properties"))) {
-                String clusterId = Uuid.randomUuid().toString();
+                String clusterId = voters.clusterId().toString();
                 int rc = kafka.tools.StorageTool.execute(
                         new String[]{"format", "-t", clusterId, "-c", propsFile.toString()},
                         new PrintStream(OutputStream.nullOutputStream()));
@@ -78,7 +105,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return "localhost:" + port;
+        return host() + ":" + port;
+    }
+
+    private String host() {
+        return voters.voter(nodeId).host();
     }
 
     public int port() {
@@ -100,24 +131,34 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private Properties brokerProperties(Path logDir) {
         Properties p = new Properties();
+        QuorumVoters.Voter self = voters.voter(nodeId);
+        String replicas = String.valueOf(internalReplicationFactor(voters.size()));
+        String minIsr = String.valueOf(internalMinIsr(voters.size()));
         p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+        p.put("node.id", String.valueOf(nodeId));
+        p.put("controller.quorum.voters", voters.toString());
+        p.put("listeners", "PLAINTEXT://" + self.host() + ":" + port + ",CONTROLLER://" + self.host() + ":" + self.port());
+        p.put("advertised.listeners", "PLAINTEXT://" + self.host() + ":" + port);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("log.dirs", logDir.toString());
         p.put("num.partitions", "1");
-        p.put("offsets.topic.replication.factor", "1");
+        p.put("default.replication.factor", replicas);
+        p.put("min.insync.replicas", minIsr); // the default of every topic without its own, __consumer_offsets among them
+        p.put("offsets.topic.replication.factor", replicas);
         p.put("offsets.topic.num.partitions", "4");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", replicas);
+        p.put("transaction.state.log.min.isr", minIsr);
         p.put("transaction.state.log.num.partitions", "4");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", replicas);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
         p.put("group.initial.rebalance.delay.ms", "0");
+        // a transaction left open by a writer that died and does not come back as itself (its state directory was
+        // lost) holds every read_committed reader at its first offset until it is aborted: look for timed-out
+        // transactions every second instead of every 10 s, so that wait is transaction.timeout.ms (10 s in Kafka
+        // Streams) plus at most 1 s. A writer that does come back (same transactional.id) fences it at once anyway.
+        p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024));
         p.put("auto.create.topics.enable", "false");
         p.putAll(overrides);

@@ -1,13 +1,12 @@
 package dev.mayfly.exporter;
 
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpServer;
 import dev.mayfly.exporter.internal.AggregatesCollector;
 import dev.mayfly.exporter.internal.AggregatesConsumer;
 import dev.mayfly.exporter.internal.ExporterMetrics;
 import dev.mayfly.exporter.internal.MetricsHandler;
 import dev.mayfly.exporter.internal.Scraper;
 import dev.mayfly.exporter.internal.SeriesStore;
+import dev.mayfly.http.Route;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.Settings;
@@ -17,6 +16,9 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Serves the committed aggregates topic to Prometheus: a consumer thread materializes the topic into an in-memory
@@ -29,6 +31,9 @@ public final class Exporter implements AutoCloseable {
     private final Thread consumerThread;
     private final ExporterMetrics metrics;
     private final MetricsHandler handler;
+    /** Scrapes at once; more wait their turn (Prometheus scrapes one target one at a time; replicas and people add a few). */
+    private static final int SCRAPE_THREADS = 4;
+    private final ExecutorService scrapes;
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
@@ -41,6 +46,12 @@ public final class Exporter implements AutoCloseable {
                 MayflyCodecs.aggregates(CommonSettings.registry(settings), topic), store, metrics);
         this.consumerThread = new Thread(consumer, "mayfly-exporter-consumer");
         consumerThread.setDaemon(true);
+        AtomicInteger n = new AtomicInteger();
+        this.scrapes = Executors.newFixedThreadPool(SCRAPE_THREADS, r -> {
+            Thread t = new Thread(r, "mayfly-scrape-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.handler = new MetricsHandler(new Scraper(new AggregatesCollector(store), registry, metrics), consumer::isCaughtUp, metrics);
     }
 
@@ -71,9 +82,13 @@ public final class Exporter implements AutoCloseable {
         return !consumer.hasFailed();
     }
 
-    /** Adds the context {@code /metrics} (exactly that path; GET and HEAD) to {@code server}; returns it so a caller can add filters (e.g. scrape authentication). */
-    public HttpContext register(HttpServer server) {
-        return server.createContext(MetricsHandler.PATH, handler);
+    /**
+     * The route {@code /metrics} (exactly that path; GET and HEAD). Scrapes run on the exporter's own threads: a
+     * scrape written to a slow reader waits for it (up to the server's write timeout) without taking the threads
+     * that answer pushes.
+     */
+    public Route route() {
+        return Route.of(MetricsHandler.PATH, handler).onExecutor(scrapes);
     }
 
     @Override
@@ -87,5 +102,6 @@ public final class Exporter implements AutoCloseable {
             }
         }
         metrics.unregister();
+        scrapes.shutdown();
     }
 }

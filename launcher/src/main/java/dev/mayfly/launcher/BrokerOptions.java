@@ -44,4 +44,13 @@ final class BrokerOptions {
         }
         return kafka;
     }
+
+    /** Node {@code nodeId} (null: 1) of a cluster, not started yet; it creates no topics. */
+    EmbeddedKafka clusterNode(Integer nodeId, String quorumVoters) {
+        try {
+            return EmbeddedKafka.clusterNode(dataDir.resolve("kafka"), kafkaPort, nodeId == null ? 1 : nodeId, quorumVoters);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
 }

@@ -68,4 +68,29 @@ class CommandLineTest {
         assertThat(run("gateway", "--config", dir.resolve("nope.properties").toString())).isEqualTo(Mayfly.EXIT_USAGE);
         assertThat(err.toString()).contains("nope.properties");
     }
+
+    @Test
+    void malformedQuorumVotersFailBeforeTheBrokerStarts() {
+        assertThat(run("broker", "--data-dir", dir.toString(), "--controller-quorum-voters", "1@localhost")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("'1@localhost'");
+        assertThat(dir.resolve("kafka")).doesNotExist();
+    }
+
+    @Test
+    void aNodeIdOutsideTheQuorumIsNamed() {
+        assertThat(run("broker", "--data-dir", dir.toString(), "--node-id", "4",
+                "--controller-quorum-voters", "1@localhost:9093,2@localhost:9094,3@localhost:9095")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("node id 4");
+        assertThat(dir.resolve("kafka")).doesNotExist();
+    }
+
+    @Test
+    void minInsyncReplicasAboveTheReplicationFactorIsRejected() {
+        assertThat(run("streams", "--bootstrap-servers", "localhost:1", "--replication-factor", "3", "--min-insync-replicas", "4"))
+                .isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("--min-insync-replicas");
+    }
 }

@@ -15,20 +15,40 @@ public final class TopicSetup {
     }
 
     /**
+     * The min.insync.replicas Mayfly's topics get unless told otherwise: 2 with two or more replicas (with
+     * {@code acks=all} an acknowledged write is on two brokers, and one broker may be down), else 1.
+     */
+    public static short defaultMinInsyncReplicas(short replicationFactor) {
+        return (short) Math.min(2, replicationFactor);
+    }
+
+    /**
      * Ensures the events topic (time-retained, replayable), the aggregates topic (compacted) and the dead-letter topic
-     * exist with {@code partitions} partitions and {@code replicationFactor} replicas.
+     * exist with {@code partitions} partitions, {@code replicationFactor} replicas and
+     * {@link #defaultMinInsyncReplicas(short) the default min.insync.replicas}.
      */
     public static void ensure(Admin admin, String eventsTopic, String aggregatesTopic, String deadLetterTopic,
                               int partitions, short replicationFactor) {
+        ensure(admin, eventsTopic, aggregatesTopic, deadLetterTopic, partitions, replicationFactor,
+                defaultMinInsyncReplicas(replicationFactor));
+    }
+
+    /** As {@link #ensure(Admin, String, String, String, int, short)} with {@code minInsyncReplicas} on every topic. */
+    public static void ensure(Admin admin, String eventsTopic, String aggregatesTopic, String deadLetterTopic,
+                              int partitions, short replicationFactor, short minInsyncReplicas) {
+        String minIsr = String.valueOf(minInsyncReplicas);
         List<NewTopic> topics = List.of(
                 new NewTopic(eventsTopic, partitions, replicationFactor).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000))),
+                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 new NewTopic(aggregatesTopic, partitions, replicationFactor).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "60000")),
+                        TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "60000",
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 new NewTopic(deadLetterTopic, partitions, replicationFactor).configs(Map.of(
-                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(14L * 24 * 3600 * 1000))));
+                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(14L * 24 * 3600 * 1000),
+                        TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)));
         for (NewTopic topic : topics) {
             try {
                 admin.createTopics(List.of(topic)).all().get();

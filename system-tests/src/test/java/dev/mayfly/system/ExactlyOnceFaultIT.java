@@ -1,22 +1,12 @@
 package dev.mayfly.system;
 
-import dev.mayfly.schemas.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -93,32 +83,11 @@ class ExactlyOnceFaultIT {
             assertThat(generator.rounds.get()).as("rounds published").isGreaterThan(50);
             assertThat(generator.retriesSent.get()).isGreaterThan(10);
 
-            // verify: the exporter converges to exactly the acknowledged increments
-            Map<String, Double> exported = awaitTruth(exporterUrl + "/metrics", truth, Duration.ofMinutes(3));
-            assertThat(truth.differences(exported)).as("exported counters that differ from the acknowledged truth").isEmpty();
-            assertThat(exported.keySet().stream().filter(k -> k.startsWith("fault_")).toList())
-                    .as("no series beyond the truth").hasSameSizeAs(truth.expected().keySet());
-
-            // Prometheus scraped all along and never saw a counter reset
-            Thread.sleep(3_000);
-            Map<String, Double> resets = prometheus.query("resets({__name__=~\"fault_.*_total\"}[30m])");
-            assertThat(resets).as("series Prometheus recorded").hasSize(truth.expected().size());
-            assertThat(resets.values()).as("resets() per counter").allMatch(v -> v == 0.0);
-            Map<String, Double> inPrometheus = prometheus.query("{__name__=~\"fault_.*_total\"}");
-            assertThat(inPrometheus.values().stream().mapToDouble(Double::doubleValue).sum())
-                    .isEqualTo(truth.expected().values().stream().mapToLong(Long::longValue).sum());
-
-            // the dead-letter topic holds exactly the poison, each with its reason
-            Map<String, ConsumerRecord<byte[], byte[]>> deadLetters = readDeadLetters(bootstrap, generator.poisonKeys.size());
-            assertThat(deadLetters.keySet()).containsExactlyInAnyOrderElementsOf(generator.poisonKeys);
-            deadLetters.forEach((key, record) -> {
-                Header reason = record.headers().lastHeader(Topics.HEADER_REASON);
-                assertThat(reason).as("reason header of %s", key).isNotNull();
-                assertThat(new String(reason.value(), StandardCharsets.UTF_8)).isNotBlank();
-                if (generator.garbage.containsKey(key)) {
-                    assertThat(record.value()).as("garbage kept as sent").isEqualTo(generator.garbage.get(key));
-                }
-            });
+            // verify: the exporter converges to exactly the acknowledged increments, Prometheus never saw a reset,
+            // and the dead-letter topic holds exactly the poison
+            FaultChecks.assertServesExactlyTheTruth(exporterUrl + "/metrics", truth, Duration.ofMinutes(3));
+            FaultChecks.assertPrometheusSawNoReset(prometheus, truth, 1);
+            FaultChecks.assertDeadLettersAreThePoison(bootstrap, generator);
         } finally {
             for (MayflyProcess p : List.of(gateway, exporter, streams, broker)) {
                 p.close();
@@ -136,45 +105,5 @@ class ExactlyOnceFaultIT {
                 "--http-port", String.valueOf(httpPort), "--bind", "127.0.0.1", "--replication-factor", "1",
                 "--set", "state.dir=" + runDir.resolve("streams-state"),
                 "--set", "num.stream.threads=2");
-    }
-
-    private static Map<String, Double> awaitTruth(String url, Truth truth, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Map<String, Double> last = null;
-        while (System.nanoTime() < deadline) {
-            Map<String, Double> scraped = MetricsText.scrape(url);
-            if (scraped != null) {
-                last = scraped;
-                if (truth.differences(scraped).isEmpty()) {
-                    return scraped;
-                }
-            }
-            Thread.sleep(500);
-        }
-        return last == null ? Map.of() : last;
-    }
-
-    private static Map<String, ConsumerRecord<byte[], byte[]>> readDeadLetters(String bootstrap, int expected) {
-        Map<String, ConsumerRecord<byte[], byte[]>> out = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.DEAD_LETTER).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            int total = 0;
-            while (System.nanoTime() < deadline && partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    total++;
-                    ConsumerRecord<byte[], byte[]> previous = out.put(new String(r.key(), StandardCharsets.UTF_8), r);
-                    assertThat(previous).as("dead letter for %s written once", new String(r.key(), StandardCharsets.UTF_8)).isNull();
-                }
-            }
-            assertThat(total).as("dead-letter records").isEqualTo(expected);
-        }
-        return out;
     }
 }

@@ -15,6 +15,8 @@ final class MayflyProcess implements AutoCloseable {
     private final String name;
     private final List<String> args;
     private final Path log;
+    private String maxHeap = "512m";
+    private boolean quickJit;
     private Process process;
 
     MayflyProcess(String name, Path logDir, String... args) {
@@ -27,11 +29,24 @@ final class MayflyProcess implements AutoCloseable {
         this.log = candidate;
     }
 
+    /**
+     * For tests that run many processes at once on few cores: -Xmx {@code xmx} (default 512m), and only the quick
+     * JIT compiler (C1), which spends far less CPU while the JVM starts.
+     */
+    MayflyProcess lean(String xmx) {
+        this.maxHeap = xmx;
+        this.quickJit = true;
+        return this;
+    }
+
     MayflyProcess start() throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx512m");
+        command.add("-Xmx" + maxHeap);
         command.add("-XX:+UseSerialGC");
+        if (quickJit) {
+            command.add("-XX:TieredStopAtLevel=1");
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("dev.mayfly.launcher.Mayfly");

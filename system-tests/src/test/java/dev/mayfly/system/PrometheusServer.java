@@ -15,9 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
-/** A real Prometheus server (Debian's /usr/bin/prometheus) on loopback, scraping one target every second. */
+/** A real Prometheus server (Debian's /usr/bin/prometheus) on loopback, scraping its targets every second. */
 final class PrometheusServer implements AutoCloseable {
     static final Path BINARY = Path.of("/usr/bin/prometheus");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +37,11 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     static PrometheusServer scraping(String target, Path dir) throws Exception {
+        return scraping(List.of(target), dir);
+    }
+
+    /** Scrapes every target in one job; each target's series carry its {@code instance} label. */
+    static PrometheusServer scraping(List<String> targets, Path dir) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -48,8 +55,8 @@ final class PrometheusServer implements AutoCloseable {
                   - job_name: mayfly
                     honor_labels: true
                     static_configs:
-                      - targets: ["%s"]
-                """.formatted(target));
+                      - targets: [%s]
+                """.formatted(targets.stream().map(t -> "\"" + t + "\"").collect(Collectors.joining(", "))));
         Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
                 "--web.listen-address=127.0.0.1:" + port, "--log.level=warn")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();

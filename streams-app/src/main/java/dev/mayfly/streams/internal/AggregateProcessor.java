@@ -171,6 +171,11 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
             amount = d.value();
             histogram = d.histogram();
         }
+        Rejection overflow = s.overflowFrom(key, amount, histogram);
+        if (overflow != null) {
+            reject(key, u, overflow); // the series keeps its value: a sum is never served as +Inf
+            return;
+        }
         switch (u.type) {
             case COUNTER -> s.value += amount;
             case HISTOGRAM -> s.histogram.add(histogram);
@@ -422,7 +427,7 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
         RecordHeaders headers = Headers.deadLetter(r, options.eventsTopic(), u.sourcePartition, u.sourceOffset);
         context.forward(new Record<String, Routed>(null, new Routed.DeadLetter(u.eventId.getBytes(StandardCharsets.UTF_8),
                 eventsCodec.encode(batch)), Math.max(0, u.eventTime), headers));
-        metrics.add("rejects", r.reason(), 1, context.currentStreamTimeMs());
+        metrics.addReject(r.reason(), job, context.currentStreamTimeMs());
     }
 
     static Bytes windowKey(long end, String key) {
