@@ -2,6 +2,7 @@ package dev.mayfly.exporter;
 
 import dev.mayfly.exporter.internal.AggregatesCollector;
 import dev.mayfly.exporter.internal.AggregatesConsumer;
+import dev.mayfly.exporter.internal.EngineLag;
 import dev.mayfly.exporter.internal.ExporterMetrics;
 import dev.mayfly.exporter.internal.MetricsHandler;
 import dev.mayfly.exporter.internal.Scraper;
@@ -14,10 +15,13 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,6 +38,9 @@ public final class Exporter implements AutoCloseable {
     /** Scrapes at once; more wait their turn (Prometheus scrapes one target one at a time; replicas and people add a few). */
     private static final int SCRAPE_THREADS = 4;
     private final ExecutorService scrapes;
+    private final EngineLag engineLag;
+    private final ScheduledExecutorService lagTimer;
+    private final Duration lagInterval;
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
@@ -52,6 +59,22 @@ public final class Exporter implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        String lagGroup = settings.get(ExporterConfig.ENGINE_LAG_GROUP);
+        if (lagGroup.isBlank()) {
+            this.engineLag = null;
+            this.lagTimer = null;
+        } else {
+            Map<String, Object> lagProps = new HashMap<>(props);
+            lagProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "mayfly-exporter-engine-lag");
+            this.engineLag = new EngineLag(lagProps, settings.get(CommonSettings.EVENTS_TOPIC), lagGroup, System::currentTimeMillis);
+            metrics.engineLag(engineLag);
+            this.lagTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "mayfly-exporter-engine-lag");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        this.lagInterval = settings.get(ExporterConfig.ENGINE_LAG_INTERVAL);
         this.handler = new MetricsHandler(new Scraper(new AggregatesCollector(store), registry, metrics), consumer::isCaughtUp, metrics);
     }
 
@@ -70,6 +93,9 @@ public final class Exporter implements AutoCloseable {
     /** Starts reading the aggregates topic. */
     public void start() {
         consumerThread.start();
+        if (lagTimer != null) {
+            lagTimer.scheduleWithFixedDelay(engineLag::refresh, 0, lagInterval.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** True once the store has caught up with the topic's end offsets (last stable offsets) seen at start, while it follows the topic. */
@@ -100,6 +126,15 @@ public final class Exporter implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (lagTimer != null) {
+            lagTimer.shutdownNow();
+            try {
+                lagTimer.awaitTermination(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            engineLag.close();
         }
         metrics.unregister();
         scrapes.shutdown();

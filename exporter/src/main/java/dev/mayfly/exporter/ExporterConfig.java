@@ -5,6 +5,7 @@ import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +18,15 @@ public final class ExporterConfig {
     public static final Setting<Boolean> JVM_METRICS = Setting.bool("exporter.jvm.metrics", true,
             "Serve the exporter's own JVM metrics (jvm_*, process_*) on /metrics");
 
+    public static final Setting<String> ENGINE_LAG_GROUP = Setting.string("exporter.engine.lag.group", "mayfly-streams",
+            "Consumer group (application.id) of the streams engine whose lag on the events topic /metrics shows; empty: not measured");
+    public static final Setting<Duration> ENGINE_LAG_INTERVAL = Setting.duration("exporter.engine.lag.interval", Duration.ofSeconds(5),
+            "How often the engine's lag (mayfly_engine_lag_events, mayfly_engine_lag_seconds) is measured");
+
     public static final List<Setting<?>> SETTINGS;
 
     static {
-        List<Setting<?>> all = new ArrayList<>(List.of(PARTITIONS, JVM_METRICS));
+        List<Setting<?>> all = new ArrayList<>(List.of(PARTITIONS, JVM_METRICS, ENGINE_LAG_GROUP, ENGINE_LAG_INTERVAL));
         all.addAll(CommonSettings.ALL);
         SETTINGS = List.copyOf(all);
     }
@@ -35,7 +41,11 @@ public final class ExporterConfig {
 
     /** Parses and validates {@code raw}; throws {@link ConfigException} naming the first bad key. */
     public static ExporterConfig from(Map<String, String> raw) {
-        return new ExporterConfig(Settings.parse(raw, SETTINGS, CommonSettings.KAFKA_PREFIX));
+        ExporterConfig config = new ExporterConfig(Settings.parse(raw, SETTINGS, CommonSettings.KAFKA_PREFIX));
+        if (config.settings.get(ENGINE_LAG_INTERVAL).isZero()) {
+            throw new ConfigException("config key '" + ENGINE_LAG_INTERVAL.name() + "' must be positive");
+        }
+        return config;
     }
 
     Settings settings() {

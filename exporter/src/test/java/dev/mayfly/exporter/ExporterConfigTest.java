@@ -28,8 +28,11 @@ class ExporterConfigTest {
 
     @Test
     void settingsListTheExporterOnesAndTheCommonOnes() {
-        assertThat(ExporterConfig.SETTINGS).contains(ExporterConfig.PARTITIONS, ExporterConfig.JVM_METRICS)
+        assertThat(ExporterConfig.SETTINGS).contains(ExporterConfig.PARTITIONS, ExporterConfig.JVM_METRICS,
+                        ExporterConfig.ENGINE_LAG_GROUP, ExporterConfig.ENGINE_LAG_INTERVAL)
                 .containsAll(dev.mayfly.schemas.config.CommonSettings.ALL);
-        assertThat(List.copyOf(ExporterConfig.SETTINGS)).hasSize(2 + dev.mayfly.schemas.config.CommonSettings.ALL.size());
+        assertThat(List.copyOf(ExporterConfig.SETTINGS)).hasSize(4 + dev.mayfly.schemas.config.CommonSettings.ALL.size());
+        assertThatThrownBy(() -> ExporterConfig.from(Map.of("exporter.engine.lag.interval", "0s"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("exporter.engine.lag.interval");
     }
 }

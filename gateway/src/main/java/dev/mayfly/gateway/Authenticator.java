@@ -1,6 +1,9 @@
 package dev.mayfly.gateway;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import dev.mayfly.gateway.internal.FailureLimiter;
+import dev.mayfly.gateway.internal.GatewayMetrics;
+import dev.mayfly.gateway.internal.VerifiedCredentials;
 import dev.mayfly.http.RequestFilter;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
@@ -13,11 +16,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 
 /**
  * Checks the {@code Authorization} header of a request against basic-auth users (bcrypt hashes) and bearer tokens,
@@ -31,9 +36,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  *
  * <p>The gateway uses one for pushes ({@code push.auth.*}); the launcher can build another from the same settings
- * under another prefix ({@code scrape.auth.*}) and put {@link #filter()} in front of {@code /metrics}.
- * Thread-safe. A successful bcrypt check is cached (by user and a SHA-256 of the password) so repeated pushes do
- * not pay for bcrypt each time.
+ * under another prefix ({@code scrape.auth.*}) and put {@link #filter()} in front of {@code /metrics}. Thread-safe.
+ *
+ * <p>Against guessing:
+ * <ul>
+ *   <li>An unknown user costs what a wrong password costs: its password is checked against a dummy hash of the
+ *       highest cost in the file, so timing does not tell which users exist.</li>
+ *   <li>Credentials bcrypt accepted are cached ({@link VerifiedCredentials}: keyed by user, password and hash, so only
+ *       the right password can hit it), so a client that pushes often pays for bcrypt once.</li>
+ *   <li>Each client address may present wrong credentials {@code failure.limit} times per {@code failure.window};
+ *       past that it is refused with {@link TooManyFailures} (429, Retry-After) until the window ends, without any
+ *       check being made, even for right credentials. Requests without credentials are not failures.</li>
+ * </ul>
+ * Failures are counted in {@code mayfly_gateway_auth_failures_total{scope,reason}}.
  */
 public final class Authenticator {
     /** Who a request authenticated as; {@code onlyJob} is the one job it may push, or null for any. */
@@ -43,24 +58,62 @@ public final class Authenticator {
         }
     }
 
+    /** A client refused because it presented wrong credentials too often; answer 429 with {@code Retry-After}. */
+    public static final class TooManyFailures extends RuntimeException {
+        private final long retryAfterSeconds;
+
+        TooManyFailures(long retryAfterSeconds) {
+            super("too many failed authentications from this address; retry in " + retryAfterSeconds + " s", null, false, false);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public long retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
     private static final Identity ANYONE = new Identity("anonymous", null);
     private static final int CACHE_LIMIT = 10_000;
+    private static final int DEFAULT_FAILURE_LIMIT = 10;
+    private static final Duration DEFAULT_FAILURE_WINDOW = Duration.ofMinutes(1);
 
     private record User(String hash, String onlyJob) {
     }
 
     private final Map<String, User> users;
     private final Map<String, Identity> tokensBySha256;
-    private final Map<String, Identity> verified = new ConcurrentHashMap<>();
+    private final String scope;
+    private final BiPredicate<String, String> passwordMatches;
+    private final String dummyHash;
+    private final VerifiedCredentials verified = new VerifiedCredentials(CACHE_LIMIT);
+    private final FailureLimiter failures;
 
-    private Authenticator(Map<String, User> users, Map<String, Identity> tokensBySha256) {
+    private Authenticator(Map<String, User> users, Map<String, Identity> tokensBySha256, String scope,
+                          FailureLimiter failures, BiPredicate<String, String> passwordMatches) {
         this.users = users;
         this.tokensBySha256 = tokensBySha256;
+        this.scope = scope;
+        this.failures = failures;
+        this.passwordMatches = passwordMatches;
+        this.dummyHash = users.isEmpty() ? null : dummyHash(users.values());
     }
 
-    /** The settings of one authenticator: {@code <prefix>basic.file} and {@code <prefix>token.file}. */
+    /**
+     * The settings of one authenticator: {@code <prefix>basic.file}, {@code <prefix>token.file},
+     * {@code <prefix>failure.limit} and {@code <prefix>failure.window}.
+     */
     public static List<Setting<?>> settings(String prefix) {
-        return List.of(basicFile(prefix), tokenFile(prefix));
+        return List.of(basicFile(prefix), tokenFile(prefix), failureLimit(prefix), failureWindow(prefix));
+    }
+
+    private static Setting<Integer> failureLimit(String prefix) {
+        return Setting.integer(prefix + "failure.limit", DEFAULT_FAILURE_LIMIT,
+                "Wrong credentials one client address may present per " + prefix + "failure.window; then 429 until the window ends (0: no limit)");
+    }
+
+    private static Setting<Duration> failureWindow(String prefix) {
+        return Setting.duration(prefix + "failure.window", DEFAULT_FAILURE_WINDOW,
+                "Window in which " + prefix + "failure.limit wrong credentials are counted per client address");
     }
 
     private static Setting<String> basicFile(String prefix) {
@@ -75,15 +128,32 @@ public final class Authenticator {
     public static Authenticator from(Settings settings, String prefix) {
         String basic = settings.get(basicFile(prefix));
         String token = settings.get(tokenFile(prefix));
-        return of(basic.isBlank() ? null : Path.of(basic), token.isBlank() ? null : Path.of(token));
+        int limit = settings.get(failureLimit(prefix));
+        Duration window = settings.get(failureWindow(prefix));
+        if (limit < 0 || window.isZero()) {
+            throw new ConfigException("config keys '" + prefix + "failure.limit' and '" + prefix
+                    + "failure.window' must be >= 0 and positive, got " + limit + " and " + window);
+        }
+        return of(basic.isBlank() ? null : Path.of(basic), token.isBlank() ? null : Path.of(token),
+                prefix.substring(0, prefix.indexOf('.')), new FailureLimiter(limit, window.toMillis(), System::currentTimeMillis),
+                Authenticator::bcryptMatches);
     }
 
     /** Allows every request. */
     public static Authenticator none() {
-        return new Authenticator(Map.of(), Map.of());
+        return new Authenticator(Map.of(), Map.of(), "push", new FailureLimiter(0, 1, () -> 0), Authenticator::bcryptMatches);
     }
 
+    /** Push authentication from the two files, with the default failure limit. */
     public static Authenticator of(Path basicFileOrNull, Path tokenFileOrNull) {
+        return of(basicFileOrNull, tokenFileOrNull, "push",
+                new FailureLimiter(DEFAULT_FAILURE_LIMIT, DEFAULT_FAILURE_WINDOW.toMillis(), System::currentTimeMillis),
+                Authenticator::bcryptMatches);
+    }
+
+    /** For tests: {@code passwordMatches(password, bcryptHash)} is the one place a password is checked. */
+    static Authenticator of(Path basicFileOrNull, Path tokenFileOrNull, String scope, FailureLimiter failures,
+                            BiPredicate<String, String> passwordMatches) {
         Map<String, User> users = new HashMap<>();
         Map<String, Identity> tokens = new HashMap<>();
         if (basicFileOrNull != null) {
@@ -109,7 +179,7 @@ public final class Authenticator {
                 tokens.put(digest, new Identity("token#" + n, parts.length == 2 ? parts[1] : null));
             }
         }
-        return new Authenticator(users, tokens);
+        return new Authenticator(users, tokens, scope, failures, passwordMatches);
     }
 
     private static List<String> lines(Path file) {
@@ -125,15 +195,34 @@ public final class Authenticator {
         return !users.isEmpty() || !tokensBySha256.isEmpty();
     }
 
-    /** Who the header authenticates as; null when authentication is required and the header does not pass it. */
-    public Identity authenticate(String authorizationHeader) {
+    /**
+     * Who the header authenticates as; null when authentication is required and the header does not pass it.
+     *
+     * @param clientAddress the address the request came from (e.g. {@code 203.0.113.7}), the unit failures are
+     *                      counted by
+     * @throws TooManyFailures when {@code clientAddress} presented wrong credentials too often lately
+     */
+    public Identity authenticate(String authorizationHeader, String clientAddress) {
         if (!isEnabled()) {
             return ANYONE;
         }
         if (authorizationHeader == null) {
             return null;
         }
-        String h = authorizationHeader.trim();
+        long refusedFor = failures.refusedForSeconds(clientAddress);
+        if (refusedFor > 0) {
+            GatewayMetrics.AUTH_FAILURES.labelValues(scope, "throttled").inc();
+            throw new TooManyFailures(refusedFor);
+        }
+        Identity identity = check(authorizationHeader.trim());
+        if (identity == null) {
+            failures.failed(clientAddress);
+            GatewayMetrics.AUTH_FAILURES.labelValues(scope, "wrong_credentials").inc();
+        }
+        return identity;
+    }
+
+    private Identity check(String h) {
         if (h.regionMatches(true, 0, "Bearer ", 0, 7) && !tokensBySha256.isEmpty()) {
             return tokensBySha256.get(sha256Hex(h.substring(7).trim()));
         }
@@ -152,24 +241,47 @@ public final class Authenticator {
             String password = decoded.substring(colon + 1);
             User u = users.get(user);
             if (u == null) {
+                passwordMatches.test(password, dummyHash); // as slow as a wrong password: no timing tells which users exist
                 return null;
             }
-            String cacheKey = user + ":" + sha256Hex(password);
-            Identity cached = verified.get(cacheKey);
-            if (cached != null) {
-                return cached;
+            String cacheKey = VerifiedCredentials.key(user, password, u.hash());
+            if (!verified.contains(cacheKey)) {
+                if (!passwordMatches.test(password, u.hash())) {
+                    return null;
+                }
+                verified.add(cacheKey);
             }
-            if (!BCrypt.verifyer().verify(password.toCharArray(), u.hash().toCharArray()).verified) {
-                return null;
-            }
-            if (verified.size() > CACHE_LIMIT) {
-                verified.clear();
-            }
-            Identity identity = new Identity(user, u.onlyJob());
-            verified.put(cacheKey, identity);
-            return identity;
+            return new Identity(user, u.onlyJob());
         }
         return null;
+    }
+
+    private static boolean bcryptMatches(String password, String hash) {
+        return BCrypt.verifyer().verify(password.toCharArray(), hash.toCharArray()).verified;
+    }
+
+    /** A hash no password matches (its password is random and forgotten), of the highest cost among the users'. */
+    private static String dummyHash(java.util.Collection<User> users) {
+        int cost = 4;
+        for (User u : users) {
+            cost = Math.max(cost, costOf(u.hash()));
+        }
+        char[] secret = new char[32];
+        SecureRandom random = new SecureRandom();
+        for (int i = 0; i < secret.length; i++) {
+            secret[i] = (char) ('!' + random.nextInt(94));
+        }
+        return BCrypt.withDefaults().hashToString(cost, secret);
+    }
+
+    /** The cost of a modular-crypt bcrypt hash ({@code $2y$10$...}); 10 when it cannot be read. */
+    static int costOf(String hash) {
+        String[] parts = hash.split("\\$");
+        try {
+            return parts.length > 2 ? Math.min(31, Math.max(4, Integer.parseInt(parts[2]))) : 10;
+        } catch (NumberFormatException e) {
+            return 10;
+        }
     }
 
     /** The {@code WWW-Authenticate} challenge of a 401. */
@@ -183,7 +295,14 @@ public final class Authenticator {
      */
     public RequestFilter filter() {
         return (request, response) -> {
-            Identity identity = authenticate(request.header("Authorization"));
+            Identity identity;
+            try {
+                identity = authenticate(request.header("Authorization"), request.clientAddress());
+            } catch (TooManyFailures e) {
+                response.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+                response.sendText(429, "too many requests: " + e.getMessage());
+                return false;
+            }
             if (identity == null) {
                 response.header("WWW-Authenticate", challenge());
                 response.sendText(401, "unauthorized: missing or wrong credentials");

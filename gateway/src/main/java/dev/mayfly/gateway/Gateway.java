@@ -42,7 +42,7 @@ public final class Gateway implements AutoCloseable {
         this.authenticator = config.pushAuthenticator();
         this.maxBodyBytes = config.maxBodyBytes();
         PushPipeline pipeline = new PushPipeline(sink, authenticator, replies, config.maxInFlightBytes(),
-                config.maxBodyBytes(), config.maxSeries(), config.ackTimeout());
+                config.maxBodyBytes(), config.maxSeries(), config.ackTimeout(), config.validator());
         this.pushgateway = new PushgatewayHandler(pipeline, config.defaultTemporality());
         this.otlp = new OtlpHandler(pipeline, config.otlpPromotedResourceAttributes());
     }

@@ -4,6 +4,7 @@ import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.streams.internal.AggregateProcessor;
 import dev.mayfly.streams.internal.AggregateSerde;
+import dev.mayfly.streams.internal.CommitHook;
 import dev.mayfly.streams.internal.IngestProcessor;
 import dev.mayfly.streams.internal.PipelineOptions;
 import dev.mayfly.streams.internal.Routed;
@@ -45,12 +46,19 @@ public final class MetricsTopology {
         AggregateSerde aggregateSerde = new AggregateSerde(config.aggregatesCodec());
         StreamsBuilder builder = new StreamsBuilder();
 
+        // The ingest step holds contributions merged across batches until its task commits; this store (no changelog,
+        // no contents) forwards them before each commit. Added first: it must run before the store caches flush.
+        builder.addStateStore(CommitHook.builder(IngestProcessor.COMMIT_HOOK_STORE));
         // Stores of the ingest step: event ids seen within the dedup horizon (a window store, so old ids expire
         // segment by segment), and the ingest pipeline counters.
+        // The event-id store is NOT cached: every id is written once, so a cache saves no write, and each cached
+        // entry keeps the whole raw event batch it came from (Kafka Streams keeps the source record's raw bytes in
+        // the entry's record context and does not count them against statestore.cache.max.bytes): hundreds of
+        // thousands of ids fit in the cache's byte budget, pinning as many batches (250 KB each at 1000 points).
         builder.addStateStore(Stores.windowStoreBuilder(
                         Stores.persistentWindowStore(IngestProcessor.DEDUP_STORE, options.dedupHorizon(), options.dedupHorizon(), false),
                         Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled());
+                .withCachingDisabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IngestProcessor.METRICS_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         // Stores of the aggregate step: series aggregates, cumulative streams, open windows, changes not yet
@@ -67,10 +75,11 @@ public final class MetricsTopology {
         KStream<byte[], byte[]> events = builder.stream(config.eventsTopic(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("read-events"));
 
-        // 2-5. Decode, validate, deduplicate, guard event time, name series, merge each batch per series.
+        // 2-5. Decode, validate, deduplicate, guard event time, name series, merge each batch per series, and merge
+        //      batches per series until the commit.
         Map<String, KStream<String, Routed>> ingested = events
                 .process(() -> new IngestProcessor(options, eventsCodec), Named.as("ingest"),
-                        IngestProcessor.DEDUP_STORE, IngestProcessor.METRICS_STORE)
+                        IngestProcessor.COMMIT_HOOK_STORE, IngestProcessor.DEDUP_STORE, IngestProcessor.METRICS_STORE)
                 .split(Named.as("ingest-"))
                 .branch((key, value) -> value instanceof Update, Branched.as("updates"))
                 .branch((key, value) -> value instanceof Routed.DeadLetter, Branched.as("dead-letters"))

@@ -9,6 +9,7 @@ import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 import dev.mayfly.schemas.registry.SchemaRegistryClient;
+import dev.mayfly.streams.internal.InstanceId;
 import dev.mayfly.streams.internal.PipelineOptions;
 import dev.mayfly.streams.internal.Rules;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -33,6 +34,9 @@ public final class StreamsAppConfig {
             "Stream threads in this process");
     public static final Setting<String> STATE_DIR = Setting.string("state.dir",
             Path.of(System.getProperty("java.io.tmpdir"), "mayfly-streams").toString(), "Directory of the local state stores");
+    public static final Setting<String> INSTANCE_ID = Setting.string("instance.id", "",
+            "Stable id of this instance in the consumer group (static membership: a restarted instance takes its tasks "
+                    + "back at once); empty: generated on first start and kept in state.dir. Unique per running instance");
     public static final Setting<Long> COMMIT_INTERVAL_MS = Setting.longValue("commit.interval.ms", 100L,
             "Transaction commit interval in milliseconds: the latency floor of the aggregates topic");
     public static final Setting<String> RULES_FILE = Setting.string("rules.file", "",
@@ -55,18 +59,14 @@ public final class StreamsAppConfig {
             "How often changed series are published (0ms: every change at once)");
     public static final Setting<Duration> SELF_METRICS_INTERVAL = Setting.duration("self.metrics.interval", Duration.ofSeconds(5),
             "How often the mayfly_pipeline_* counters are published");
-    public static final Setting<Integer> MAX_LABELS = Setting.integer("max.labels", 32,
-            "Most labels a series may have, counting job, function, region and grouping labels");
-    public static final Setting<Integer> MAX_LABEL_VALUE_LENGTH = Setting.integer("max.label.value.length", 1024,
-            "Longest label value in characters");
     public static final Setting<Integer> SERIES_LIMIT_PER_TASK = Setting.integer("series.limit.per.task", 100_000,
             "Most series one task keeps; the application-wide limit is this times the partitions of the events topic");
     public static final Setting<Integer> SERIES_LIMIT_PER_METRIC = Setting.integer("series.limit.per.metric.per.task", 10_000,
             "Most series of one metric name one task keeps; application-wide about this times the partitions");
 
-    private static final List<Setting<?>> OWN = List.of(APPLICATION_ID, NUM_STREAM_THREADS, STATE_DIR, COMMIT_INTERVAL_MS,
+    private static final List<Setting<?>> OWN = List.of(APPLICATION_ID, NUM_STREAM_THREADS, STATE_DIR, INSTANCE_ID, COMMIT_INTERVAL_MS,
             RULES_FILE, DEDUP_HORIZON, FUTURE_SKEW, LATENESS, SERIES_TTL, CUMULATIVE_IDLE, WINDOW_GRACE,
-            EXPIRY_SCAN_INTERVAL, PUBLISH_INTERVAL, SELF_METRICS_INTERVAL, MAX_LABELS, MAX_LABEL_VALUE_LENGTH,
+            EXPIRY_SCAN_INTERVAL, PUBLISH_INTERVAL, SELF_METRICS_INTERVAL,
             SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC);
 
     /** Every setting this service reads: its own and the common ones. */
@@ -89,8 +89,8 @@ public final class StreamsAppConfig {
             throw new ConfigException("config key 'kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG
                     + "' cannot be set: Mayfly always runs exactly_once_v2 (exact counts depend on it)");
         }
-        for (Setting<Integer> positive : List.of(NUM_STREAM_THREADS, MAX_LABELS, MAX_LABEL_VALUE_LENGTH,
-                SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC)) {
+        CommonSettings.validator(settings);
+        for (Setting<Integer> positive : List.of(NUM_STREAM_THREADS, SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC)) {
             if (settings.get(positive) <= 0) {
                 throw new ConfigException("config key '" + positive.name() + "' must be positive, got " + settings.get(positive));
             }
@@ -134,14 +134,21 @@ public final class StreamsAppConfig {
         return new PipelineOptions(eventsTopic(), settings.get(DEDUP_HORIZON), settings.get(FUTURE_SKEW),
                 settings.get(LATENESS), settings.get(SERIES_TTL), settings.get(CUMULATIVE_IDLE), settings.get(WINDOW_GRACE),
                 settings.get(EXPIRY_SCAN_INTERVAL), settings.get(PUBLISH_INTERVAL), settings.get(SELF_METRICS_INTERVAL),
-                settings.get(MAX_LABELS), settings.get(MAX_LABEL_VALUE_LENGTH), settings.get(SERIES_LIMIT_PER_TASK),
+                CommonSettings.validator(settings), settings.get(SERIES_LIMIT_PER_TASK),
                 settings.get(SERIES_LIMIT_PER_METRIC), rules);
     }
 
-    /** The Kafka Streams properties: exactly_once_v2, the settings above, then every {@code kafka.*} override. */
+    /**
+     * The Kafka Streams properties: exactly_once_v2, the settings above, then every {@code kafka.*} override. Resolves
+     * the instance id ({@link InstanceId}), creating it in the state directory on first use.
+     */
     public Properties streamsProperties() {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
+        // static membership: after a crash the restarted instance rejoins as itself and gets its tasks back at once,
+        // instead of waiting session.timeout.ms for its dead predecessor to leave (Kafka Streams suffixes the thread index)
+        p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+                InstanceId.resolve(settings.get(INSTANCE_ID), Path.of(settings.get(STATE_DIR)), settings.get(APPLICATION_ID)));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get(CommonSettings.BOOTSTRAP_SERVERS));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.get(NUM_STREAM_THREADS));

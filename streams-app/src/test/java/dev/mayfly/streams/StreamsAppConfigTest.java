@@ -1,8 +1,10 @@
 package dev.mayfly.streams;
 
 import dev.mayfly.schemas.config.ConfigException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,14 +16,30 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StreamsAppConfigTest {
     @Test
-    void defaultsAreExactlyOnceAndKafkaKeysPassThrough() {
-        StreamsAppConfig config = StreamsAppConfig.from(Map.of("bootstrap.servers", "b:9092", "kafka.max.poll.records", "7"));
+    void defaultsAreExactlyOnceAndKafkaKeysPassThrough(@TempDir Path dir) {
+        StreamsAppConfig config = StreamsAppConfig.from(Map.of("bootstrap.servers", "b:9092", "kafka.max.poll.records", "7",
+                "state.dir", dir.toString()));
         Properties p = config.streamsProperties();
         assertThat(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(p.get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("mayfly-streams");
         assertThat(p.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG)).isEqualTo("b:9092");
         assertThat(p.get("max.poll.records")).isEqualTo("7");
         assertThat(StreamsAppConfig.SETTINGS).extracting(s -> s.name()).contains("rules.file", "dedup.horizon", "topic.events");
+    }
+
+    @Test
+    void theInstanceIdForStaticMembershipIsKeptInTheStateDirectory(@TempDir Path dir) {
+        String key = StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        Map<String, String> settings = Map.of("state.dir", dir.resolve("state").toString());
+        Object first = StreamsAppConfig.from(settings).streamsProperties().get(key);
+        assertThat(first).asString().startsWith("mayfly-streams-");
+        assertThat(StreamsAppConfig.from(settings).streamsProperties().get(key)).as("a restart on the same state").isEqualTo(first);
+        assertThat(StreamsAppConfig.from(Map.of("state.dir", dir.resolve("other").toString())).streamsProperties().get(key))
+                .as("another state directory is another instance").isNotEqualTo(first);
+        assertThat(StreamsAppConfig.from(Map.of("state.dir", dir.resolve("state").toString(), "application.id", "app-2"))
+                .streamsProperties().get(key)).as("another application").isNotEqualTo(first);
+        assertThat(StreamsAppConfig.from(Map.of("state.dir", dir.resolve("state").toString(), "instance.id", "pod-7"))
+                .streamsProperties().get(key)).isEqualTo("pod-7");
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.DecodeException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
@@ -34,7 +35,20 @@ import java.util.TreeSet;
  * from the beginning. A tombstone removes its series. A record that does not decode, or cannot be served, is
  * skipped and counted by reason; the previous value of its series stays. {@link #isCaughtUp()} turns true once
  * every assigned partition has been read up to the end offset seen at start (for read_committed, the last stable
- * offset) and stays true.
+ * offset) and stays true, unless the store has to be rebuilt (below).
+ *
+ * <p>Why the first view served is never partial, also right after a crash of the process that wrote the topic:
+ * the target is the last stable offset of every partition, so everything committed before it is read before
+ * {@link #isCaughtUp()}; a transaction the crashed writer left open lies entirely after it (the LSO stops at its
+ * first record) and only ever held values no exporter served, since nothing uncommitted is read. Compaction keeps the
+ * newest committed value of every key (the cleaner never cleans past the first unstable offset and skips aborted
+ * batches), and a tombstone is only removed after {@code delete.retention.ms}, so reading the compacted log from the
+ * beginning gives the same last value per key as reading it live. What a restart does reset is the process's own
+ * counters (mayfly_gateway_*, mayfly_exporter_*, jvm_*), which are not from this topic.
+ *
+ * <p>If a partition's position falls outside its log (the log was truncated under it, or its start moved past it),
+ * records are not re-read from the beginning over the current store, which would serve older values over newer
+ * ones: the store is emptied, rebuilt from the beginning, and the exporter is not ready until it caught up again.
  */
 public final class AggregatesConsumer implements Runnable {
     private volatile boolean failed;
@@ -62,7 +76,7 @@ public final class AggregatesConsumer implements Runnable {
         Map<String, Object> props = new HashMap<>(consumerProperties);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none"); // positions are set explicitly; out of range rebuilds
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "mayfly-exporter");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.consumerProperties = props;
@@ -94,9 +108,7 @@ public final class AggregatesConsumer implements Runnable {
                 return;
             }
             c.assign(assigned);
-            c.seekToBeginning(assigned);
-            Map<TopicPartition, Long> target = c.endOffsets(assigned);
-            LOG.info("reading {} partition(s) of {} up to {} before serving", assigned.size(), topic, target);
+            Map<TopicPartition, Long> target = readFromTheBeginning(c, assigned);
             while (!closing) {
                 try {
                     for (ConsumerRecord<String, byte[]> r : c.poll(POLL)) {
@@ -114,6 +126,12 @@ public final class AggregatesConsumer implements Runnable {
                     }
                 } catch (WakeupException | InterruptException e) {
                     throw e;
+                } catch (InvalidOffsetException e) {
+                    LOG.warn("positions {} are outside the log of {}; rebuilding the store from the beginning (not ready until caught up)",
+                            e.partitions(), topic);
+                    caughtUp = false;
+                    store.clear();
+                    target = readFromTheBeginning(c, assigned);
                 } catch (KafkaException e) {
                     LOG.warn("reading {} failed, retrying: {}", topic, e.toString());
                     sleep(1000);
@@ -128,6 +146,13 @@ public final class AggregatesConsumer implements Runnable {
             failed = true;
             LOG.error("aggregates consumer failed; the exporter is no longer ready or healthy", e);
         }
+    }
+
+    private Map<TopicPartition, Long> readFromTheBeginning(KafkaConsumer<String, byte[]> c, List<TopicPartition> assigned) {
+        c.seekToBeginning(assigned);
+        Map<TopicPartition, Long> target = c.endOffsets(assigned);
+        LOG.info("reading {} partition(s) of {} up to {} before serving", assigned.size(), topic, target);
+        return target;
     }
 
     /** Applies one record of the aggregates topic to the store. Never throws for bad content. */

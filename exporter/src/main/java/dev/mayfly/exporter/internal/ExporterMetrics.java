@@ -26,6 +26,7 @@ public final class ExporterMetrics {
     private final Gauge scrapeDuration;
     private final Map<TopicPartition, Long> lagByPartition = new ConcurrentHashMap<>();
     private final List<Collector> collectors;
+    private final List<Collector> extra = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ExporterMetrics(PrometheusRegistry registry, SeriesStore store, LongSupplier clockMillis, String topic) {
         this.registry = registry;
@@ -55,6 +56,20 @@ public final class ExporterMetrics {
         rejectedRecords.initLabelValues("unknown_framing");
     }
 
+    /** Serves the engine's lag ({@code mayfly_engine_lag_events}, {@code mayfly_engine_lag_seconds}) from {@code lag}. */
+    public void engineLag(EngineLag lag) {
+        GaugeWithCallback events = GaugeWithCallback.builder().name("mayfly_engine_lag_events")
+                .help("Events accepted on the events topic that the streams engine has not processed yet (NaN: not measurable)")
+                .callback(cb -> cb.call(lag.events())).build();
+        GaugeWithCallback seconds = GaugeWithCallback.builder().name("mayfly_engine_lag_seconds").unit(Unit.SECONDS)
+                .help("Age of the oldest event the streams engine has not processed yet, 0 when none (NaN: not measurable)")
+                .callback(cb -> cb.call(lag.seconds())).build();
+        registry.register(events);
+        registry.register(seconds);
+        extra.add(events);
+        extra.add(seconds);
+    }
+
     public void recordConsumed() {
         recordsConsumed.inc();
     }
@@ -81,5 +96,6 @@ public final class ExporterMetrics {
 
     public void unregister() {
         collectors.forEach(registry::unregister);
+        extra.forEach(registry::unregister);
     }
 }

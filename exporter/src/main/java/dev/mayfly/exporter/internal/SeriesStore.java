@@ -40,6 +40,13 @@ public final class SeriesStore {
         }
     }
 
+    /** Removes every series (before the store is rebuilt from the beginning of the topic). */
+    public void clear() {
+        byName.clear();
+        size.set(0);
+        newestUpdateMillis.set(Long.MIN_VALUE);
+    }
+
     public StoredSeries get(String metricName, String labelPart) {
         Map<String, StoredSeries> group = byName.get(metricName);
         return group == null ? null : group.get(labelPart);

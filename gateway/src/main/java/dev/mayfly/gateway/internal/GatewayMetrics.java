@@ -23,6 +23,31 @@ public final class GatewayMetrics {
             .labelNames("api", "reason")
             .register();
 
+    /**
+     * Failed authentications, by scope ({@code push}, {@code scrape}) and reason: {@code wrong_credentials} (a check
+     * was made and failed) or {@code throttled} (refused unchecked: the client failed too often, 429).
+     */
+    public static final Counter AUTH_FAILURES = Counter.builder()
+            .name("mayfly_gateway_auth_failures_total")
+            .help("Requests whose credentials were wrong, or that were refused unchecked because their client address failed too often")
+            .labelNames("scope", "reason")
+            .register();
+
+    static {
+        // every known label combination from the start, at 0: a series that existed before a restart exists right
+        // after it too (Prometheus sees the process counter reset, not a series that vanished)
+        for (String api : java.util.List.of(PushgatewayHandler.API, OtlpHandler.API)) {
+            PUSHES.initLabelValues(api, "record");
+            PUSHES.initLabelValues(api, "delete");
+            POINTS.initLabelValues(api);
+            PushRejected.REASONS.forEach(reason -> REJECTED.initLabelValues(api, reason));
+        }
+        for (String scope : java.util.List.of("push", "scrape")) {
+            AUTH_FAILURES.initLabelValues(scope, "wrong_credentials");
+            AUTH_FAILURES.initLabelValues(scope, "throttled");
+        }
+    }
+
     private GatewayMetrics() {
     }
 }

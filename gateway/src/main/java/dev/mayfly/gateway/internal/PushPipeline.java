@@ -5,6 +5,8 @@ import dev.mayfly.http.HttpResponse;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.validation.MetricValidator;
+import dev.mayfly.schemas.validation.Violation;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -33,9 +35,10 @@ public final class PushPipeline {
     private final int maxBodyBytes;
     private final int maxSeries;
     private final Duration ackTimeout;
+    private final MetricValidator validator;
 
     public PushPipeline(BatchSink sink, Authenticator authenticator, Executor replies, long maxInFlightBytes,
-                        int maxBodyBytes, int maxSeries, Duration ackTimeout) {
+                        int maxBodyBytes, int maxSeries, Duration ackTimeout, MetricValidator validator) {
         this.sink = sink;
         this.authenticator = authenticator;
         this.replies = replies;
@@ -43,15 +46,25 @@ public final class PushPipeline {
         this.maxBodyBytes = maxBodyBytes;
         this.maxSeries = maxSeries;
         this.ackTimeout = ackTimeout;
+        this.validator = validator;
     }
 
     public int maxSeries() {
         return maxSeries;
     }
 
-    /** 401 unless the request carries valid credentials (when authentication is configured). */
+    /**
+     * 401 unless the request carries valid credentials (when authentication is configured); 429 with Retry-After
+     * when its client address presented wrong credentials too often lately.
+     */
     public Authenticator.Identity authenticate(HttpRequest request, HttpResponse response) {
-        Authenticator.Identity identity = authenticator.authenticate(request.header("Authorization"));
+        Authenticator.Identity identity;
+        try {
+            identity = authenticator.authenticate(request.header("Authorization"), request.clientAddress());
+        } catch (Authenticator.TooManyFailures e) {
+            response.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+            throw new PushRejected(429, PushRejected.TOO_MANY_FAILURES, e.getMessage());
+        }
         if (identity == null) {
             response.header("WWW-Authenticate", authenticator.challenge());
             throw new PushRejected(401, PushRejected.UNAUTHENTICATED, "unauthorized: missing or wrong credentials");
@@ -142,6 +155,7 @@ public final class PushPipeline {
         Room room = new Room();
         try {
             MetricEventBatch batch = reader.read(request, response, room);
+            refuseInvalid(validator, batch);
             int taken = room.permits;
             room.permits = 0;
             submit(request, response, api, batch, taken, replier);
@@ -154,6 +168,14 @@ public final class PushPipeline {
         } catch (RuntimeException | LinkageError | AssertionError e) {
             giveBackRoom(room.permits);
             internalError(request, response, api, e, replier);
+        }
+    }
+
+    /** 400 naming the metric and the rule when {@code batch} breaks a rule of the shared validator (the engine's too). */
+    static void refuseInvalid(MetricValidator validator, MetricEventBatch batch) {
+        Violation violation = validator.check(batch);
+        if (violation != null) {
+            throw PushRejected.badRequest(violation.reason(), violation.detail());
         }
     }
 

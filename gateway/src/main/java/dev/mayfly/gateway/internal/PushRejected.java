@@ -20,6 +20,7 @@ public final class PushRejected extends RuntimeException {
     public static final String METHOD_NOT_ALLOWED = "method_not_allowed";
     public static final String UNAUTHENTICATED = "unauthenticated";
     public static final String FORBIDDEN = "forbidden";
+    public static final String TOO_MANY_FAILURES = "too_many_auth_failures";
     public static final String OVERLOADED = "overloaded";
     public static final String UNAVAILABLE = "unavailable";
     public static final String INTERNAL = "internal";
@@ -34,6 +35,8 @@ public final class PushRejected extends RuntimeException {
             default -> MALFORMED;
         };
     }
+    /** Every reason above, for counters that show each one from the start. */
+    static final java.util.List<String> REASONS = java.util.List.of(MALFORMED, TYPE_CONFLICT, DUPLICATE_SERIES, SUMMARY, UNSUPPORTED_METRIC, TIMESTAMP, RESERVED_NAME, INVALID_GROUPING_KEY, INVALID_HEADER, BODY_TOO_LARGE, TOO_MANY_SERIES, UNSUPPORTED_MEDIA_TYPE, METHOD_NOT_ALLOWED, UNAUTHENTICATED, FORBIDDEN, TOO_MANY_FAILURES, OVERLOADED, UNAVAILABLE, INTERNAL, REQUEST_TIMEOUT);
 
     private final int status;
     private final String reason;

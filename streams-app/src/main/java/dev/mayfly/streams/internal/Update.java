@@ -4,6 +4,7 @@ import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.MetricType;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -16,8 +17,12 @@ public final class Update implements Routed {
     static final long NO_START_TIME = Long.MIN_VALUE;
 
     final boolean deleteGroup;
+    /** The event of the first contribution (the one a dead letter names). */
     final String eventId;
-    final long eventTime;
+    /** The newest event time of the contributions (the record timestamp). */
+    long eventTime;
+    /** The oldest event time of the contributions: equal to {@link #eventTime} unless batches were merged. */
+    long earliestEventTime;
     // point contribution
     final MetricType type;
     final Aggregation aggregation;
@@ -33,6 +38,8 @@ public final class Update implements Routed {
     final SortedMap<String, String> groupingLabels;
     /** The series key, while the ingest step merges a batch (not serialized: it is the record key). */
     transient String seriesKey;
+    /** Whether the ingest step may merge this contribution with other batches' (not serialized). */
+    transient boolean mergesAcrossBatches;
     // where the batch came from, for dead-letter headers
     int sourcePartition = -1;
     long sourceOffset = -1;
@@ -43,6 +50,7 @@ public final class Update implements Routed {
         this.deleteGroup = deleteGroup;
         this.eventId = eventId;
         this.eventTime = eventTime;
+        this.earliestEventTime = eventTime;
         this.type = type;
         this.aggregation = aggregation;
         this.cumulative = cumulative;
@@ -95,6 +103,31 @@ public final class Update implements Routed {
             case MIN -> value = Math.min(value, later.value);
             case LAST -> value = later.value;
         }
+        return true;
+    }
+
+    /**
+     * Whether contributions of other batches to the same series may be summed into this one without changing any
+     * result: deltas aggregated by sum, max or min, with the same help and unit, of a metric without a window rule.
+     * Cumulative points (a delta needs the previous total of the stream) and last-value gauges (the value with the
+     * newest event time wins) are never merged across batches.
+     */
+    boolean mergesAcrossBatches(boolean windowed) {
+        return !deleteGroup && !cumulative && !windowed && aggregation != Aggregation.LAST;
+    }
+
+    /**
+     * Merges the contribution of a later batch to the same series (both {@link #mergesAcrossBatches}): the values
+     * combine as the aggregate step would combine them one after the other, the event times widen. Returns false,
+     * changing nothing, when the two cannot be combined exactly (help, unit or histogram bounds differ).
+     */
+    boolean mergeLaterBatch(Update later) {
+        if (!Objects.equals(help, later.help) || !Objects.equals(unit, later.unit)
+                || type != later.type || aggregation != later.aggregation || !mergeLater(later)) {
+            return false;
+        }
+        eventTime = Math.max(eventTime, later.eventTime);
+        earliestEventTime = Math.min(earliestEventTime, later.earliestEventTime);
         return true;
     }
 

@@ -11,7 +11,8 @@ import java.util.TreeMap;
 
 /** Compact binary serde of {@link Update} for the series-updates repartition topic. */
 public final class UpdateSerde implements Serde<Update>, Serializer<Update>, Deserializer<Update> {
-    private static final int VERSION = 1;
+    private static final int VERSION = 2; // 2 added the earliest event time of merged batches
+    private static final int VERSION_WITHOUT_EARLIEST = 1;
     private static final MetricType[] TYPES = MetricType.values();
     private static final Aggregation[] AGGREGATIONS = Aggregation.values();
 
@@ -22,7 +23,7 @@ public final class UpdateSerde implements Serde<Update>, Serializer<Update>, Des
         }
         Binary.Writer w = new Binary.Writer(u.histogram == null ? 48 : 64 + 16 * u.histogram.counts.length);
         w.writeByte(VERSION).writeByte(u.deleteGroup ? 1 : 0).writeString(u.eventId).writeLong(u.eventTime)
-                .writeInt(u.sourcePartition).writeLong(u.sourceOffset);
+                .writeLong(u.eventTime - u.earliestEventTime).writeInt(u.sourcePartition).writeLong(u.sourceOffset);
         if (u.deleteGroup) {
             w.writeString(u.job).writeInt(u.groupingLabels.size());
             for (Map.Entry<String, String> e : u.groupingLabels.entrySet()) {
@@ -49,12 +50,13 @@ public final class UpdateSerde implements Serde<Update>, Serializer<Update>, Des
         }
         Binary.Reader r = new Binary.Reader(bytes);
         int version = r.readByte();
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_WITHOUT_EARLIEST) {
             throw new IllegalStateException("unknown series update version " + version);
         }
         boolean deleteGroup = r.readByte() == 1;
         String eventId = r.readString();
         long eventTime = r.readLong();
+        long earliestEventTime = version == VERSION ? eventTime - r.readLong() : eventTime; // written as the span
         int sourcePartition = r.readInt();
         long sourceOffset = r.readLong();
         if (deleteGroup) {
@@ -75,8 +77,10 @@ public final class UpdateSerde implements Serde<Update>, Serializer<Update>, Des
         String help = r.readString();
         String unit = r.readString();
         Histogram histogram = r.readByte() == 1 ? Histogram.read(r) : null;
-        return Update.point(eventId, eventTime, type, aggregation, cumulative, streamId, startTime, value, histogram, help, unit)
+        Update u = Update.point(eventId, eventTime, type, aggregation, cumulative, streamId, startTime, value, histogram, help, unit)
                 .withSource(sourcePartition, sourceOffset);
+        u.earliestEventTime = earliestEventTime;
+        return u;
     }
 
     @Override

@@ -36,7 +36,10 @@ import java.util.Map;
  * reach the end of the events topic and of the series-updates repartition topic.
  *
  * <p>Arguments: batches, points per batch, distinct series per batch (points of a batch cycle over them),
- * partitions, stream threads, extra labels per series (beyond route and code). Default: 4000 1000 50 4 1 0.
+ * partitions, stream threads, extra labels per series (beyond route and code), groups (the batches cycle over this
+ * many values of the {@code function} label, so each group has its own series). Default: 4000 1000 50 4 1 0 20.
+ * Small-batch shapes: {@code 60000 12 12 4 1 0 1} is a fleet (every batch touches the same 12 series),
+ * {@code 60000 12 12 4 1 0 1000} the same batch over 1000 groups.
  */
 public final class StreamsBenchmark {
     public static void main(String[] args) throws Exception {
@@ -46,11 +49,12 @@ public final class StreamsBenchmark {
         int partitions = args.length > 3 ? Integer.parseInt(args[3]) : 4;
         int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         int extraLabels = args.length > 5 ? Integer.parseInt(args[5]) : 0; // labels per series beyond route and code
+        int groups = args.length > 6 ? Integer.parseInt(args[6]) : 20;
         Path dir = Files.createTempDirectory("mayfly-bench");
         try (EmbeddedKafka kafka = EmbeddedKafka.on(dir.resolve("kafka"), 0).start()) {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 TopicSetup.ensureDefaults(admin, partitions, (short) 1);
-                produce(kafka.bootstrapServers(), batches, pointsPerBatch, seriesPerBatch, extraLabels);
+                produce(kafka.bootstrapServers(), batches, pointsPerBatch, seriesPerBatch, extraLabels, groups);
                 Map<String, String> settings = new HashMap<>();
                 settings.put("bootstrap.servers", kafka.bootstrapServers());
                 settings.put("num.stream.threads", String.valueOf(threads));
@@ -85,8 +89,8 @@ public final class StreamsBenchmark {
                     long steadyPoints = (batches - warmCommitted) * pointsPerBatch;
                     double seconds = (end - running) / 1e9;
                     double steadySeconds = (end - warm) / 1e9;
-                    System.out.printf("batches=%d points/batch=%d series/batch=%d partitions=%d threads=%d%n",
-                            batches, pointsPerBatch, seriesPerBatch, partitions, threads);
+                    System.out.printf("batches=%d points/batch=%d series/batch=%d partitions=%d threads=%d groups=%d%n",
+                            batches, pointsPerBatch, seriesPerBatch, partitions, threads, groups);
                     System.out.printf("startup (start() to RUNNING) %.1f s, not counted%n", (running - start) / 1e9);
                     System.out.printf("all batches, from RUNNING (JIT warm-up included): points=%d seconds=%.1f points/s=%.0f%n",
                             points, seconds, points / seconds);
@@ -165,7 +169,7 @@ public final class StreamsBenchmark {
         return total;
     }
 
-    private static void produce(String bootstrap, int batches, int pointsPerBatch, int seriesPerBatch, int extraLabels) {
+    private static void produce(String bootstrap, int batches, int pointsPerBatch, int seriesPerBatch, int extraLabels, int groups) {
         // the labels of each (series, code): route and code, plus extraLabels labels whose values follow the series
         List<Map<String, String>> labelSets = new ArrayList<>();
         for (int series = 0; series < seriesPerBatch; series++) {
@@ -187,7 +191,7 @@ public final class StreamsBenchmark {
                 ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024), new StringSerializer(), new ByteArraySerializer())) {
             for (int b = 0; b < batches; b++) {
                 List<MetricPoint> points = new ArrayList<>(pointsPerBatch);
-                int function = b % 20;
+                int function = b % groups;
                 for (int i = 0; i < pointsPerBatch; i++) {
                     int series = i % seriesPerBatch;
                     points.add(MetricPoint.newBuilder()

@@ -1,4 +1,4 @@
-package dev.mayfly.streams.internal;
+package dev.mayfly.schemas.codec;
 
 import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.avro.Aggregation;
@@ -9,8 +9,6 @@ import dev.mayfly.schemas.avro.MetricType;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
-import dev.mayfly.schemas.codec.AvroCodec;
-import dev.mayfly.schemas.codec.MayflyCodecs;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

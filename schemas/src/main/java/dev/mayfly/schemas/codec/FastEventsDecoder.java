@@ -1,4 +1,4 @@
-package dev.mayfly.streams.internal;
+package dev.mayfly.schemas.codec;
 
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.HistogramValue;
@@ -8,7 +8,6 @@ import dev.mayfly.schemas.avro.MetricType;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
-import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.util.Utf8;
@@ -22,19 +21,20 @@ import java.util.Map;
 
 /**
  * A fast path for the commonest events record: Avro single-object encoding written with exactly the current
- * {@code MetricEventBatch} schema. It reads the Avro binary body field by field into the generated classes, without
+ * {@code MetricEventBatch} schema, the reading counterpart of {@link MetricEventBatchWriter} (same schema guard). It reads the Avro binary body field by field into the generated classes, without
  * schema resolution or reflection (the generic reader spends most of the ingest step there).
  *
  * <p>It only ever answers for the schema it was written for: {@link #tryDecode} returns null (the caller then uses
- * the codec from {@code MayflyCodecs.events}) when the framing, the writer fingerprint or the current class schema
+ * the codec from {@link MayflyCodecs#events}) when the framing, the writer fingerprint or the current class schema
  * differs, or when anything at all is wrong with the bytes, so errors and every other case keep the codec's behaviour.
  * {@code FastEventsDecoderPropertyTest} checks that it decodes exactly what the codec decodes. Thread-confined.
  */
 public final class FastEventsDecoder {
-    /** Parsing fingerprint of the MetricEventBatch schema this reader follows field by field. */
-    static final long KNOWN_FINGERPRINT = 6830754858212302520L;
-    private static final boolean CURRENT_SCHEMA_IS_KNOWN =
-            SchemaNormalization.parsingFingerprint64(MetricEventBatch.getClassSchema()) == KNOWN_FINGERPRINT;
+    /**
+     * The reader follows field by field the schema {@link MetricEventBatchWriter} writes: one fingerprint and one set
+     * of logical types for both fast paths ({@link MetricEventBatchWriter#PARSING_FINGERPRINT}).
+     */
+    private static final boolean CURRENT_SCHEMA_IS_KNOWN = MetricEventBatchWriter.writes(MetricEventBatch.getClassSchema());
     private static final MetricType[] TYPES = MetricType.values();
     private static final Temporality[] TEMPORALITIES = Temporality.values();
     private static final Aggregation[] AGGREGATIONS = Aggregation.values();
@@ -55,7 +55,7 @@ public final class FastEventsDecoder {
     /** The batch, or null when the fast path does not apply (the caller decodes with the codec). */
     public MetricEventBatch tryDecode(byte[] bytes) {
         if (!available() || bytes == null || bytes.length < 11 || bytes[0] != (byte) 0xC3 || bytes[1] != 0x01
-                || fingerprint(bytes) != KNOWN_FINGERPRINT) {
+                || fingerprint(bytes) != MetricEventBatchWriter.PARSING_FINGERPRINT) {
             return null;
         }
         try {

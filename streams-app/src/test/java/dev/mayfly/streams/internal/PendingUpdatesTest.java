@@ -1,0 +1,96 @@
+package dev.mayfly.streams.internal;
+
+import dev.mayfly.schemas.avro.Aggregation;
+import dev.mayfly.schemas.avro.MetricType;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Contributions held until the commit merge across batches only where the aggregate step's result cannot change. */
+class PendingUpdatesTest {
+    private final List<Update> forwarded = new ArrayList<>();
+
+    private static Update counter(String eventId, long time, double value, String help) {
+        Update u = Update.point(eventId, time, MetricType.COUNTER, Aggregation.SUM, false, null, Update.NO_START_TIME,
+                value, null, help, null);
+        u.seriesKey = "requests{job=\"a\"}";
+        return u;
+    }
+
+    private static Update lastGauge(String eventId, long time, double value) {
+        Update u = Update.point(eventId, time, MetricType.GAUGE, Aggregation.LAST, false, null, Update.NO_START_TIME,
+                value, null, null, null);
+        u.seriesKey = "temperature{job=\"a\"}";
+        return u;
+    }
+
+    @Test
+    void deltasOfOneSeriesFromManyBatchesBecomeOneContributionWithTheirSumAndTimeSpan() {
+        PendingUpdates pending = new PendingUpdates(100);
+        pending.add("k", counter("e1", 2_000, 1, "Requests"), true, forwarded::add);
+        pending.add("k", counter("e2", 1_000, 2, "Requests"), true, forwarded::add);
+        pending.add("k", counter("e3", 3_000, 4, "Requests"), true, forwarded::add);
+        assertThat(forwarded).isEmpty();
+        pending.drain(forwarded::add);
+        assertThat(forwarded).hasSize(1);
+        Update merged = forwarded.get(0);
+        assertThat(merged.value).isEqualTo(7);
+        assertThat(merged.eventTime).isEqualTo(3_000);
+        assertThat(merged.earliestEventTime).isEqualTo(1_000);
+        assertThat(merged.eventId).isEqualTo("e1");
+        assertThat(pending.isEmpty()).isTrue();
+    }
+
+    @Test
+    void lastValueGaugesAndCumulativePointsAreHeldOnePerBatchInArrivalOrder() {
+        assertThat(lastGauge("e1", 1, 1).mergesAcrossBatches(false)).isFalse();
+        Update cumulative = Update.point("e1", 1, MetricType.COUNTER, Aggregation.SUM, true, "s", 0, 5, null, null, null);
+        assertThat(cumulative.mergesAcrossBatches(false)).isFalse();
+        assertThat(counter("e1", 1, 1, null).mergesAcrossBatches(true)).as("a metric with a window rule").isFalse();
+
+        PendingUpdates pending = new PendingUpdates(100);
+        pending.add("g", lastGauge("e1", 2_000, 10), false, forwarded::add);
+        pending.add("g", lastGauge("e2", 1_000, 20), false, forwarded::add);
+        pending.drain(forwarded::add);
+        assertThat(forwarded).extracting(u -> u.eventId).containsExactly("e1", "e2");
+        assertThat(forwarded).extracting(u -> u.value).containsExactly(10.0, 20.0);
+    }
+
+    @Test
+    void aContributionThatCannotMergeSendsTheEarlierOneFirst() {
+        PendingUpdates pending = new PendingUpdates(100);
+        pending.add("k", counter("e1", 1_000, 1, "old help"), true, forwarded::add);
+        pending.add("k", counter("e2", 2_000, 2, "new help"), true, forwarded::add);
+        assertThat(forwarded).extracting(u -> u.eventId).containsExactly("e1");
+        pending.drain(forwarded::add);
+        assertThat(forwarded).extracting(u -> u.help).containsExactly("old help", "new help");
+        assertThat(forwarded).extracting(u -> u.value).containsExactly(1.0, 2.0);
+    }
+
+    @Test
+    void reachingTheLimitForwardsEverythingHeld() {
+        PendingUpdates pending = new PendingUpdates(2);
+        pending.add("a", counter("e1", 1, 1, null), true, forwarded::add);
+        pending.add("b", counter("e2", 1, 1, null), true, forwarded::add);
+        assertThat(forwarded).isEmpty();
+        pending.add("c", counter("e3", 1, 1, null), true, forwarded::add);
+        assertThat(forwarded).extracting(u -> u.eventId).containsExactly("e1", "e2");
+        pending.clear();
+        pending.drain(forwarded::add);
+        assertThat(forwarded).hasSize(2);
+    }
+
+    @Test
+    void theSerdeKeepsTheEarliestEventTimeOfAMergedContribution() {
+        Update u = counter("e1", 5_000, 1, null);
+        u.mergeLaterBatch(counter("e2", 2_000, 1, null));
+        UpdateSerde serde = new UpdateSerde();
+        Update back = serde.deserialize("t", serde.serialize("t", u));
+        assertThat(back.eventTime).isEqualTo(5_000);
+        assertThat(back.earliestEventTime).isEqualTo(2_000);
+        assertThat(back.value).isEqualTo(2);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.mayfly.system.bench;
+
+import dev.mayfly.producer.Counter;
+import dev.mayfly.producer.FlushException;
+import dev.mayfly.producer.Gauge;
+import dev.mayfly.producer.Histogram;
+import dev.mayfly.producer.MayflyMetrics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * For bench/e2e.sh, workload (c): a fleet of warm containers using the producer library. Each thread is one container
+ * (its own {@link MayflyMetrics}, so its own Kafka producer) running invocations back to back; each invocation records
+ * 10 points and calls {@code flush()}, which returns once Kafka acknowledged the batch. Points per flush:
+ * {@code e2e_invocations_total} +1 (the value the benchmark checks on /metrics), {@code e2e_requests_total} over 4
+ * routes, {@code e2e_bytes_total} in and out, {@code e2e_memory_bytes}, {@code e2e_cold_start} and one
+ * {@code e2e_duration_seconds} histogram.
+ *
+ * <p>Arguments: bootstrap servers, threads, seconds, job. Each container first runs one warm-up invocation (its cold
+ * start: producer, metadata, producer id); then it prints "cold-starts N" and "start EPOCH_MS" and the timed load runs;
+ * at the end "end EPOCH_MS", "acknowledged N" (flushes that returned normally), "failed N" (flushes that threw; their
+ * batch stays pending and is resent by the next flush, so it lands once), and the rate.
+ */
+public final class E2eProducerLoad {
+    private static final String[] ROUTES = {"/cart", "/pay", "/search", "/home"};
+
+    public static void main(String[] args) throws Exception {
+        String bootstrap = args[0];
+        int threads = Integer.parseInt(args[1]);
+        double seconds = Double.parseDouble(args[2]);
+        String job = args.length > 3 ? args[3] : "e2e-producer";
+        List<MayflyMetrics> containers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            containers.add(MayflyMetrics.fromConfig(Map.of("bootstrap.servers", bootstrap, "job", job, "function", "checkout")));
+        }
+        LongAdder acknowledged = new LongAdder();
+        LongAdder failed = new LongAdder();
+        LongAdder warmUps = new LongAdder();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch warm = new CountDownLatch(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> workers = new ArrayList<>();
+        for (MayflyMetrics metrics : containers) {
+            Counter invocations = metrics.counter("e2e_invocations_total").help("Invocations.").register();
+            Counter requests = metrics.counter("e2e_requests_total").help("Requests.").labelNames("route").register();
+            Counter bytes = metrics.counter("e2e_bytes_total").help("Bytes.").labelNames("direction").register();
+            Gauge memory = metrics.gauge("e2e_memory_bytes").help("Memory.").register();
+            Gauge coldStart = metrics.gauge("e2e_cold_start").help("1 on a cold start.").register();
+            Histogram duration = metrics.histogram("e2e_duration_seconds").help("Handling time.")
+                    .classicUpperBounds(0.01, 0.1, 1).register();
+            Thread worker = new Thread(() -> {
+                // the container's cold start (producer, metadata, producer id) is not the load: one invocation
+                // before the clock starts (retried until acknowledged; it counts 1 on e2e_invocations_total)
+                invocations.labelValues().inc(1);
+                while (true) {
+                    try {
+                        metrics.flush();
+                        break;
+                    } catch (FlushException e) {
+                        System.err.println("warm-up flush: " + e.getMessage());
+                    }
+                }
+                warmUps.increment();
+                warm.countDown();
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long n = 0;
+                while (!stop.get()) {
+                    n++;
+                    invocations.labelValues().inc(1);
+                    for (String route : ROUTES) {
+                        requests.labelValues(route).inc(1);
+                    }
+                    bytes.labelValues("in").inc(512);
+                    bytes.labelValues("out").inc(2048);
+                    memory.labelValues().set(1.2e7 + (n % 100));
+                    coldStart.labelValues().set(n == 1 ? 1 : 0);
+                    duration.labelValues().observe(0.003 * (n % 50));
+                    try {
+                        metrics.flush();
+                        acknowledged.increment();
+                    } catch (FlushException e) {
+                        failed.increment(); // kept by the library and resent with the next flush (counted once)
+                        if (failed.sum() <= 3) {
+                            System.err.println("flush failed: " + e.getMessage());
+                        }
+                    }
+                }
+            }, "container-" + workers.size());
+            workers.add(worker);
+        }
+        workers.forEach(Thread::start);
+        warm.await();
+        System.out.println("cold-starts " + warmUps.sum());
+        long startMs = System.currentTimeMillis();
+        long start = System.nanoTime();
+        System.out.println("start " + startMs);
+        System.out.flush();
+        go.countDown();
+        Thread.sleep((long) (seconds * 1000));
+        stop.set(true);
+        for (Thread w : workers) {
+            w.join();
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        // a flush that failed keeps its batch pending; one more flush per container delivers it (same event id)
+        long retried = 0;
+        for (MayflyMetrics metrics : containers) {
+            try {
+                metrics.flush();
+            } catch (FlushException e) {
+                retried++;
+            }
+        }
+        System.out.println("end " + System.currentTimeMillis());
+        System.out.println("acknowledged " + acknowledged.sum());
+        System.out.println("failed " + failed.sum() + (retried > 0 ? " (still pending after a final flush: " + retried + " containers)" : ""));
+        System.out.printf("acknowledged rate %.0f flushes/s over %.1f s, %d containers%n", acknowledged.sum() / elapsed, elapsed, threads);
+        containers.forEach(MayflyMetrics::close);
+    }
+}
