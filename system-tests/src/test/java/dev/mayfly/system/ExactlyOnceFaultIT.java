@@ -43,7 +43,7 @@ class ExactlyOnceFaultIT {
         String exporterUrl = "http://localhost:" + exporterPort;
         Truth truth = new Truth();
 
-        MayflyProcess broker = broker(runDir, kafkaPort).start().awaitOutput("Kafka broker listening", Duration.ofSeconds(60));
+        MayflyProcess broker = broker(runDir, kafkaPort).start().awaitOutput("Kafka broker listening", Duration.ofMinutes(3));
         MayflyProcess streams = streams(runDir, bootstrap, streamsPort).start();
         MayflyProcess exporter = new MayflyProcess("exporter", runDir, "exporter", "--bootstrap-servers", bootstrap,
                 "--http-port", String.valueOf(exporterPort), "--bind", "127.0.0.1").start();
@@ -67,7 +67,7 @@ class ExactlyOnceFaultIT {
             streams = streams(runDir, bootstrap, streamsPort).start();
             Thread.sleep(8_000);
             assertThat(broker.stop()).isIn(0, 143);
-            broker = broker(runDir, kafkaPort).start().awaitOutput("Kafka broker listening", Duration.ofSeconds(60));
+            broker = broker(runDir, kafkaPort).start().awaitOutput("Kafka broker listening", Duration.ofMinutes(3));
             Thread.sleep(8_000);
             exporter.kill();
             exporter = new MayflyProcess("exporter", runDir, "exporter", "--bootstrap-servers", bootstrap,
