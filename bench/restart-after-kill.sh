@@ -41,7 +41,7 @@ for i in $(seq 1 "$runs"); do
   done
   n=0
   until push 1 "run$i-a"; do sleep 0.1; done; n=1
-  await_value $n 30 || { echo "first push not served"; kill -9 $pid; exit 1; }
+  await_value $n 120 || { echo "first push not served"; kill -9 $pid; exit 1; }
   for k in 1 2 3 4 5; do push 1 "run$i-b$k" && n=$((n + 1)); done
   sleep 0.05
   kill -9 $pid; while kill -0 $pid 2>/dev/null; do sleep 0.05; done

@@ -257,7 +257,11 @@ public final class Authenticator {
     }
 
     private static boolean bcryptMatches(String password, String hash) {
-        return BCrypt.verifyer().verify(password.toCharArray(), hash.toCharArray()).verified;
+        try {
+            return BCrypt.verifyer().verify(password.toCharArray(), hash.toCharArray()).verified;
+        } catch (IllegalArgumentException e) { // e.g. a password longer than bcrypt takes: never a match
+            return false;
+        }
     }
 
     /** A hash no password matches (its password is random and forgotten), of the highest cost among the users'. */

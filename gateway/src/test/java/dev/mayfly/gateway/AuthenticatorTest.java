@@ -126,6 +126,14 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aPasswordTooLongForBcryptIsAWrongPasswordNotAnError() {
+        Authenticator auth = Authenticator.of(users, null);
+        assertThat(auth.authenticate(basic("fn", "x".repeat(100)), CLIENT)).isNull();
+        assertThat(auth.authenticate(basic("nobody", "x".repeat(100)), CLIENT)).isNull();
+        assertThat(auth.authenticate(basic("fn", "s3cret"), CLIENT)).isNotNull();
+    }
+
+    @Test
     void ipv6ClientsAreCountedByTheirSlash64() {
         FailureLimiter limiter = new FailureLimiter(2, 60_000, now::get);
         limiter.failed("2001:db8:1:2::1");
