@@ -1,7 +1,5 @@
 package dev.mayfly.exporter;
 
-import com.sun.net.httpserver.HttpContext;
-import com.sun.net.httpserver.HttpServer;
 import dev.mayfly.exporter.internal.AggregatesCollector;
 import dev.mayfly.exporter.internal.AggregatesConsumer;
 import dev.mayfly.exporter.internal.EngineLag;
@@ -9,6 +7,7 @@ import dev.mayfly.exporter.internal.ExporterMetrics;
 import dev.mayfly.exporter.internal.MetricsHandler;
 import dev.mayfly.exporter.internal.Scraper;
 import dev.mayfly.exporter.internal.SeriesStore;
+import dev.mayfly.http.Route;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.Settings;
@@ -19,9 +18,11 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Serves the committed aggregates topic to Prometheus: a consumer thread materializes the topic into an in-memory
@@ -37,6 +38,9 @@ public final class Exporter implements AutoCloseable {
     private final EngineLag engineLag;
     private final ScheduledExecutorService lagTimer;
     private final Duration lagInterval;
+    /** Scrapes at once; more wait their turn (Prometheus scrapes one target one at a time; replicas and people add a few). */
+    private static final int SCRAPE_THREADS = 4;
+    private final ExecutorService scrapes;
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
@@ -65,6 +69,12 @@ public final class Exporter implements AutoCloseable {
             });
         }
         this.lagInterval = settings.get(ExporterConfig.ENGINE_LAG_INTERVAL);
+        AtomicInteger n = new AtomicInteger();
+        this.scrapes = Executors.newFixedThreadPool(SCRAPE_THREADS, r -> {
+            Thread t = new Thread(r, "mayfly-scrape-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         this.handler = new MetricsHandler(new Scraper(new AggregatesCollector(store), registry, metrics), consumer::isCaughtUp, metrics);
     }
 
@@ -98,9 +108,13 @@ public final class Exporter implements AutoCloseable {
         return !consumer.hasFailed();
     }
 
-    /** Adds the context {@code /metrics} (exactly that path; GET and HEAD) to {@code server}; returns it so a caller can add filters (e.g. scrape authentication). */
-    public HttpContext register(HttpServer server) {
-        return server.createContext(MetricsHandler.PATH, handler);
+    /**
+     * The route {@code /metrics} (exactly that path; GET and HEAD). Scrapes run on the exporter's own threads: a
+     * scrape written to a slow reader waits for it (up to the server's write timeout) without taking the threads
+     * that answer pushes.
+     */
+    public Route route() {
+        return Route.of(MetricsHandler.PATH, handler).onExecutor(scrapes);
     }
 
     @Override
@@ -123,5 +137,6 @@ public final class Exporter implements AutoCloseable {
             engineLag.close();
         }
         metrics.unregister();
+        scrapes.shutdown();
     }
 }

@@ -1,7 +1,7 @@
 package dev.mayfly.exporter;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.mayfly.http.NettyHttpServer;
+import dev.mayfly.http.HttpServer;
+import dev.mayfly.http.HttpServerOptions;
 import dev.mayfly.exporter.internal.TestAggregates;
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.schemas.avro.Aggregate;
@@ -108,14 +108,14 @@ class ExporterIT {
     }
 
     private HttpServer server(Exporter exporter) throws Exception {
-        HttpServer server = NettyHttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0, null);
-        exporter.register(server);
+        HttpServer server = HttpServer.create(HttpServerOptions.defaults().withAddress("127.0.0.1", 0));
+        server.route(exporter.route());
         server.start();
         return server;
     }
 
     private HttpResponse<String> get(HttpServer server, String pathAndQuery) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + pathAndQuery)).build(),
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -157,7 +157,7 @@ class ExporterIT {
                 assertThat(get(server, "/metrics?name[]=mayfly_exporter_consumer_lag").body())
                         .contains("mayfly_exporter_consumer_lag{partition=\"2\",topic=\"mayfly-aggregates\"} 0.0");
             } finally {
-                server.stop(0);
+                server.stop(java.time.Duration.ZERO);
             }
         }
     }
@@ -176,7 +176,7 @@ class ExporterIT {
                 assertThat(text).contains("orders_total{job=\"shop\"}", "latency_seconds_count{job=\"shop\"} 6", "mayfly_exporter_series 2.0")
                         .doesNotContain("backlog_series", "doomed", "aborted_only");
             } finally {
-                server.stop(0);
+                server.stop(java.time.Duration.ZERO);
             }
         }
     }

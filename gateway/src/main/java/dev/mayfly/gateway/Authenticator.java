@@ -1,14 +1,12 @@
 package dev.mayfly.gateway;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
-import com.sun.net.httpserver.Filter;
-import com.sun.net.httpserver.HttpExchange;
+import dev.mayfly.http.RequestFilter;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -183,35 +181,20 @@ public final class Authenticator {
      * A filter for read endpoints such as {@code /metrics}: 401 without valid credentials, 403 for credentials
      * limited to a job (those may only push).
      */
-    public Filter filter() {
-        return new Filter() {
-            @Override
-            public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
-                Identity identity = authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
-                if (identity == null) {
-                    exchange.getResponseHeaders().set("WWW-Authenticate", challenge());
-                    reply(exchange, 401, "unauthorized: missing or wrong credentials\n");
-                } else if (identity.onlyJob() != null) {
-                    reply(exchange, 403, "forbidden: these credentials may only push job " + identity.onlyJob() + "\n");
-                } else {
-                    chain.doFilter(exchange);
-                }
+    public RequestFilter filter() {
+        return (request, response) -> {
+            Identity identity = authenticate(request.header("Authorization"));
+            if (identity == null) {
+                response.header("WWW-Authenticate", challenge());
+                response.sendText(401, "unauthorized: missing or wrong credentials");
+                return false;
             }
-
-            @Override
-            public String description() {
-                return "Mayfly authentication";
+            if (identity.onlyJob() != null) {
+                response.sendText(403, "forbidden: these credentials may only push job " + identity.onlyJob());
+                return false;
             }
+            return true;
         };
-    }
-
-    private static void reply(HttpExchange exchange, int status, String text) throws IOException {
-        byte[] body = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
     }
 
     private static String sha256Hex(String s) {

@@ -1,14 +1,18 @@
 package dev.mayfly.gateway;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.http.RequestHandler;
+import dev.mayfly.http.Route;
 import dev.mayfly.gateway.internal.BatchSink;
+import dev.mayfly.gateway.internal.GatewayMetrics;
 import dev.mayfly.gateway.internal.KafkaBatchSink;
 import dev.mayfly.gateway.internal.OtlpHandler;
 import dev.mayfly.gateway.internal.PushPipeline;
+import dev.mayfly.gateway.internal.PushRejected;
 import dev.mayfly.gateway.internal.PushgatewayHandler;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
 
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +29,7 @@ public final class Gateway implements AutoCloseable {
     private final PushgatewayHandler pushgateway;
     private final OtlpHandler otlp;
     private final Authenticator authenticator;
+    private final int maxBodyBytes;
 
     private Gateway(BatchSink sink, GatewayConfig config) {
         this.sink = sink;
@@ -35,8 +40,9 @@ public final class Gateway implements AutoCloseable {
             return t;
         });
         this.authenticator = config.pushAuthenticator();
+        this.maxBodyBytes = config.maxBodyBytes();
         PushPipeline pipeline = new PushPipeline(sink, authenticator, replies, config.maxInFlightBytes(),
-                config.maxBodyBytes(), config.maxSeries(), config.ackTimeout());
+                config.maxBodyBytes(), config.maxSeries(), config.ackTimeout(), config.validator());
         this.pushgateway = new PushgatewayHandler(pipeline, config.defaultTemporality());
         this.otlp = new OtlpHandler(pipeline, config.otlpPromotedResourceAttributes());
     }
@@ -62,13 +68,21 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Adds the contexts {@code /metrics/job/} and {@code /metrics/job@base64/} (the Pushgateway API; the second is the
-     * job@base64 form, which is not under the first) and {@code /v1/metrics} (OTLP).
+     * The routes {@code /metrics/job/} and {@code /metrics/job@base64/} (the Pushgateway API; the second is the
+     * job@base64 form, which is not under the first) and {@code /v1/metrics} (OTLP), taking bodies up to
+     * {@code push.max.body.bytes}.
      */
-    public void register(HttpServer server) {
-        server.createContext("/metrics/job/", pushgateway);
-        server.createContext("/metrics/job@base64/", pushgateway);
-        server.createContext("/v1/metrics", otlp);
+    public List<Route> routes() {
+        return List.of(
+                pushRoute("/metrics/job/", pushgateway, PushgatewayHandler.API),
+                pushRoute("/metrics/job@base64/", pushgateway, PushgatewayHandler.API),
+                pushRoute("/v1/metrics", otlp, OtlpHandler.API));
+    }
+
+    /** A push route: bodies up to the limit; what the server refuses itself is counted like the gateway's refusals. */
+    private Route pushRoute(String prefix, RequestHandler handler, String api) {
+        return Route.of(prefix, handler).withMaxBodyBytes(maxBodyBytes)
+                .onRefused(status -> GatewayMetrics.REJECTED.labelValues(api, PushRejected.refusedByServer(status)).inc());
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
+import dev.mayfly.schemas.validation.MetricValidator;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,9 +41,11 @@ public final class GatewayConfig {
     }
 
     private final Settings settings;
+    private final MetricValidator validator;
 
     private GatewayConfig(Settings settings) {
         this.settings = settings;
+        this.validator = CommonSettings.validator(settings);
         if (maxBodyBytes() < 1 || maxSeries() < 1 || maxInFlightBytes() < 1) {
             throw new ConfigException("config keys push.max.body.bytes, push.max.series and push.max.in.flight.bytes must be positive");
         }
@@ -85,6 +88,11 @@ public final class GatewayConfig {
     public List<String> otlpPromotedResourceAttributes() {
         String list = settings.get(OTLP_PROMOTED_RESOURCE_ATTRIBUTES);
         return list.isBlank() ? List.of() : Arrays.stream(list.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The rules every push must follow (the streams app applies the same), with the configured label limits. */
+    public MetricValidator validator() {
+        return validator;
     }
 
     public Authenticator pushAuthenticator() {

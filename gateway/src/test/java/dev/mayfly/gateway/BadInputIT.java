@@ -40,6 +40,10 @@ class BadInputIT {
         public String toString() {
             return name;
         }
+
+        Case at(String otherPath) {
+            return new Case(name, method, otherPath, contentType, body, headers, status, message, api, reason);
+        }
     }
 
     @BeforeAll
@@ -84,11 +88,42 @@ class BadInputIT {
                 "metric foo (gauge) conflicts with foo_total (counter): both would be stored as foo", "type_conflict"));
         c.add(text("summary", "# TYPE rpc summary\nrpc{quantile=\"0.5\"} 1\n", 400, "rpc is a summary: summaries cannot be aggregated; send a histogram", "summary"));
         c.add(text("sample timestamp", "m 1 1700000000000\n", 400, "line 1: sample m has a timestamp; timestamps are not accepted", "timestamp"));
-        c.add(text("histogram without +Inf", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\n", 400, "no le=\"+Inf\" bucket and no _count", "malformed"));
+        c.add(text("histogram without +Inf", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\n", 400,
+                "histogram h{} (line 2): no le=\"+Inf\" bucket; the text format requires one", "malformed"));
+        c.add(text("histogram without +Inf but with _count", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n", 400,
+                "histogram h{} (line 2): no le=\"+Inf\" bucket; the text format requires one", "malformed"));
         c.add(text("histogram buckets decrease", "# TYPE h histogram\nh_bucket{le=\"1\"} 3\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2\n", 400,
                 "cumulative bucket counts decrease at le=+Inf", "malformed"));
-        c.add(text("negative counter", "# TYPE c counter\nc -1\n", 400, "counter c has value -1.0; counters cannot be negative or NaN", "malformed"));
-        c.add(text("reserved metric name", "mayfly_fake 1\n", 400, "metric name mayfly_fake is reserved", "reserved_name"));
+        c.add(text("negative counter", "# TYPE c counter\nc -1\n", 400, "counter 'c' has negative delta -1.0; counters cannot go down", "negative_counter"));
+        c.add(text("reserved metric name", "mayfly_fake 1\n", 400, "metric name 'mayfly_fake' is reserved", "reserved_metric_name"));
+        // the rules the engine applies too, refused at push time by the same validator
+        c.add(text("33 labels with the job", "m{" + labels(32) + "} 1\n", 400,
+                "metric 'm' has 33 labels (job, function, region and grouping labels included); at most 32 (max.labels)", "too_many_labels"));
+        c.add(text("32 labels with the job and a grouping label", "m{" + labels(31) + "} 1\n", 400, "metric 'm' has 33 labels", "too_many_labels")
+                .at("/metrics/job/bad/zone/a"));
+        c.add(text("2,000-character label value", "m{l=\"" + "v".repeat(2000) + "\"} 1\n", 400,
+                "metric 'm': label 'l' has a value of 2000 characters; at most 1024 (max.label.value.length)", "label_value_too_long"));
+        c.add(at("2,000-character grouping label value", "PUT", "/metrics/job/bad/zone/" + "v".repeat(2000), 400,
+                "grouping label 'zone' has a value of 2000 characters; at most 1024 (max.label.value.length)", "label_value_too_long"));
+        c.add(at("2,000-character job", "PUT", "/metrics/job/" + "j".repeat(2000), 400,
+                "the job has 2000 characters; at most 1024 (max.label.value.length)", "invalid_job"));
+        c.add(text("+Inf counter", "# TYPE c counter\nc +Inf\n", 400, "counter 'c' has value +Inf; counters must be finite", "non_finite_value"));
+        c.add(text("NaN counter", "# TYPE c_total counter\nc_total NaN\n", 400, "counter 'c_total' has value NaN; counters must be finite", "non_finite_value"));
+        c.add(text("+Inf gauge to be summed", "g{mayfly_aggregation=\"sum\"} +Inf\n", 400,
+                "gauge 'g' has value +Inf; a gauge aggregated by sum must be finite", "non_finite_value"));
+        c.add(text("NaN gauge to be maximized", "g{mayfly_aggregation=\"max\"} NaN\n", 400,
+                "gauge 'g' has value NaN; a gauge aggregated by max cannot be NaN", "non_finite_value"));
+        c.add(text("histogram with _sum NaN", "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 1\nh_sum NaN\nh_count 1\n", 400,
+                "histogram 'h' has sum NaN; a histogram's sum must be finite", "non_finite_value"));
+        c.add(new Case("protobuf histogram with a -Inf bound", "PUT", "/metrics/job/bad", PROTOBUF,
+                ProtobufFamilies.delimited(ProtobufFamilies.histogramFamily("h", new double[]{Double.NEGATIVE_INFINITY}, new long[]{0}, 1, 1)),
+                List.of(), 400, "histogram 'h': bucket bounds must be finite and strictly increasing, got [-Infinity]", "pushgateway",
+                "invalid_histogram_bounds"));
+        c.add(text("histogram with a bound twice", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\n", 400,
+                "histogram 'h': bucket bounds must be finite and strictly increasing, got [1.0, 1.0]", "invalid_histogram_bounds"));
+        c.add(new Case("protobuf metric name invalid", "PUT", "/metrics/job/bad", PROTOBUF,
+                ProtobufFamilies.delimited(ProtobufFamilies.counterFamily("bad-name", "help", Map.of(), 1, 0)), List.of(), 400,
+                "metric name 'bad-name' does not match [a-zA-Z_:][a-zA-Z0-9_:]*", "pushgateway", "invalid_metric_name"));
         c.add(text("unknown reserved label", "m{mayfly_x=\"1\"} 1\n", 400, "label mayfly_x of m is reserved", "reserved_name"));
         c.add(text("bad aggregation hint", "m{mayfly_aggregation=\"avg\"} 1\n", 400, "label mayfly_aggregation must be one of sum, last, max, min, got 'avg'", "reserved_name"));
         c.add(text("duplicate series", "m{a=\"1\"} 1\nm{a=\"1\"} 2\n", 400, "series m{a=1} appears twice in one push", "duplicate_series"));
@@ -130,8 +165,23 @@ class BadInputIT {
         c.add(otlpJson("OTLP sum without temporality", otlp("\"sum\":{\"isMonotonic\":true,\"dataPoints\":[{\"asInt\":\"1\"}]}", "c"),
                 400, "metric c has no aggregation temporality", "malformed"));
         c.add(otlpJson("OTLP histogram counts disagree", otlp("\"histogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"3\",\"sum\":1,"
-                + "\"bucketCounts\":[\"1\",\"1\"],\"explicitBounds\":[1]}]}", "h"), 400, "histogram h: count 3 differs from the sum of its buckets 2", "malformed"));
+                + "\"bucketCounts\":[\"1\",\"1\"],\"explicitBounds\":[1]}]}", "h"), 400, "histogram 'h': bucket counts add up to 2 but count is 3",
+                "histogram_count_mismatch"));
+        c.add(otlpJson("OTLP +Inf counter", otlp("\"sum\":{\"isMonotonic\":true,\"aggregationTemporality\":1,\"dataPoints\":[{\"asDouble\":\"Infinity\"}]}", "c"),
+                400, "counter 'c' has value +Inf; counters must be finite", "non_finite_value"));
+        c.add(otlpJson("OTLP histogram bounds decrease", otlp("\"histogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"2\",\"sum\":1,"
+                + "\"bucketCounts\":[\"1\",\"1\",\"0\"],\"explicitBounds\":[2,1]}]}", "h"), 400,
+                "histogram 'h': bucket bounds must be finite and strictly increasing, got [2.0, 1.0]", "invalid_histogram_bounds"));
         return c;
+    }
+
+    /** {@code l1="x",l2="x",...}: {@code n} labels. */
+    static String labels(int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            sb.append(i > 1 ? "," : "").append('l').append(i).append("=\"x\"");
+        }
+        return sb.toString();
     }
 
     static String otlp(String data, String name) {

@@ -1,6 +1,7 @@
 package dev.mayfly.gateway;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.http.HttpServer;
+import dev.mayfly.http.HttpServerOptions;
 import dev.mayfly.gateway.internal.BatchSink;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.kafka.EmbeddedKafka;
@@ -17,14 +18,11 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * For gateway/bench/push-bench.sh: an embedded broker and the gateway (validation and durable acknowledgement as in
- * production) on 127.0.0.1:PORT, served as the launcher serves it: {@link dev.mayfly.http.NettyHttpServer} with a pool
- * of HTTP_THREADS handler threads (0 runs handlers on the event loop; {@code -Dbench.http=jdk} uses the JDK's server
- * instead, for comparison). Prints "ready" when pushes are accepted; on stdin EOF prints how many batches the events
+ * production) on 127.0.0.1:PORT, served as the launcher serves it: {@link HttpServer} with a pool of HTTP_THREADS
+ * handler threads (0: the server's default). Prints "ready" when pushes are accepted; on stdin EOF prints how many batches the events
  * topic holds, then stops. With {@code -Dbench.sink=none} pushes are parsed and encoded but not written (to tell HTTP
  * and parsing cost from Kafka's). Usage: GatewayBenchMain PORT [HTTP_THREADS] [PARTITIONS] [key=value gateway settings...]
  */
@@ -51,15 +49,12 @@ public final class GatewayBenchMain {
             for (int i = 3; i < args.length; i++) {
                 config.put(args[i].substring(0, args[i].indexOf('=')), args[i].substring(args[i].indexOf('=') + 1));
             }
-            ExecutorService executor = threads == 0 ? null : Executors.newFixedThreadPool(threads);
             boolean noSink = "none".equals(System.getProperty("bench.sink"));
             try (Gateway gateway = noSink ? Gateway.create(GatewayConfig.from(config), new EncodingOnlySink())
                     : Gateway.create(GatewayConfig.from(config))) {
-                HttpServer server = "jdk".equals(System.getProperty("bench.http"))
-                        ? HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024)
-                        : dev.mayfly.http.NettyHttpServer.create(new InetSocketAddress("127.0.0.1", port), 1024, null);
-                server.setExecutor(executor);
-                gateway.register(server);
+                HttpServerOptions options = HttpServerOptions.defaults().withAddress("127.0.0.1", port);
+                HttpServer server = HttpServer.create(threads > 0 ? options.withHandlerThreads(threads) : options);
+                gateway.routes().forEach(server::route);
                 server.start();
                 while (!gateway.isReady()) {
                     Thread.sleep(50);
@@ -69,10 +64,7 @@ public final class GatewayBenchMain {
                 while (System.in.read() >= 0) {
                     // wait for EOF
                 }
-                server.stop(0);
-                if (executor != null) {
-                    executor.shutdownNow();
-                }
+                server.stop(java.time.Duration.ZERO);
                 try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                     Map<TopicPartition, OffsetSpec> request = new HashMap<>();
                     for (int p = 0; p < partitions; p++) {

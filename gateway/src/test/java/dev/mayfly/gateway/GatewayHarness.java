@@ -1,7 +1,7 @@
 package dev.mayfly.gateway;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.mayfly.http.NettyHttpServer;
+import dev.mayfly.http.HttpServer;
+import dev.mayfly.http.HttpServerOptions;
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.schemas.TopicSetup;
 import dev.mayfly.schemas.Topics;
@@ -59,9 +59,8 @@ final class GatewayHarness implements AutoCloseable {
         config.put("bootstrap.servers", kafka.bootstrapServers());
         config.putIfAbsent("push.ack.timeout", "5s");
         gateway = Gateway.create(GatewayConfig.from(config));
-        server = NettyHttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0, null);
-        server.setExecutor(executor);
-        gateway.register(server);
+        server = HttpServer.create(HttpServerOptions.defaults().withAddress("127.0.0.1", 0));
+        gateway.routes().forEach(server::route);
         server.start();
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -76,7 +75,7 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return "http://127.0.0.1:" + server.port() + path;
     }
 
     HttpResponse<String> send(String method, String path, String contentType, byte[] body, String... headers) throws Exception {
@@ -138,7 +137,7 @@ final class GatewayHarness implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        server.stop(java.time.Duration.ZERO);
         gateway.close();
         consumer.close();
         executor.shutdownNow();

@@ -1,7 +1,7 @@
 package dev.mayfly.gateway;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.mayfly.http.NettyHttpServer;
+import dev.mayfly.http.HttpServer;
+import dev.mayfly.http.HttpServerOptions;
 import dev.mayfly.gateway.internal.BatchSink;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import org.junit.jupiter.api.Test;
@@ -49,7 +49,7 @@ class GatewayWithoutKafkaTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private HttpResponse<String> push(HttpServer server, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/metrics/job/j"))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics/job/j"))
                 .timeout(Duration.ofSeconds(20)).POST(HttpRequest.BodyPublishers.ofString(body));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
@@ -58,9 +58,8 @@ class GatewayWithoutKafkaTest {
     }
 
     private static HttpServer serve(Gateway gateway, ExecutorService executor) throws Exception {
-        HttpServer server = NettyHttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0, null);
-        server.setExecutor(executor);
-        gateway.register(server);
+        HttpServer server = HttpServer.create(HttpServerOptions.defaults().withAddress("127.0.0.1", 0));
+        gateway.routes().forEach(server::route);
         server.start();
         return server;
     }
@@ -96,7 +95,7 @@ class GatewayWithoutKafkaTest {
 
             sink.pending.get(0).complete(null);
             assertThat(first.get().statusCode()).isEqualTo(200);
-            server.stop(0);
+            server.stop(java.time.Duration.ZERO);
         } finally {
             executor.shutdownNow();
         }
@@ -114,7 +113,7 @@ class GatewayWithoutKafkaTest {
             assertThat(r.statusCode()).isEqualTo(503);
             assertThat(r.body()).contains("events topic unavailable");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
-            server.stop(0);
+            server.stop(java.time.Duration.ZERO);
         } finally {
             executor.shutdownNow();
         }

@@ -33,7 +33,7 @@ class JavaSimpleclientIT {
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         h = new GatewayHarness(dir, Map.of());
-        pg = new PushGateway("127.0.0.1:" + h.server.getAddress().getPort());
+        pg = new PushGateway("127.0.0.1:" + h.server.port());
     }
 
     @AfterAll

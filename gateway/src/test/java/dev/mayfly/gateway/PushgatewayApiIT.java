@@ -2,6 +2,7 @@ package dev.mayfly.gateway;
 
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Temporality;
 import org.junit.jupiter.api.AfterAll;
@@ -75,6 +76,18 @@ class PushgatewayApiIT {
                 histogram("latency_seconds", "Latency.", labels(), List.of(0.1, 0.5), List.of(1L, 2L, 1L), 1.25, 4,
                         Temporality.DELTA, null, null),
                 gauge("no_type_at_all", null, labels("x", "y"), 7));
+    }
+
+    /** What Prometheus accepts and a last value aggregates: NaN and infinite gauges are written as pushed. */
+    @Test
+    void nonFiniteGaugesAreAccepted() throws Exception {
+        HttpResponse<String> r = h.pushText("PUT", "/metrics/job/checkout", "# TYPE ratio gauge\nratio NaN\nup +Inf\ndown -Inf\n");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        List<MetricPoint> points = h.read(1).get(0).getPoints();
+        assertThat(points).extracting(MetricPoint::getName).containsExactly("ratio", "up", "down");
+        assertThat(points.get(0).getValue()).isNaN();
+        assertThat(points.get(1).getValue()).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(points.get(2).getValue()).isEqualTo(Double.NEGATIVE_INFINITY);
     }
 
     @Test

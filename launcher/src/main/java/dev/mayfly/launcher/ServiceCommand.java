@@ -1,5 +1,6 @@
 package dev.mayfly.launcher;
 
+import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.Service;
 import dev.mayfly.launcher.internal.ServiceHost;
 import dev.mayfly.schemas.config.CommonSettings;
@@ -36,14 +37,15 @@ abstract class ServiceCommand implements Callable<Integer> {
         Map<String, String> flags = new LinkedHashMap<>();
         flags.put(CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
         Map<String, String> raw = config.load(flags);
+        var http = HttpSettings.options(raw, config.bind, httpPort == null ? defaultHttpPort() : httpPort, config.tls());
+        raw = HttpSettings.without(raw);
         Supplier<Service> factory = build(raw);
-        javax.net.ssl.SSLContext tls = config.tls();
         ServiceHost host = new ServiceHost().closeOnShutdown();
         try {
-            int port = host.serveHttp(config.bind, httpPort == null ? defaultHttpPort() : httpPort, tls);
             beforeStart(raw);
             Service service = factory.get();
             host.start(service);
+            int port = host.serveHttp(http); // the service's routes exist before the port opens
             System.out.println("Mayfly " + service.name() + " listening on http://localhost:" + port
                     + " (Kafka " + raw.getOrDefault(CommonSettings.BOOTSTRAP_SERVERS.name(), CommonSettings.BOOTSTRAP_SERVERS.defaultValue()) + ")");
             System.out.flush();

@@ -1,5 +1,6 @@
 package dev.mayfly.launcher;
 
+import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.Setting;
@@ -26,6 +27,7 @@ final class SettingsCommand implements Callable<Integer> {
         out.put("streams", own(ServiceConfigs.streamsSettings()));
         out.put("exporter", own(ServiceConfigs.exporterSettings()));
         out.put("gateway", own(ServiceConfigs.gatewaySettings()));
+        out.put("HTTP port (every service)", HttpSettings.ALL);
         return out;
     }
 

@@ -1,5 +1,6 @@
 package dev.mayfly.launcher;
 
+import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.launcher.internal.ServiceHost;
 import dev.mayfly.schemas.config.CommonSettings;
@@ -34,20 +35,20 @@ final class StandaloneCommand implements Callable<Integer> {
                 CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrap,
                 "state.dir", broker.dataDir.resolve("streams").toString()));
         ServiceConfigs.rejectUnknown(raw, List.of(ServiceConfigs.streamsSettings(), ServiceConfigs.exporterSettings(),
-                ServiceConfigs.gatewaySettings()));
+                ServiceConfigs.gatewaySettings(), HttpSettings.ALL));
         // validate every service's configuration before anything starts
         var streams = ServiceConfigs.streams(ServiceConfigs.sliceFor(raw, ServiceConfigs.streamsSettings()));
         var exporter = ServiceConfigs.exporter(ServiceConfigs.sliceFor(raw, ServiceConfigs.exporterSettings()));
         var gateway = ServiceConfigs.gateway(ServiceConfigs.sliceFor(raw, ServiceConfigs.gatewaySettings()));
 
-        javax.net.ssl.SSLContext tls = config.tls();
+        var http = HttpSettings.options(raw, config.bind, httpPort, config.tls());
         ServiceHost host = new ServiceHost().closeOnShutdown();
         try {
             broker.start(host);
-            int port = host.serveHttp(config.bind, httpPort, tls);
             host.start(streams.get());
             host.start(exporter.get());
             host.start(gateway.get());
+            int port = host.serveHttp(http); // every route exists before the port opens
             printEndpoints(System.out, port, bootstrap);
             if (host.awaitReady(120_000)) {
                 System.out.printf("Mayfly is ready (%.1f s)%n", (System.nanoTime() - startNanos) / 1e9);

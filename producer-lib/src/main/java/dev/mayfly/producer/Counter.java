@@ -66,8 +66,8 @@ public final class Counter extends Family<Counter.Series> implements CounterData
 
         @Override
         public synchronized void inc(double amount) {
-            if (!(amount >= 0)) {
-                throw new IllegalArgumentException(name + ": a counter increment must be 0 or more, got " + amount);
+            if (!(amount >= 0) || amount == Double.POSITIVE_INFINITY) {
+                throw new IllegalArgumentException(name + ": a counter increment must be finite and 0 or more, got " + amount);
             }
             delta += amount;
             changed = true;

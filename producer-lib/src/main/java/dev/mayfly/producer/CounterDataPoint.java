@@ -10,7 +10,7 @@ public interface CounterDataPoint {
     /**
      * Adds {@code amount}.
      *
-     * @throws IllegalArgumentException when {@code amount} is negative or NaN (a counter never goes down)
+     * @throws IllegalArgumentException when {@code amount} is negative, NaN or infinite (a counter never goes down, and stays finite)
      */
     void inc(double amount);
 }

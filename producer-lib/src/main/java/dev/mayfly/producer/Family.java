@@ -3,6 +3,8 @@ package dev.mayfly.producer;
 import dev.mayfly.producer.internal.Names;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.validation.MetricValidator;
+import dev.mayfly.schemas.validation.Violation;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +20,7 @@ abstract class Family<C extends Family.Series> {
     final String help;
     final List<String> labelNames;
     private final Map<List<String>, C> series = new ConcurrentHashMap<>();
+    private MetricValidator validator;
 
     Family(String name, String help, List<String> labelNames) {
         this.name = name;
@@ -26,7 +29,8 @@ abstract class Family<C extends Family.Series> {
     }
 
     /** Called once the family is registered: a family without labels has its one series from the start. */
-    void init() {
+    void init(MetricValidator validator) {
+        this.validator = validator;
         if (labelNames.isEmpty()) {
             series.computeIfAbsent(List.of(), k -> newSeries());
         }
@@ -51,7 +55,16 @@ abstract class Family<C extends Family.Series> {
                 throw new IllegalArgumentException(name + ": value of label " + labelNames.get(i) + " is null");
             }
         }
-        return series.computeIfAbsent(List.of(values), k -> newSeries());
+        C existing = series.get(Arrays.asList(values));
+        return existing != null ? existing : series.computeIfAbsent(List.of(values), k -> {
+            for (int i = 0; i < values.length; i++) {
+                Violation v = validator.checkLabelValue(name, labelNames.get(i), values[i]);
+                if (v != null) {
+                    throw new IllegalArgumentException(v.detail());
+                }
+            }
+            return newSeries();
+        });
     }
 
     C unlabelled() {

@@ -113,6 +113,9 @@ public final class Histogram extends Family<Histogram.Series> implements Histogr
             if (Double.isNaN(value)) {
                 return;
             }
+            if (Double.isInfinite(value)) {
+                throw new IllegalArgumentException("a histogram observation must be finite (its sum must stay finite), got " + value);
+            }
             int i = Arrays.binarySearch(bounds, value);
             counts[i >= 0 ? i : -i - 1]++; // (bounds[i-1], bounds[i]]: a value equal to a bound falls in that bound's bucket
             sum += value;

@@ -7,6 +7,8 @@ import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.codec.MayflyCodecs;
+import dev.mayfly.schemas.validation.MetricValidator;
+import dev.mayfly.schemas.validation.Violation;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Settings;
@@ -19,6 +21,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -87,9 +90,10 @@ public final class MayflyMetrics implements AutoCloseable {
     private static final int MAX_PENDING_BATCHES = 32;
     private static MayflyMetrics fromEnvironment;
 
-    private final Registry registry = new Registry();
+    private final Registry registry;
     private final Source source;
     private final BatchSender sender;
+    private final MetricValidator validator;
 
     MayflyMetrics(Settings settings, Supplier<Producer<byte[], byte[]>> producerFactory) {
         this.source = Source.newBuilder()
@@ -98,6 +102,12 @@ public final class MayflyMetrics implements AutoCloseable {
                 .setRegion(blankToNull(settings.get(ProducerSettings.REGION)))
                 .setInstance(INSTANCE)
                 .build();
+        this.validator = CommonSettings.validator(settings);
+        Violation badSource = validator.checkBatch(batch("config-check", Instant.EPOCH, List.of()));
+        if (badSource != null) {
+            throw new ConfigException("config keys job, function and region: " + badSource.detail());
+        }
+        this.registry = new Registry(validator, MetricValidator.seriesLabelCount(Map.of(), Map.of(), source));
         Duration timeout = settings.get(ProducerSettings.FLUSH_TIMEOUT);
         SchemaRegistryClient schemaRegistry = registry(settings, timeout);
         String topic = settings.get(CommonSettings.EVENTS_TOPIC);
@@ -151,17 +161,44 @@ public final class MayflyMetrics implements AutoCloseable {
      *
      * @throws FlushException when a batch was not acknowledged within the timeout (broker down, registry down, ...):
      *     the message names its event id and the cause; it stays pending and the next flush resends it unchanged
+     * @throws IllegalArgumentException after sending the other points, when some broke a rule Mayfly would reject
+     *     them for (the same validator the gateway and the streams app apply; e.g. a sum that overflowed): names the
+     *     first metric and rule; those points are dropped
      */
     public void flush() throws FlushException {
         List<MetricPoint> points = registry.collect();
-        sender.send(points.isEmpty() ? null : MetricEventBatch.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
+        String eventId = UUID.randomUUID().toString();
+        Instant now = Instant.now();
+        MetricEventBatch batch = points.isEmpty() ? null : batch(eventId, now, points);
+        List<Violation> refused = new ArrayList<>();
+        if (batch != null && validator.check(batch) != null) {
+            List<MetricPoint> valid = new ArrayList<>();
+            for (MetricPoint p : points) {
+                Violation v = validator.check(batch(eventId, now, List.of(p)));
+                if (v == null) {
+                    valid.add(p);
+                } else {
+                    refused.add(v);
+                }
+            }
+            batch = valid.isEmpty() ? null : batch(eventId, now, valid);
+        }
+        sender.send(batch);
+        if (!refused.isEmpty()) {
+            throw new IllegalArgumentException(refused.size() + (refused.size() == 1 ? " point was" : " points were")
+                    + " not sent because Mayfly would reject " + (refused.size() == 1 ? "it" : "them") + ": " + refused.get(0).detail());
+        }
+    }
+
+    private MetricEventBatch batch(String eventId, Instant emitTime, List<MetricPoint> points) {
+        return MetricEventBatch.newBuilder()
+                .setEventId(eventId)
                 .setSource(source)
-                .setEmitTime(Instant.now())
+                .setEmitTime(emitTime)
                 .setOperation(Operation.RECORD)
                 .setGroupingLabels(Map.of())
                 .setPoints(points)
-                .build());
+                .build();
     }
 
     /** Closes the Kafka producer (waiting at most the flush timeout). Only for code that stops before its container does. */

@@ -306,8 +306,34 @@ class MayflyMetricsTest {
         assertThatThrownBy(() -> c.labelValues("/", "extra")).hasMessageContaining("label names [route] but got 2 label values");
         assertThatThrownBy(() -> c.labelValues((String) null)).hasMessageContaining("value of label route is null");
         assertThatThrownBy(c::inc).isInstanceOf(IllegalStateException.class).hasMessageContaining("use labelValues");
-        assertThatThrownBy(() -> c.labelValues("/").inc(-1)).hasMessageContaining("must be 0 or more, got -1.0");
+        assertThatThrownBy(() -> c.labelValues("/").inc(-1)).hasMessageContaining("must be finite and 0 or more, got -1.0");
         assertThatThrownBy(() -> c.labelValues("/").inc(Double.NaN)).hasMessageContaining("got NaN");
+    }
+
+    /** The rules of the shared validator (which the gateway and the streams app apply too), refused as early as they can be. */
+    @Test
+    void whatMayflyWouldRejectIsRefusedWhenRecordedOrFlushed() throws FlushException {
+        assertThatThrownBy(() -> metrics(Map.of("max.label.value.length", "8")))
+                .hasMessage("config keys job, function and region: the region has 9 characters; at most 8 (max.label.value.length)");
+        MayflyMetrics metrics = metrics(Map.of("max.labels", "5", "max.label.value.length", "12"));
+        assertThatThrownBy(() -> metrics.counter("wide_total").labelNames("a", "b", "c").register())
+                .hasMessage("metric 'wide_total' has 6 labels (job, function, region and grouping labels included); at most 5 (max.labels)");
+        Counter bytes = metrics.counter("bytes_total").labelNames("route").register();
+        assertThatThrownBy(() -> bytes.labelValues("/a-long-route"))
+                .hasMessage("metric 'bytes_total': label 'route' has a value of 13 characters; at most 12 (max.label.value.length)");
+        assertThatThrownBy(() -> bytes.labelValues("/").inc(Double.POSITIVE_INFINITY)).hasMessageContaining("must be finite");
+        Histogram sizes = metrics.histogram("size").classicUpperBounds(1).register();
+        assertThatThrownBy(() -> sizes.observe(Double.POSITIVE_INFINITY)).hasMessageContaining("must be finite");
+
+        Gauge ratio = metrics.gauge("ratio").register();
+        ratio.set(Double.NaN); // a gauge's last value may be NaN, as in Prometheus
+        bytes.labelValues("/").inc(1.5e308);
+        bytes.labelValues("/").inc(1.5e308); // the delta overflows to +Inf
+        assertThatThrownBy(metrics::flush).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("1 point was not sent because Mayfly would reject it: counter 'bytes_total' has value +Inf; counters must be finite");
+        MetricEventBatch sent = batch(0);
+        assertThat(sent.getPoints()).extracting(MetricPoint::getName).containsExactlyInAnyOrder("ratio", "size");
+        assertThat(point(sent, "ratio", Map.of()).getValue()).isNaN();
     }
 
     private static MetricPoint point(MetricEventBatch batch, String name, Map<String, String> labels) {

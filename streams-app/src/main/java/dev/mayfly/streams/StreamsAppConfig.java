@@ -55,10 +55,6 @@ public final class StreamsAppConfig {
             "How often changed series are published (0ms: every change at once)");
     public static final Setting<Duration> SELF_METRICS_INTERVAL = Setting.duration("self.metrics.interval", Duration.ofSeconds(5),
             "How often the mayfly_pipeline_* counters are published");
-    public static final Setting<Integer> MAX_LABELS = Setting.integer("max.labels", 32,
-            "Most labels a series may have, counting job, function, region and grouping labels");
-    public static final Setting<Integer> MAX_LABEL_VALUE_LENGTH = Setting.integer("max.label.value.length", 1024,
-            "Longest label value in characters");
     public static final Setting<Integer> SERIES_LIMIT_PER_TASK = Setting.integer("series.limit.per.task", 100_000,
             "Most series one task keeps; the application-wide limit is this times the partitions of the events topic");
     public static final Setting<Integer> SERIES_LIMIT_PER_METRIC = Setting.integer("series.limit.per.metric.per.task", 10_000,
@@ -66,7 +62,7 @@ public final class StreamsAppConfig {
 
     private static final List<Setting<?>> OWN = List.of(APPLICATION_ID, NUM_STREAM_THREADS, STATE_DIR, COMMIT_INTERVAL_MS,
             RULES_FILE, DEDUP_HORIZON, FUTURE_SKEW, LATENESS, SERIES_TTL, CUMULATIVE_IDLE, WINDOW_GRACE,
-            EXPIRY_SCAN_INTERVAL, PUBLISH_INTERVAL, SELF_METRICS_INTERVAL, MAX_LABELS, MAX_LABEL_VALUE_LENGTH,
+            EXPIRY_SCAN_INTERVAL, PUBLISH_INTERVAL, SELF_METRICS_INTERVAL,
             SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC);
 
     /** Every setting this service reads: its own and the common ones. */
@@ -89,8 +85,8 @@ public final class StreamsAppConfig {
             throw new ConfigException("config key 'kafka." + StreamsConfig.PROCESSING_GUARANTEE_CONFIG
                     + "' cannot be set: Mayfly always runs exactly_once_v2 (exact counts depend on it)");
         }
-        for (Setting<Integer> positive : List.of(NUM_STREAM_THREADS, MAX_LABELS, MAX_LABEL_VALUE_LENGTH,
-                SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC)) {
+        CommonSettings.validator(settings);
+        for (Setting<Integer> positive : List.of(NUM_STREAM_THREADS, SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC)) {
             if (settings.get(positive) <= 0) {
                 throw new ConfigException("config key '" + positive.name() + "' must be positive, got " + settings.get(positive));
             }
@@ -134,7 +130,7 @@ public final class StreamsAppConfig {
         return new PipelineOptions(eventsTopic(), settings.get(DEDUP_HORIZON), settings.get(FUTURE_SKEW),
                 settings.get(LATENESS), settings.get(SERIES_TTL), settings.get(CUMULATIVE_IDLE), settings.get(WINDOW_GRACE),
                 settings.get(EXPIRY_SCAN_INTERVAL), settings.get(PUBLISH_INTERVAL), settings.get(SELF_METRICS_INTERVAL),
-                settings.get(MAX_LABELS), settings.get(MAX_LABEL_VALUE_LENGTH), settings.get(SERIES_LIMIT_PER_TASK),
+                CommonSettings.validator(settings), settings.get(SERIES_LIMIT_PER_TASK),
                 settings.get(SERIES_LIMIT_PER_METRIC), rules);
     }
 

@@ -86,7 +86,7 @@ class MetricsTopologyTest {
         bad.put("reserved_label_name", counter("c", 1, "__name__", "x"));
         bad.put("label_value_too_long", counter("c", 1, "l", "x".repeat(11)));
         bad.put("too_many_labels", counter("c", 1, "a", "1", "b", "2", "c", "3", "d", "4"));
-        bad.put("non_finite_value", gauge("g", Double.NaN));
+        bad.put("non_finite_value", counter("c", Double.POSITIVE_INFINITY));
         bad.put("negative_counter", counter("c", -1));
         bad.put("summary", MetricPoint.newBuilder(counter("s", 1)).setType(MetricType.SUMMARY).build());
         bad.put("unknown_type", MetricPoint.newBuilder(counter("u", 1)).setType(MetricType.UNKNOWN).build());
@@ -112,8 +112,8 @@ class MetricsTopologyTest {
             assertThat(new String(summary.key())).isEqualTo("e1");
             assertThat(p.aggregates()).containsOnlyKeys("valid{job=\"fn\"}");
             assertThat(p.value("valid{job=\"fn\"}")).isEqualTo(7.0);
-            assertThat(p.counter("mayfly_pipeline_rejects{reason=\"summary\",task=\"0_0\"}")).isEqualTo(1.0);
-            assertThat(p.counter("mayfly_pipeline_rejects{reason=\"invalid_histogram_bounds\",task=\"0_0\"}")).isEqualTo(2.0);
+            assertThat(p.counter("mayfly_pipeline_rejects{job=\"fn\",reason=\"summary\",task=\"0_0\"}")).isEqualTo(1.0);
+            assertThat(p.counter("mayfly_pipeline_rejects{job=\"fn\",reason=\"invalid_histogram_bounds\",task=\"0_0\"}")).isEqualTo(2.0);
             assertThat(p.counter("mayfly_pipeline_points{task=\"0_0\"}")).isEqualTo(1.0);
         }
     }
@@ -291,7 +291,7 @@ class MetricsTopologyTest {
             MetricEventBatch rejected = Pipeline.EVENTS.decode(p.deadLetters().get(0).value());
             assertThat(rejected.getEventId()).isEqualTo("e3");
             assertThat(rejected.getPoints().get(0).getHistogram().getBounds()).containsExactly(0.5, 1.0);
-            assertThat(p.counter("mayfly_pipeline_rejects{reason=\"histogram_bounds_mismatch\",task=\"0_0\"}")).isEqualTo(1.0);
+            assertThat(p.counter("mayfly_pipeline_rejects{job=\"fn\",reason=\"histogram_bounds_mismatch\",task=\"0_0\"}")).isEqualTo(1.0);
         }
     }
 

@@ -37,7 +37,12 @@ final class MetricsText {
                 continue;
             }
             int space = line.lastIndexOf(' ');
-            samples.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+            String value = line.substring(space + 1);
+            samples.put(line.substring(0, space), switch (value) {
+                case "+Inf" -> Double.POSITIVE_INFINITY;
+                case "-Inf" -> Double.NEGATIVE_INFINITY;
+                default -> Double.parseDouble(value); // NaN included
+            });
         }
         return samples;
     }

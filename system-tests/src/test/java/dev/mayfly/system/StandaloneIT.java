@@ -10,7 +10,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -38,10 +41,21 @@ class StandaloneIT {
         MayflyProcess first = standalone("standalone-1", httpPort, kafkaPort).start();
         try (PrometheusServer prometheus = PrometheusServer.scraping("127.0.0.1:" + httpPort, Files.createDirectories(dir.resolve("prometheus")))) {
             long started = System.nanoTime();
-            first.awaitOutput("Mayfly is ready", Duration.ofSeconds(90));
+            awaitFirstReady(base, Duration.ofSeconds(150));
             System.out.printf("standalone ready in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            // the moment /-/ready first says 200, every endpoint answers: a burst of pushes and a scrape all succeed
+            List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                burst.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/metrics/job/ready-burst"))
+                        .POST(HttpRequest.BodyPublishers.ofString("# TYPE ready_burst_total counter\nready_burst_total 1\n")).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            assertThat(MetricsText.status(base + "/metrics")).isEqualTo(200);
+            for (CompletableFuture<HttpResponse<String>> r : burst) {
+                assertThat(r.get().statusCode()).as("push right after ready: %s", r.get().body()).isEqualTo(200);
+            }
+            awaitValue(base, "ready_burst_total{job=\"ready-burst\"}", 50);
+            first.awaitOutput("Mayfly is ready", Duration.ofSeconds(90));
             assertThat(MetricsText.status(base + "/-/healthy")).isEqualTo(200);
-            assertThat(MetricsText.status(base + "/-/ready")).isEqualTo(200);
 
             // the README walkthrough: ten invocations through the producer library
             MayflyProcess example = new MayflyProcess("example", dir, "example", "--bootstrap-servers", "localhost:" + kafkaPort,
@@ -106,6 +120,22 @@ class StandaloneIT {
                         "# TYPE walkthrough_orders_total counter\nwalkthrough_orders_total{country=\"fr\"} " + increment + "\n"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("push answered %s", r.body()).isBetween(200, 299);
+    }
+
+    /** Polls {@code /-/ready} as a load balancer would, until the first 200. */
+    private static void awaitFirstReady(String base, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (MetricsText.status(base + "/-/ready") == 200) {
+                    return;
+                }
+            } catch (Exception e) {
+                // the port is not open yet
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("/-/ready never answered 200 within " + timeout);
     }
 
     private static void awaitValue(String base, String sample, double value) throws InterruptedException {

@@ -1,7 +1,8 @@
 package dev.mayfly.exporter.internal;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import dev.mayfly.http.HttpRequest;
+import dev.mayfly.http.HttpResponse;
+import dev.mayfly.http.RequestHandler;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import org.slf4j.Logger;
@@ -24,7 +25,7 @@ import java.util.zip.GZIPOutputStream;
  * the client accepts it. Only the exact path {@code /metrics} is served (404 otherwise); GET and HEAD only (405).
  * {@code ?name[]=...} restricts the families, see {@link NameParameterFilter}.
  */
-public final class MetricsHandler implements HttpHandler {
+public final class MetricsHandler implements RequestHandler {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsHandler.class);
     public static final String PATH = "/metrics";
 
@@ -39,67 +40,57 @@ public final class MetricsHandler implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            exchange.getRequestBody().readAllBytes();
-            if (!PATH.equals(exchange.getRequestURI().getPath())) {
-                plain(exchange, 404, "not found: only " + PATH + " is served here\n");
-                return;
-            }
-            String method = exchange.getRequestMethod();
-            boolean head = method.equals("HEAD");
-            if (!method.equals("GET") && !head) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                plain(exchange, 405, "method " + method + " not allowed: use GET\n");
-                return;
-            }
-            if (!ready.getAsBoolean()) {
-                plain(exchange, 503, "not ready: the exporter has not caught up with the aggregates topic yet\n");
-                return;
-            }
-            serve(exchange, head);
+    public void handle(HttpRequest request, HttpResponse response) {
+        if (!PATH.equals(request.path())) {
+            response.sendText(404, "not found: only " + PATH + " is served here");
+            return;
+        }
+        String method = request.method();
+        if (!method.equals("GET") && !request.isHead()) {
+            response.header("Allow", "GET, HEAD");
+            response.sendText(405, "method " + method + " not allowed: use GET");
+            return;
+        }
+        if (!ready.getAsBoolean()) {
+            response.sendText(503, "not ready: the exporter has not caught up with the aggregates topic yet");
+            return;
+        }
+        try {
+            serve(request, response);
         } catch (IOException | RuntimeException e) {
             LOG.warn("serving {} failed: {}", PATH, e.toString());
-            if (exchange.getResponseCode() < 0) {
-                plain(exchange, 500, "scrape failed: " + e + "\n");
+            if (!response.isStarted()) {
+                response.sendText(500, "scrape failed: " + e);
             }
         }
     }
 
-    private void serve(HttpExchange exchange, boolean head) throws IOException {
+    private void serve(HttpRequest request, HttpResponse response) throws IOException {
         long start = System.nanoTime();
-        List<String> names = queryValues(exchange.getRequestURI().getRawQuery(), "name[]");
+        List<String> names = queryValues(request.rawQuery(), "name[]");
         Predicate<String> filter = NameParameterFilter.of(names);
-        String accept = joined(exchange.getRequestHeaders().get("Accept"));
+        String accept = joined(request.headers("Accept"));
         ExpositionFormatWriter writer = ContentNegotiation.writerFor(accept);
         EscapingScheme escaping = EscapingScheme.fromAcceptHeader(accept);
-        exchange.getResponseHeaders().set("Content-Type", writer.getContentType());
-        exchange.getResponseHeaders().set("Vary", "Accept, Accept-Encoding");
-        if (head) {
-            exchange.sendResponseHeaders(200, -1);
+        response.header("Vary", "Accept, Accept-Encoding");
+        if (request.isHead()) {
+            response.send(200, writer.getContentType(), new byte[0]);
             return;
         }
-        boolean gzip = acceptsGzip(joined(exchange.getRequestHeaders().get("Accept-Encoding")));
+        boolean gzip = acceptsGzip(joined(request.headers("Accept-Encoding")));
         if (gzip) {
-            exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+            response.header("Content-Encoding", "gzip");
         }
-        exchange.sendResponseHeaders(200, 0);
-        OutputStream body = exchange.getResponseBody();
-        try (OutputStream out = gzip ? new GZIPOutputStream(body, 1 << 16) : new BufferedOutputStream(body, 1 << 16)) {
+        OutputStream body = response.stream(200, writer.getContentType());
+        OutputStream out = gzip ? new GZIPOutputStream(body, 1 << 16) : new BufferedOutputStream(body, 1 << 16);
+        try {
             scraper.write(out, writer, escaping, filter); // built and written chunk by chunk
+        } catch (IOException | RuntimeException e) {
+            response.abort(); // before anything could end the body: a cut-off scrape must not look whole
+            throw e;
         }
+        out.close();
         metrics.scrapeDuration((System.nanoTime() - start) / 1e9);
-    }
-
-    private static void plain(HttpExchange exchange, int status, String text) throws IOException {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        if (exchange.getRequestMethod().equals("HEAD")) {
-            exchange.sendResponseHeaders(status, -1);
-            return;
-        }
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
     }
 
     static List<String> queryValues(String rawQuery, String name) {

@@ -83,6 +83,27 @@ class ExpositionTest {
                 """);
     }
 
+    /** The engine keeps NaN and infinite gauges as their last value; they are served as Prometheus writes them. */
+    @Test
+    void nonFiniteGaugesAreServedInBothTextFormats() {
+        Fixture f = new Fixture().put(gauge("ratio", Double.NaN, "job", "a"), gauge("ratio", Double.POSITIVE_INFINITY, "job", "b"),
+                gauge("ratio", Double.NEGATIVE_INFINITY, "job", "c"));
+        assertThat(f.text(ContentNegotiation.TEXT)).isEqualTo("""
+                # TYPE ratio gauge
+                ratio{job="a"} NaN
+                ratio{job="b"} +Inf
+                ratio{job="c"} -Inf
+                """);
+        assertThat(f.text(ContentNegotiation.OPEN_METRICS)).isEqualTo("""
+                # TYPE ratio gauge
+                ratio{job="a"} NaN
+                ratio{job="b"} +Inf
+                ratio{job="c"} -Inf
+                # EOF
+                """);
+        assertThat(f.store.size()).isEqualTo(3);
+    }
+
     @Test
     void windowedAggregatesAreGaugesNamedWithTheirWindow() {
         String text = realistic().text(ContentNegotiation.TEXT, "request_duration_seconds_max_1m");

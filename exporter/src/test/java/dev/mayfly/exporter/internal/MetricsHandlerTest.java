@@ -1,7 +1,8 @@
 package dev.mayfly.exporter.internal;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.mayfly.http.NettyHttpServer;
+import dev.mayfly.http.HttpServer;
+import dev.mayfly.http.HttpServerOptions;
+import dev.mayfly.http.Route;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,18 +30,18 @@ class MetricsHandlerTest {
     @BeforeEach
     void start() throws IOException {
         fixture = new Fixture().put(counter("hits", 3, "job", "a"), gauge("temp", 1.5, "job", "a"));
-        server = NettyHttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0, null);
-        server.createContext(MetricsHandler.PATH, new MetricsHandler(fixture.scraper, ready::get, fixture.metrics));
+        server = HttpServer.create(HttpServerOptions.defaults().withAddress("127.0.0.1", 0));
+        server.route(Route.of(MetricsHandler.PATH, new MetricsHandler(fixture.scraper, ready::get, fixture.metrics)));
         server.start();
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.stop(java.time.Duration.ZERO);
     }
 
     private HttpResponse<byte[]> send(String method, String pathAndQuery, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + pathAndQuery))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery))
                 .method(method, HttpRequest.BodyPublishers.noBody());
         if (headers.length > 0) {
             b.headers(headers);

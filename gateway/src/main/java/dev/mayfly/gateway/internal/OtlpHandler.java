@@ -3,8 +3,9 @@ package dev.mayfly.gateway.internal;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import dev.mayfly.http.HttpRequest;
+import dev.mayfly.http.HttpResponse;
+import dev.mayfly.http.RequestHandler;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
@@ -28,8 +29,8 @@ import java.util.Map;
  * one RECORD batch (see {@link OtlpTranslator}); the answer, after Kafka acknowledged, is an empty
  * {@code ExportMetricsServiceResponse} in the request's encoding; errors carry a {@code google.rpc.Status}. Thread-safe.
  */
-public final class OtlpHandler implements HttpHandler {
-    static final String API = "otlp";
+public final class OtlpHandler implements RequestHandler {
+    public static final String API = "otlp";
     private static final JsonFormat.Parser JSON = JsonFormat.parser().ignoringUnknownFields();
 
     private final PushPipeline pipeline;
@@ -42,16 +43,16 @@ public final class OtlpHandler implements HttpHandler {
 
     private static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
         @Override
-        public void success(HttpExchange exchange) throws IOException {
-            if (isJson(exchange)) {
-                PushPipeline.reply(exchange, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+        public void success(HttpRequest request, HttpResponse response) throws IOException {
+            if (isJson(request, response)) {
+                response.send(200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
             } else {
-                PushPipeline.reply(exchange, 200, "application/x-protobuf", new byte[0]);
+                response.send(200, "application/x-protobuf", new byte[0]);
             }
         }
 
         @Override
-        public void failure(HttpExchange exchange, PushRejected rejected) throws IOException {
+        public void failure(HttpRequest request, HttpResponse response, PushRejected rejected) throws IOException {
             int code = switch (rejected.status()) {
                 case 401 -> 16; // UNAUTHENTICATED
                 case 403 -> 7; // PERMISSION_DENIED
@@ -59,41 +60,41 @@ public final class OtlpHandler implements HttpHandler {
                 case 503 -> 14; // UNAVAILABLE
                 default -> 3; // INVALID_ARGUMENT
             };
-            if (isJson(exchange)) {
+            if (isJson(request, response)) {
                 String json = "{\"code\":" + code + ",\"message\":" + jsonString(rejected.getMessage()) + "}";
-                PushPipeline.reply(exchange, rejected.status(), "application/json", json.getBytes(StandardCharsets.UTF_8));
+                response.send(rejected.status(), "application/json", json.getBytes(StandardCharsets.UTF_8));
             } else {
-                PushPipeline.reply(exchange, rejected.status(), "application/x-protobuf", status(code, rejected.getMessage()));
+                response.send(rejected.status(), "application/x-protobuf", status(code, rejected.getMessage()));
             }
         }
     };
 
     @Override
-    public void handle(HttpExchange exchange) {
-        pipeline.handle(exchange, API, REPLIER, this::read);
+    public void handle(HttpRequest request, HttpResponse response) {
+        pipeline.handle(request, response, API, REPLIER, this::read);
     }
 
-    private MetricEventBatch read(HttpExchange exchange, PushPipeline.Room room) throws IOException {
-        if (!exchange.getRequestURI().getPath().equals("/v1/metrics")) {
+    private MetricEventBatch read(HttpRequest request, HttpResponse response, PushPipeline.Room room) throws IOException {
+        if (!request.path().equals("/v1/metrics")) {
             throw new PushRejected(404, PushRejected.MALFORMED, "not found: OTLP metrics are posted to /v1/metrics");
         }
-        if (!exchange.getRequestMethod().equals("POST")) {
-            exchange.getResponseHeaders().set("Allow", "POST");
-            throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + exchange.getRequestMethod() + " not allowed; use POST");
+        if (!request.method().equals("POST")) {
+            response.header("Allow", "POST");
+            throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + request.method() + " not allowed; use POST");
         }
-        boolean json = isJson(exchange);
-        if (!json && !isProtobuf(exchange)) {
+        boolean json = isJson(request, response);
+        if (!json && !isProtobuf(request, response)) {
             throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '"
-                    + exchange.getRequestHeaders().getFirst("Content-Type") + "'; use application/x-protobuf or application/json");
+                    + request.header("Content-Type") + "'; use application/x-protobuf or application/json");
         }
-        Authenticator.Identity identity = pipeline.authenticate(exchange);
-        String eventId = PushPipeline.eventId(exchange);
-        room.take(exchange);
-        RequestBody body = pipeline.readBody(exchange);
-        ExportMetricsServiceRequest request = decode(body, json);
+        Authenticator.Identity identity = pipeline.authenticate(request, response);
+        String eventId = PushPipeline.eventId(request);
+        room.take(request, response);
+        RequestBody body = pipeline.readBody(request);
+        ExportMetricsServiceRequest export = decode(body, json);
         PointsBuilder points = new PointsBuilder(new PushOptions(Temporality.DELTA, null, null, pipeline.maxSeries()));
         OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points);
-        translator.translate(request);
+        translator.translate(export);
         OtlpTranslator.Source s = translator.source();
         PushPipeline.authorize(identity, s.job());
         return new MetricEventBatch(eventId, new Source(s.job(), s.function(), s.region(), s.instance()),
@@ -113,8 +114,8 @@ public final class OtlpHandler implements HttpHandler {
         }
     }
 
-    private static String mediaType(HttpExchange exchange) {
-        String ct = exchange.getRequestHeaders().getFirst("Content-Type");
+    private static String mediaType(HttpRequest request, HttpResponse response) {
+        String ct = request.header("Content-Type");
         if (ct == null) {
             return "";
         }
@@ -122,12 +123,12 @@ public final class OtlpHandler implements HttpHandler {
         return (semicolon < 0 ? ct : ct.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
     }
 
-    static boolean isJson(HttpExchange exchange) {
-        return mediaType(exchange).equals("application/json");
+    static boolean isJson(HttpRequest request, HttpResponse response) {
+        return mediaType(request, response).equals("application/json");
     }
 
-    private static boolean isProtobuf(HttpExchange exchange) {
-        return mediaType(exchange).equals("application/x-protobuf");
+    private static boolean isProtobuf(HttpRequest request, HttpResponse response) {
+        return mediaType(request, response).equals("application/x-protobuf");
     }
 
     /** A {@code google.rpc.Status} with a code and a message (no details). */

@@ -16,19 +16,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Collects the points of one push, enforcing what every input format shares: valid and unreserved names, the
- * reserved {@code mayfly_aggregation} label (stripped, it sets the point's aggregation), no series twice, at most
- * {@link PushOptions#maxSeries()} series. Counters and histograms take the push's temporality and stream; gauges
- * are levels and are always sent as DELTA without a stream. Not thread-safe: one per push.
+ * Collects the points of one push, enforcing what every input format of the gateway shares: the reserved
+ * {@code mayfly_} labels ({@code mayfly_aggregation} is stripped and sets the point's aggregation, others are
+ * refused), no series twice, at most {@link PushOptions#maxSeries()} series. Names, label values and limits, values
+ * and histogram shapes are the shared {@link dev.mayfly.schemas.validation.MetricValidator}'s, applied to the batch.
+ * Counters and histograms take the push's temporality and stream; gauges are levels and are always sent as DELTA
+ * without a stream. Not thread-safe: one per push.
  */
 public final class PointsBuilder {
     private final PushOptions options;
     private final List<MetricPoint> points = new ArrayList<>();
     private final Set<SeriesIdentity> seen = new HashSet<>();
-    private String checkedName; // the last metric name found valid and unreserved: a family's points share the string
-    // label names last found valid and unreserved, compared by identity (the parsers reuse a repeated label's string)
-    private final String[] checkedLabels = new String[8];
-    private int nextCheckedLabel;
 
     private record SeriesIdentity(String name, Map<String, String> labels) {
         // written out: the generated ones go through method handles, a cost per point
@@ -62,9 +60,6 @@ public final class PointsBuilder {
     /** A counter whose temporality and stream are its own (OTLP: every point says). */
     public void counter(String name, String help, String unit, Map<String, String> labels, double value,
                         Temporality temporality, String streamId, Long startTimeMillis) {
-        if (!(value >= 0)) {
-            throw PushRejected.malformed("counter " + name + " has value " + value + "; counters cannot be negative or NaN");
-        }
         add(name, help, unit, MetricType.COUNTER, labels, value, null, temporality, streamId, startTimeMillis, null);
     }
 
@@ -77,7 +72,7 @@ public final class PointsBuilder {
         add(name, help, unit, MetricType.GAUGE, labels, value, null, Temporality.DELTA, null, null, Aggregation.SUM);
     }
 
-    /** A histogram with per-bucket counts: {@code bucketCounts.length == bounds.length + 1}. */
+    /** A histogram with per-bucket counts: one more than bounds, the last for {@code +Inf}. */
     public void histogram(String name, String help, String unit, Map<String, String> labels, List<Double> bounds,
                           List<Long> bucketCounts, double sum, long count, Long startTimeMillis) {
         histogram(name, help, unit, labels, bounds, bucketCounts, sum, count, options.temporality(), options.streamId(), startTimeMillis);
@@ -85,56 +80,25 @@ public final class PointsBuilder {
 
     public void histogram(String name, String help, String unit, Map<String, String> labels, List<Double> bounds,
                           List<Long> bucketCounts, double sum, long count, Temporality temporality, String streamId, Long startTimeMillis) {
-        if (bucketCounts.size() != bounds.size() + 1) {
-            throw PushRejected.malformed("histogram " + name + " has " + bucketCounts.size() + " bucket counts for " + bounds.size() + " bounds");
-        }
         HistogramValue h = new HistogramValue(bounds, bucketCounts, sum, count);
         add(name, help, unit, MetricType.HISTOGRAM, labels, 0.0, h, temporality, streamId, startTimeMillis, null);
     }
 
-    private boolean isCheckedLabel(String labelName) {
-        for (String checked : checkedLabels) {
-            if (checked == labelName) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void add(String name, String help, String unit, MetricType type, Map<String, String> labels, double value,
                      HistogramValue histogram, Temporality temporality, String streamId, Long startTimeMillis, Aggregation forced) {
-        if (name != checkedName || name == null) {
-            if (!MetricNames.isMetricName(name)) {
-                throw PushRejected.malformed("invalid metric name '" + name + "'");
-            }
-            if (name.startsWith(MetricNames.RESERVED_PREFIX)) {
-                throw PushRejected.badRequest(PushRejected.RESERVED_NAME, "metric name " + name + " is reserved: names starting with "
-                        + MetricNames.RESERVED_PREFIX + " are Mayfly's own");
-            }
-            checkedName = name;
-        }
         Aggregation aggregation = forced != null ? forced : options.defaultAggregation();
         for (Iterator<Map.Entry<String, String>> it = labels.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, String> label = it.next();
             String labelName = label.getKey();
-            boolean checked = labelName != null && isCheckedLabel(labelName);
-            if (!checked && labelName.startsWith(MetricNames.RESERVED_PREFIX)) {
+            if (labelName.startsWith(MetricNames.RESERVED_PREFIX)) {
                 if (!labelName.equals(PushOptions.AGGREGATION_LABEL)) {
                     throw PushRejected.badRequest(PushRejected.RESERVED_NAME, "label " + labelName + " of " + name + " is reserved: labels starting with "
                             + MetricNames.RESERVED_PREFIX + " are Mayfly's own");
                 }
                 aggregation = PushOptions.parseAggregation(label.getValue());
                 it.remove();
-            } else if (!checked && !MetricNames.isLabelName(labelName)) {
-                throw PushRejected.malformed("invalid label name '" + labelName + "' on " + name);
-            } else {
-                if (!checked) {
-                    checkedLabels[nextCheckedLabel] = labelName;
-                    nextCheckedLabel = (nextCheckedLabel + 1) % checkedLabels.length;
-                }
-                if (label.getValue().isEmpty()) {
-                    it.remove(); // an empty label value is the same as no label
-                }
+            } else if (label.getValue().isEmpty()) {
+                it.remove(); // an empty label value is the same as no label
             }
         }
         if (!seen.add(new SeriesIdentity(name, labels))) {

@@ -77,6 +77,12 @@ public final class PrometheusFamilies {
     }
 
     private final LinkedHashMap<String, Family> byName = new LinkedHashMap<>();
+    private final boolean infBucketOptional;
+
+    /** {@code infBucketOptional}: a histogram may leave out its {@code +Inf} bucket when it has a count (protobuf). */
+    PrometheusFamilies(boolean infBucketOptional) {
+        this.infBucketOptional = infBucketOptional;
+    }
 
     Family get(String name) {
         return byName.get(name);
@@ -231,7 +237,7 @@ public final class PrometheusFamilies {
         return f.type.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static void addHistogram(PointsBuilder out, Family f, HistogramSeries h) {
+    private void addHistogram(PointsBuilder out, Family f, HistogramSeries h) {
         int n = h.buckets;
         double[] le = h.upperBounds;
         double[] cum = h.cumulativeCounts;
@@ -247,23 +253,17 @@ public final class PrometheusFamilies {
             le[j + 1] = b;
             cum[j + 1] = c;
         }
-        for (int i = 0; i < n; i++) {
-            if (Double.isNaN(le[i])) {
-                throw PushRejected.malformed(where(f, h) + ": bucket bound le=NaN");
-            }
-            if (i > 0 && le[i] == le[i - 1]) {
-                throw PushRejected.malformed(where(f, h) + ": bucket le=" + le[i] + " appears twice");
-            }
-        }
+        // finite, strictly increasing bounds are the shared validator's rule (on the built point)
         double infCount;
         int finite = n;
         if (n > 0 && le[n - 1] == Double.POSITIVE_INFINITY) {
             finite = n - 1;
             infCount = cum[n - 1];
-        } else if (h.hasCount) {
+        } else if (h.hasCount && infBucketOptional) {
             infCount = h.count; // protobuf pushes may leave out the +Inf bucket
         } else {
-            throw PushRejected.malformed(where(f, h) + ": no le=\"+Inf\" bucket and no _count");
+            throw PushRejected.malformed(where(f, h) + (infBucketOptional ? ": no le=\"+Inf\" bucket and no _count"
+                    : ": no le=\"+Inf\" bucket; the text format requires one"));
         }
         if (h.hasCount && h.count != infCount) {
             throw PushRejected.malformed(where(f, h) + ": _count " + h.count + " differs from the +Inf bucket " + infCount);

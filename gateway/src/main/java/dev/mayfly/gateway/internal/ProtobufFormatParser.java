@@ -30,7 +30,7 @@ public final class ProtobufFormatParser {
     private static final int HISTOGRAM = 4;
     private static final int GAUGE_HISTOGRAM = 5;
 
-    private final PrometheusFamilies families = new PrometheusFamilies();
+    private final PrometheusFamilies families = new PrometheusFamilies(true);
     private int familyIndex;
 
     private ProtobufFormatParser() {

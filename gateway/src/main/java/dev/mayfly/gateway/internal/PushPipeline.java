@@ -1,13 +1,14 @@
 package dev.mayfly.gateway.internal;
 
-import com.sun.net.httpserver.HttpExchange;
+import dev.mayfly.http.HttpRequest;
+import dev.mayfly.http.HttpResponse;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.validation.MetricValidator;
+import dev.mayfly.schemas.validation.Violation;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -34,9 +35,10 @@ public final class PushPipeline {
     private final int maxBodyBytes;
     private final int maxSeries;
     private final Duration ackTimeout;
+    private final MetricValidator validator;
 
     public PushPipeline(BatchSink sink, Authenticator authenticator, Executor replies, long maxInFlightBytes,
-                        int maxBodyBytes, int maxSeries, Duration ackTimeout) {
+                        int maxBodyBytes, int maxSeries, Duration ackTimeout, MetricValidator validator) {
         this.sink = sink;
         this.authenticator = authenticator;
         this.replies = replies;
@@ -44,6 +46,7 @@ public final class PushPipeline {
         this.maxBodyBytes = maxBodyBytes;
         this.maxSeries = maxSeries;
         this.ackTimeout = ackTimeout;
+        this.validator = validator;
     }
 
     public int maxSeries() {
@@ -51,10 +54,10 @@ public final class PushPipeline {
     }
 
     /** 401 unless the request carries valid credentials (when authentication is configured). */
-    public Authenticator.Identity authenticate(HttpExchange exchange) {
-        Authenticator.Identity identity = authenticator.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
+    public Authenticator.Identity authenticate(HttpRequest request, HttpResponse response) {
+        Authenticator.Identity identity = authenticator.authenticate(request.header("Authorization"));
         if (identity == null) {
-            exchange.getResponseHeaders().set("WWW-Authenticate", authenticator.challenge());
+            response.header("WWW-Authenticate", authenticator.challenge());
             throw new PushRejected(401, PushRejected.UNAUTHENTICATED, "unauthorized: missing or wrong credentials");
         }
         return identity;
@@ -67,19 +70,17 @@ public final class PushPipeline {
         }
     }
 
-    /** Takes in-flight room for the request's body; returns the permits to give back, or throws 429/413. */
-    public int takeRoom(HttpExchange exchange) {
-        long declared = RequestBody.declaredLength(exchange);
-        if (declared > maxBodyBytes && exchange.getRequestHeaders().getFirst("Content-Encoding") == null) {
-            throw new PushRejected(413, PushRejected.BODY_TOO_LARGE, "request body is larger than " + maxBodyBytes + " bytes");
-        }
-        // an unknown length, or a compressed body (which may inflate up to the limit), takes room for the largest body
-        boolean compressed = exchange.getRequestHeaders().getFirst("Content-Encoding") != null;
-        long bytes = declared < 0 || compressed ? maxBodyBytes : declared;
+    /**
+     * Takes in-flight room for the request's body (the server received it whole, within the body limit); a compressed
+     * body takes room for the largest body, which it may inflate to. Returns the permits to give back, or throws 429.
+     */
+    public int takeRoom(HttpRequest request, HttpResponse response) {
+        boolean compressed = request.header("Content-Encoding") != null;
+        long bytes = compressed ? maxBodyBytes : request.bodyLength();
         int permits = (int) Math.min(bytes / 1024 + 1, maxBodyBytes / 1024 + 1);
         try {
             if (!room.tryAcquire(permits, ROOM_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                exchange.getResponseHeaders().set("Retry-After", "1");
+                response.header("Retry-After", "1");
                 throw new PushRejected(429, PushRejected.OVERLOADED, "too many pushes in flight; retry later");
             }
         } catch (InterruptedException e) {
@@ -95,13 +96,18 @@ public final class PushPipeline {
         }
     }
 
-    public RequestBody readBody(HttpExchange exchange) throws IOException {
-        return RequestBody.read(exchange, maxBodyBytes);
+    public RequestBody readBody(HttpRequest request) throws IOException {
+        return RequestBody.read(request, maxBodyBytes);
+    }
+
+    /** The largest request body, before and after decompression. */
+    public int maxBodyBytes() {
+        return maxBodyBytes;
     }
 
     /** The event id: the client's {@code Idempotency-Key} (so its retries count once), else a random UUID. */
-    public static String eventId(HttpExchange exchange) {
-        String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+    public static String eventId(HttpRequest request) {
+        String key = request.header("Idempotency-Key");
         if (key == null) {
             return UUID.randomUUID().toString();
         }
@@ -120,15 +126,15 @@ public final class PushPipeline {
 
     /** Reads, checks and builds one push's batch; refuses it by throwing {@link PushRejected}. */
     public interface PushReader {
-        MetricEventBatch read(HttpExchange exchange, Room room) throws IOException;
+        MetricEventBatch read(HttpRequest request, HttpResponse response, Room room) throws IOException;
     }
 
     /** The in-flight room one push holds: taken by the reader before it reads the body, given back by the pipeline. */
     public final class Room {
         private int permits;
 
-        public void take(HttpExchange exchange) {
-            permits = takeRoom(exchange);
+        public void take(HttpRequest request, HttpResponse response) {
+            permits = takeRoom(request, response);
         }
     }
 
@@ -136,33 +142,42 @@ public final class PushPipeline {
      * Handles one push: {@code reader} builds the batch, which is submitted and answered once acknowledged; a refused
      * push, an unreadable body or an internal error is answered here, counted, and its room given back.
      */
-    public void handle(HttpExchange exchange, String api, Replier replier, PushReader reader) {
+    public void handle(HttpRequest request, HttpResponse response, String api, Replier replier, PushReader reader) {
         Room room = new Room();
         try {
-            MetricEventBatch batch = reader.read(exchange, room);
+            MetricEventBatch batch = reader.read(request, response, room);
+            refuseInvalid(validator, batch);
             int taken = room.permits;
             room.permits = 0;
-            submit(exchange, api, batch, taken, replier);
+            submit(request, response, api, batch, taken, replier);
         } catch (PushRejected rejected) {
             giveBackRoom(room.permits);
-            reject(exchange, api, rejected, replier);
+            reject(request, response, api, rejected, replier);
         } catch (IOException e) {
             giveBackRoom(room.permits);
-            reject(exchange, api, new PushRejected(400, PushRejected.MALFORMED, "cannot read the request: " + e), replier);
+            reject(request, response, api, new PushRejected(400, PushRejected.MALFORMED, "cannot read the request: " + e), replier);
         } catch (RuntimeException | LinkageError | AssertionError e) {
             giveBackRoom(room.permits);
-            internalError(exchange, api, e, replier);
+            internalError(request, response, api, e, replier);
+        }
+    }
+
+    /** 400 naming the metric and the rule when {@code batch} breaks a rule of the shared validator (the engine's too). */
+    static void refuseInvalid(MetricValidator validator, MetricEventBatch batch) {
+        Violation violation = validator.check(batch);
+        if (violation != null) {
+            throw PushRejected.badRequest(violation.reason(), violation.detail());
         }
     }
 
     /** Answers the push once the sink acknowledged the batch (success), or failed (503 / 413); gives back the room. */
     public interface Replier {
-        void success(HttpExchange exchange) throws IOException;
+        void success(HttpRequest request, HttpResponse response) throws IOException;
 
-        void failure(HttpExchange exchange, PushRejected rejected) throws IOException;
+        void failure(HttpRequest request, HttpResponse response, PushRejected rejected) throws IOException;
     }
 
-    public void submit(HttpExchange exchange, String api, MetricEventBatch batch, int permits, Replier replier) {
+    public void submit(HttpRequest request, HttpResponse response, String api, MetricEventBatch batch, int permits, Replier replier) {
         sink.write(batch)
                 .orTimeout(ackTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((ok, error) -> {
@@ -171,14 +186,14 @@ public final class PushPipeline {
                         if (error == null) {
                             GatewayMetrics.PUSHES.labelValues(api, batch.getOperation() == Operation.DELETE_GROUP ? "delete" : "record").inc();
                             GatewayMetrics.POINTS.labelValues(api).inc(batch.getPoints().size());
-                            replier.success(exchange);
+                            replier.success(request, response);
                         } else {
                             PushRejected rejected = asRejection(error);
                             GatewayMetrics.REJECTED.labelValues(api, rejected.reason()).inc();
-                            replier.failure(exchange, rejected);
+                            replier.failure(request, response, rejected);
                         }
                     } catch (IOException | RuntimeException e) {
-                        exchange.close();
+                        response.abort();
                     }
                 }, replies);
     }
@@ -196,37 +211,18 @@ public final class PushPipeline {
     }
 
     /** Counts a refused push and answers it. */
-    public static void reject(HttpExchange exchange, String api, PushRejected rejected, Replier replier) {
+    public static void reject(HttpRequest request, HttpResponse response, String api, PushRejected rejected, Replier replier) {
         GatewayMetrics.REJECTED.labelValues(api, rejected.reason()).inc();
         try {
-            replier.failure(exchange, rejected);
+            replier.failure(request, response, rejected);
         } catch (IOException | RuntimeException e) {
-            exchange.close();
+            response.abort();
         }
     }
 
     /** A bug or a broken installation: logged, answered 500, counted with reason {@code internal}. Nothing was written. */
-    public static void internalError(HttpExchange exchange, String api, Throwable error, Replier replier) {
+    public static void internalError(HttpRequest request, HttpResponse response, String api, Throwable error, Replier replier) {
         LOG.error("push failed unexpectedly", error);
-        reject(exchange, api, new PushRejected(500, PushRejected.INTERNAL, "internal error: " + error), replier);
-    }
-
-    public static void reply(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
-        if (contentType != null) {
-            exchange.getResponseHeaders().set("Content-Type", contentType);
-        }
-        if (body.length == 0) {
-            exchange.sendResponseHeaders(status, -1);
-            exchange.close();
-            return;
-        }
-        exchange.sendResponseHeaders(status, body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-        }
-    }
-
-    public static void replyText(HttpExchange exchange, int status, String text) throws IOException {
-        reply(exchange, status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8));
+        reject(request, response, api, new PushRejected(500, PushRejected.INTERNAL, "internal error: " + error), replier);
     }
 }

@@ -23,6 +23,17 @@ public final class PushRejected extends RuntimeException {
     public static final String OVERLOADED = "overloaded";
     public static final String UNAVAILABLE = "unavailable";
     public static final String INTERNAL = "internal";
+    public static final String REQUEST_TIMEOUT = "request_timeout";
+
+    /** The reason of a push the HTTP server refused before the gateway saw it, by its status. */
+    public static String refusedByServer(int status) {
+        return switch (status) {
+            case 413 -> BODY_TOO_LARGE;
+            case 408 -> REQUEST_TIMEOUT;
+            case 503 -> OVERLOADED;
+            default -> MALFORMED;
+        };
+    }
 
     private final int status;
     private final String reason;

@@ -1,7 +1,8 @@
 package dev.mayfly.gateway.internal;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
+import dev.mayfly.http.HttpRequest;
+import dev.mayfly.http.HttpResponse;
+import dev.mayfly.http.RequestHandler;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.schemas.SeriesKey;
 import dev.mayfly.schemas.avro.MetricEventBatch;
@@ -23,8 +24,8 @@ import java.util.TreeMap;
  * 200 (push) or 202 (delete) only after Kafka acknowledged; see gateway/README.md for where this differs from the
  * Pushgateway. Thread-safe.
  */
-public final class PushgatewayHandler implements HttpHandler {
-    static final String API = "pushgateway";
+public final class PushgatewayHandler implements RequestHandler {
+    public static final String API = "pushgateway";
     private static final String PROTOBUF = "application/vnd.google.protobuf";
 
     private final PushPipeline pipeline;
@@ -37,34 +38,34 @@ public final class PushgatewayHandler implements HttpHandler {
 
     private static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
         @Override
-        public void success(HttpExchange exchange) throws IOException {
-            int status = exchange.getRequestMethod().equals("DELETE") ? 202 : 200;
-            PushPipeline.reply(exchange, status, null, new byte[0]);
+        public void success(HttpRequest request, HttpResponse response) throws IOException {
+            int status = request.method().equals("DELETE") ? 202 : 200;
+            response.send(status, null, new byte[0]);
         }
 
         @Override
-        public void failure(HttpExchange exchange, PushRejected rejected) throws IOException {
-            PushPipeline.replyText(exchange, rejected.status(), rejected.getMessage());
+        public void failure(HttpRequest request, HttpResponse response, PushRejected rejected) throws IOException {
+            response.sendText(rejected.status(), rejected.getMessage());
         }
     };
 
     @Override
-    public void handle(HttpExchange exchange) {
-        pipeline.handle(exchange, API, REPLIER, this::read);
+    public void handle(HttpRequest request, HttpResponse response) {
+        pipeline.handle(request, response, API, REPLIER, this::read);
     }
 
-    private MetricEventBatch read(HttpExchange exchange, PushPipeline.Room room) throws IOException {
-        String method = exchange.getRequestMethod();
+    private MetricEventBatch read(HttpRequest request, HttpResponse response, PushPipeline.Room room) throws IOException {
+        String method = request.method();
         boolean delete = method.equals("DELETE");
         if (!delete && !method.equals("PUT") && !method.equals("POST")) {
-            exchange.getResponseHeaders().set("Allow", "PUT, POST, DELETE");
+            response.header("Allow", "PUT, POST, DELETE");
             throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + method + " not allowed; use PUT, POST or DELETE");
         }
-        Authenticator.Identity identity = pipeline.authenticate(exchange);
-        GroupingKey key = GroupingKey.parse(exchange.getRequestURI().getRawPath());
+        Authenticator.Identity identity = pipeline.authenticate(request, response);
+        GroupingKey key = GroupingKey.parse(request.rawPath());
         PushPipeline.authorize(identity, key.job());
-        Temporality temporality = temporality(exchange, key);
-        String eventId = PushPipeline.eventId(exchange);
+        Temporality temporality = temporality(request, response, key);
+        String eventId = PushPipeline.eventId(request);
         Map<String, String> grouping = key.labels();
         String instance = null;
         String streamId = null;
@@ -73,10 +74,10 @@ public final class PushgatewayHandler implements HttpHandler {
             instance = grouping.remove("instance"); // identifies the stream; not a label (series aggregate across instances)
         }
         List<MetricPoint> points = List.of();
-        boolean protobuf = !delete && isProtobuf(exchange.getRequestHeaders().getFirst("Content-Type"));
-        room.take(exchange);
+        boolean protobuf = !delete && isProtobuf(request.header("Content-Type"));
+        room.take(request, response);
         if (!delete) {
-            RequestBody body = pipeline.readBody(exchange);
+            RequestBody body = pipeline.readBody(request);
             PrometheusFamilies families = protobuf
                     ? ProtobufFormatParser.parse(body.bytes(), body.length())
                     : TextFormatParser.parse(body.bytes(), body.length());
@@ -88,8 +89,8 @@ public final class PushgatewayHandler implements HttpHandler {
                 Instant.ofEpochMilli(System.currentTimeMillis()), delete ? Operation.DELETE_GROUP : Operation.RECORD, grouping, points);
     }
 
-    private Temporality temporality(HttpExchange exchange, GroupingKey key) {
-        String header = exchange.getRequestHeaders().getFirst(PushOptions.TEMPORALITY_HEADER);
+    private Temporality temporality(HttpRequest request, HttpResponse response, GroupingKey key) {
+        String header = request.header(PushOptions.TEMPORALITY_HEADER);
         Temporality fromHeader = header == null ? null : PushOptions.parseTemporality(header.trim(), "header " + PushOptions.TEMPORALITY_HEADER);
         if (fromHeader != null && key.temporality() != null && fromHeader != key.temporality()) {
             throw PushRejected.badRequest(PushRejected.INVALID_GROUPING_KEY, "header " + PushOptions.TEMPORALITY_HEADER

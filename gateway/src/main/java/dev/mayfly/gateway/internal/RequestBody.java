@@ -1,6 +1,6 @@
 package dev.mayfly.gateway.internal;
 
-import com.sun.net.httpserver.HttpExchange;
+import dev.mayfly.http.HttpRequest;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -10,16 +10,16 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * A request body read whole, within the size limit (413 past it, checked on the declared length before reading and
- * on the decompressed bytes while reading). {@code Content-Encoding: gzip} is undone; other encodings are 415.
+ * A request body read whole, within the size limit (the server refuses a longer body before the gateway sees it; a
+ * compressed body is checked here on its decompressed bytes: 413 past the limit). {@code Content-Encoding: gzip} is undone; other encodings are 415.
  * Bodies up to 64 KiB are read into a buffer the request thread reuses: valid only until the thread's next request.
  */
 public record RequestBody(byte[] bytes, int length) {
     private static final int REUSED_BUFFER = 64 * 1024;
     private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[REUSED_BUFFER]);
 
-    public static RequestBody read(HttpExchange exchange, int maxBytes) throws IOException {
-        String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+    public static RequestBody read(HttpRequest request, int maxBytes) throws IOException {
+        String encoding = request.header("Content-Encoding");
         boolean gzip = false;
         if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
             if (!encoding.trim().equalsIgnoreCase("gzip")) {
@@ -27,11 +27,8 @@ public record RequestBody(byte[] bytes, int length) {
             }
             gzip = true;
         }
-        long declared = declaredLength(exchange);
-        if (declared > maxBytes && !gzip) {
-            throw tooLarge(maxBytes);
-        }
-        InputStream in = exchange.getRequestBody();
+        long declared = request.bodyLength();
+        InputStream in = request.body();
         if (gzip) {
             try {
                 in = new GZIPInputStream(in, 8192); // reads the gzip header: a body that is not gzip fails here
@@ -71,18 +68,6 @@ public record RequestBody(byte[] bytes, int length) {
             }
         }
         return new RequestBody(buf, n);
-    }
-
-    static long declaredLength(HttpExchange exchange) {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(length.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private static PushRejected notGzip(IOException e) {

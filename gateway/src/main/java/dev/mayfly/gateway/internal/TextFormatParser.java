@@ -41,7 +41,7 @@ public final class TextFormatParser {
     private final int end;
     private int pos;
     private int line = 1;
-    private final PrometheusFamilies families = new PrometheusFamilies();
+    private final PrometheusFamilies families = new PrometheusFamilies(false);
     // the last metric name read, and where in the body its text is
     private String lastName;
     private int lastNameStart;

@@ -5,6 +5,7 @@ import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
+import dev.mayfly.schemas.validation.MetricValidator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -67,6 +68,7 @@ public class PushParseBenchmark {
     static final int GROUPS = 1000;
     private static final Temporality DEFAULT_TEMPORALITY = Temporality.DELTA; // push.default.temporality's default
     private static final int MAX_SERIES = 10_000;
+    private static final MetricValidator VALIDATOR = MetricValidator.withDefaults(); // max.labels, max.label.value.length defaults
 
     private byte[] body;
     private String[] paths;
@@ -103,7 +105,7 @@ public class PushParseBenchmark {
         return GroupingKey.parse(path);
     }
 
-    /** The steps of PushgatewayHandler.read for a POST with neither a temporality header nor an Idempotency-Key. */
+    /** The steps of PushgatewayHandler.read, and the validation PushPipeline.handle applies, for a POST with neither a temporality header nor an Idempotency-Key. */
     static MetricEventBatch batch(String rawPath, String contentType, byte[] bytes, int length, int maxSeries) {
         GroupingKey key = GroupingKey.parse(rawPath);
         Temporality temporality = key.temporality() != null ? key.temporality() : DEFAULT_TEMPORALITY;
@@ -120,7 +122,9 @@ public class PushParseBenchmark {
         PointsBuilder builder = new PointsBuilder(new PushOptions(temporality, streamId, key.aggregation(), maxSeries));
         families.addTo(builder);
         List<MetricPoint> points = builder.points();
-        return new MetricEventBatch(eventId, new Source(key.job(), null, null, instance),
+        MetricEventBatch batch = new MetricEventBatch(eventId, new Source(key.job(), null, null, instance),
                 Instant.ofEpochMilli(System.currentTimeMillis()), Operation.RECORD, grouping, points);
+        PushPipeline.refuseInvalid(VALIDATOR, batch);
+        return batch;
     }
 }

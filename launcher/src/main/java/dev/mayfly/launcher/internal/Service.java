@@ -1,6 +1,8 @@
 package dev.mayfly.launcher.internal;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.mayfly.http.Route;
+
+import java.util.List;
 
 /**
  * One Mayfly service running inside a launcher process. The host starts services in the order they were added
@@ -9,8 +11,9 @@ import com.sun.net.httpserver.HttpServer;
 public interface Service extends AutoCloseable {
     String name();
 
-    /** Adds this service's HTTP contexts; services without HTTP add nothing. */
-    default void register(HttpServer server) {
+    /** This service's HTTP routes, valid once it started; services without HTTP have none. */
+    default List<Route> routes() {
+        return List.of();
     }
 
     void start();
@@ -26,13 +29,13 @@ public interface Service extends AutoCloseable {
     void close();
 
     static Service of(String name, Runnable start, java.util.function.BooleanSupplier ready, Runnable close,
-                      java.util.function.Consumer<HttpServer> register) {
-        return of(name, start, ready, () -> true, close, register);
+                      java.util.function.Supplier<List<Route>> routes) {
+        return of(name, start, ready, () -> true, close, routes);
     }
 
     static Service of(String name, Runnable start, java.util.function.BooleanSupplier ready,
                       java.util.function.BooleanSupplier healthy, Runnable close,
-                      java.util.function.Consumer<HttpServer> register) {
+                      java.util.function.Supplier<List<Route>> routes) {
         return new Service() {
             @Override
             public String name() {
@@ -40,8 +43,8 @@ public interface Service extends AutoCloseable {
             }
 
             @Override
-            public void register(HttpServer server) {
-                register.accept(server);
+            public List<Route> routes() {
+                return routes.get();
             }
 
             @Override

@@ -2,7 +2,6 @@ package dev.mayfly.launcher.internal;
 
 import dev.mayfly.exporter.Exporter;
 import dev.mayfly.exporter.ExporterConfig;
-import com.sun.net.httpserver.HttpContext;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.gateway.Gateway;
 import dev.mayfly.gateway.GatewayConfig;
@@ -39,8 +38,7 @@ public final class ServiceConfigs {
         StreamsAppConfig config = StreamsAppConfig.from(raw);
         return () -> {
             StreamsApp app = StreamsApp.create(config);
-            return Service.of("streams", app::start, app::isReady, app::isHealthy, app::close, server -> {
-            });
+            return Service.of("streams", app::start, app::isReady, app::isHealthy, app::close, List::of);
         };
     }
 
@@ -51,12 +49,8 @@ public final class ServiceConfigs {
         Authenticator scrapeAuth = Authenticator.from(Settings.parse(sliceFor(raw, SCRAPE_AUTH), SCRAPE_AUTH), SCRAPE_AUTH_PREFIX);
         return () -> {
             Exporter exporter = Exporter.create(config);
-            return Service.of("exporter", exporter::start, exporter::isReady, exporter::isHealthy, exporter::close, server -> {
-                HttpContext context = exporter.register(server);
-                if (scrapeAuth.isEnabled()) {
-                    context.getFilters().add(scrapeAuth.filter());
-                }
-            });
+            return Service.of("exporter", exporter::start, exporter::isReady, exporter::isHealthy, exporter::close,
+                    () -> List.of(scrapeAuth.isEnabled() ? exporter.route().filtered(scrapeAuth.filter()) : exporter.route()));
         };
     }
 
@@ -65,7 +59,7 @@ public final class ServiceConfigs {
         return () -> {
             Gateway gateway = Gateway.create(config);
             return Service.of("gateway", () -> {
-            }, gateway::isReady, gateway::close, gateway::register);
+            }, gateway::isReady, gateway::close, gateway::routes);
         };
     }
 

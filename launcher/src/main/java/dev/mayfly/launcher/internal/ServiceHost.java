@@ -1,28 +1,25 @@
 package dev.mayfly.launcher.internal;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.mayfly.http.NettyHttpServer;
-import javax.net.ssl.SSLContext;
+import dev.mayfly.http.HttpRequest;
+import dev.mayfly.http.HttpResponse;
+import dev.mayfly.http.HttpServer;
+import dev.mayfly.http.HttpServerOptions;
+import dev.mayfly.http.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs services in one process behind ONE HTTP port: each service registers its own contexts, the host answers
- * {@code /-/healthy} (200 unless a service stopped on an error it cannot recover from) and {@code /-/ready} (200 once every service is ready, 503 before,
- * with the services not ready yet in the body). Closes everything, in reverse start order, on {@link #close()} or
- * on SIGTERM / Ctrl-C.
+ * Runs services in one process behind ONE HTTP port: each service brings its own routes, the host answers
+ * {@code /-/healthy} (200 unless a service stopped on an error it cannot recover from) and {@code /-/ready} (200 once
+ * at least one service runs and every service is ready, 503 before, with the services not ready yet in the body).
+ * Start every service before {@link #serveHttp}: the port opens with every route in place, so nothing a ready host
+ * serves is missing. Closes everything, in reverse start order, on {@link #close()} or on SIGTERM / Ctrl-C.
  */
 public final class ServiceHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
@@ -31,7 +28,6 @@ public final class ServiceHost implements AutoCloseable {
     private final List<Service> services = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private HttpServer http;
-    private ExecutorService httpExecutor;
 
     /** Keeps {@code resource} open until the host closes (e.g. an embedded broker, started by the caller). */
     public synchronized void own(AutoCloseable resource) {
@@ -44,31 +40,20 @@ public final class ServiceHost implements AutoCloseable {
         services.add(service);
         service.start();
         if (http != null) {
-            service.register(http);
+            service.routes().forEach(http::route);
         }
     }
 
-    /** Opens the HTTP port, registers the services' contexts and the health endpoints. Returns the bound port. */
-    public synchronized int serveHttp(String host, int port) throws IOException {
-        return serveHttp(host, port, null);
-    }
-
-    /** As {@link #serveHttp(String, int)}, over TLS when {@code tlsOrNull} is given. */
-    public synchronized int serveHttp(String host, int port, SSLContext tlsOrNull) throws IOException {
-        http = NettyHttpServer.create(new InetSocketAddress(host, port), 256, tlsOrNull);
-        httpExecutor = Executors.newFixedThreadPool(Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "mayfly-http");
-            t.setDaemon(true);
-            return t;
-        });
-        http.setExecutor(httpExecutor);
-        http.createContext("/-/healthy", this::healthy);
-        http.createContext("/-/ready", this::ready);
+    /** Opens the HTTP port with the services' routes and the health endpoints. Returns the bound port. */
+    public synchronized int serveHttp(HttpServerOptions options) {
+        http = HttpServer.create(options);
+        http.route(Route.of("/-/healthy", this::healthy));
+        http.route(Route.of("/-/ready", this::ready));
         for (Service s : services) {
-            s.register(http);
+            s.routes().forEach(http::route);
         }
         http.start();
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /** Blocks until the host is closed (by a signal or {@link #close()}). */
@@ -82,8 +67,9 @@ public final class ServiceHost implements AutoCloseable {
         return this;
     }
 
+    /** True once a service runs and every service is ready (no service at all is not ready). */
     public synchronized boolean isReady() {
-        return services.stream().allMatch(Service::isReady);
+        return !services.isEmpty() && services.stream().allMatch(Service::isReady);
     }
 
     @Override
@@ -93,7 +79,7 @@ public final class ServiceHost implements AutoCloseable {
         }
         if (http != null) {
             // stop accepting, and give requests under way (a push whose Kafka acknowledgement is on its way) time to be answered
-            http.stop(2);
+            http.stop(Duration.ofSeconds(2));
         }
         for (int i = started.size() - 1; i >= 0; i--) {
             AutoCloseable resource = started.get(i);
@@ -103,46 +89,36 @@ public final class ServiceHost implements AutoCloseable {
                 log.warn("closing {} failed: {}", resource instanceof Service s ? s.name() : resource, e.toString());
             }
         }
-        if (httpExecutor != null) {
-            httpExecutor.shutdown();
-        }
         System.out.println("Mayfly stopped");
         System.out.flush();
         stopped.countDown();
     }
 
-    private void healthy(HttpExchange exchange) throws IOException {
+    private void healthy(HttpRequest request, HttpResponse response) {
         List<String> failed;
         synchronized (this) {
             failed = services.stream().filter(s -> !s.isHealthy()).map(Service::name).toList();
         }
         if (failed.isEmpty()) {
-            respond(exchange, 200, "OK\n");
+            response.sendText(200, "OK");
         } else {
-            respond(exchange, 503, "failed: " + String.join(", ", failed) + "\n");
+            response.sendText(503, "failed: " + String.join(", ", failed));
         }
     }
 
-    private void ready(HttpExchange exchange) throws IOException {
+    private void ready(HttpRequest request, HttpResponse response) {
         List<String> waiting;
+        boolean none;
         synchronized (this) {
             waiting = services.stream().filter(s -> !s.isReady()).map(Service::name).toList();
+            none = services.isEmpty();
         }
-        if (waiting.isEmpty()) {
-            respond(exchange, 200, "OK\n");
+        if (none) {
+            response.sendText(503, "not ready: no service started yet");
+        } else if (waiting.isEmpty()) {
+            response.sendText(200, "OK");
         } else {
-            respond(exchange, 503, "not ready: " + String.join(", ", waiting) + "\n");
-        }
-    }
-
-    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(status, "HEAD".equals(exchange.getRequestMethod()) ? -1 : bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            if (!"HEAD".equals(exchange.getRequestMethod())) {
-                out.write(bytes);
-            }
+            response.sendText(503, "not ready: " + String.join(", ", waiting));
         }
     }
 

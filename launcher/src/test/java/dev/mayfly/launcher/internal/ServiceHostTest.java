@@ -1,5 +1,7 @@
 package dev.mayfly.launcher.internal;
 
+import dev.mayfly.http.HttpServerOptions;
+import dev.mayfly.http.Route;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -27,9 +30,9 @@ class ServiceHostTest {
         AtomicBoolean healthy = new AtomicBoolean(true);
         AtomicBoolean closed = new AtomicBoolean();
         try (ServiceHost host = new ServiceHost()) {
-            int port = host.serveHttp("127.0.0.1", 0);
             host.start(Service.of("probe", () -> { }, ready::get, healthy::get, () -> closed.set(true),
-                    server -> server.createContext("/probe", e -> { e.sendResponseHeaders(204, -1); e.close(); })));
+                    () -> List.of(Route.of("/probe", (request, response) -> response.send(204)))));
+            int port = host.serveHttp(HttpServerOptions.defaults().withAddress("127.0.0.1", 0));
             HttpClient http = HttpClient.newHttpClient();
             assertThat(status(http, "http://127.0.0.1:" + port + "/-/ready")).isEqualTo(503);
             assertThat(status(http, "http://127.0.0.1:" + port + "/-/healthy")).isEqualTo(200);
@@ -43,12 +46,21 @@ class ServiceHostTest {
     }
 
     @Test
+    void aHostWithNoServiceIsNotReady() throws Exception {
+        try (ServiceHost host = new ServiceHost()) {
+            int port = host.serveHttp(HttpServerOptions.defaults().withAddress("127.0.0.1", 0));
+            assertThat(host.isReady()).isFalse();
+            assertThat(status(HttpClient.newHttpClient(), "http://127.0.0.1:" + port + "/-/ready")).isEqualTo(503);
+        }
+    }
+
+    @Test
     void aServiceThatFailsToStartIsStillClosed() {
         AtomicBoolean closed = new AtomicBoolean();
         ServiceHost host = new ServiceHost();
         assertThatThrownBy(() -> host.start(Service.of("broken", () -> {
             throw new IllegalStateException("cannot start");
-        }, () -> false, () -> closed.set(true), server -> { }))).hasMessage("cannot start");
+        }, () -> false, () -> closed.set(true), List::of))).hasMessage("cannot start");
         host.close();
         assertThat(closed).isTrue();
     }
@@ -62,7 +74,8 @@ class ServiceHostTest {
                 .redirectErrorStream(true).start();
         assertThat(keytool.waitFor()).isZero();
         try (ServiceHost host = new ServiceHost()) {
-            int port = host.serveHttp("127.0.0.1", 0, Tls.fromKeyStore(keyStore, "secret123"));
+            host.start(Service.of("probe", () -> { }, () -> true, () -> { }, List::of));
+            int port = host.serveHttp(HttpServerOptions.defaults().withAddress("127.0.0.1", 0).withTls(Tls.fromKeyStore(keyStore, "secret123")));
             SSLContext trustAll = SSLContext.getInstance("TLS");
             trustAll.init(null, new TrustManager[]{new X509TrustManager() {
                 public void checkClientTrusted(X509Certificate[] c, String a) { }

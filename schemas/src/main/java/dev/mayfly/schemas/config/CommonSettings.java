@@ -2,6 +2,7 @@ package dev.mayfly.schemas.config;
 
 import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.registry.SchemaRegistryClient;
+import dev.mayfly.schemas.validation.MetricValidator;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,10 +24,25 @@ public final class CommonSettings {
     public static final Setting<String> AGGREGATES_TOPIC = Setting.string("topic.aggregates", Topics.AGGREGATES, "Compacted topic of aggregates");
     public static final Setting<String> DEAD_LETTER_TOPIC = Setting.string("topic.dead.letter", Topics.DEAD_LETTER, "Topic of rejected records");
 
+    public static final Setting<Integer> MAX_LABELS = Setting.integer("max.labels", MetricValidator.DEFAULT_MAX_LABELS,
+            "Most labels a series may have, counting job, function, region and grouping labels (gateway, producer library and streams check it)");
+    public static final Setting<Integer> MAX_LABEL_VALUE_LENGTH = Setting.integer("max.label.value.length",
+            MetricValidator.DEFAULT_MAX_LABEL_VALUE_LENGTH, "Longest label value in characters (gateway, producer library and streams check it)");
+
     public static final List<Setting<?>> ALL = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_TIMEOUT,
-            EVENTS_TOPIC, AGGREGATES_TOPIC, DEAD_LETTER_TOPIC);
+            EVENTS_TOPIC, AGGREGATES_TOPIC, DEAD_LETTER_TOPIC, MAX_LABELS, MAX_LABEL_VALUE_LENGTH);
 
     private CommonSettings() {
+    }
+
+    /** The validator of the label limits the settings give; a limit that is not positive is a {@link ConfigException}. */
+    public static MetricValidator validator(Settings settings) {
+        for (Setting<Integer> limit : List.of(MAX_LABELS, MAX_LABEL_VALUE_LENGTH)) {
+            if (settings.get(limit) <= 0) {
+                throw new ConfigException("config key '" + limit.name() + "' must be positive, got " + settings.get(limit));
+            }
+        }
+        return new MetricValidator(settings.get(MAX_LABELS), settings.get(MAX_LABEL_VALUE_LENGTH));
     }
 
     /** The registry client the settings ask for, or null for single-object encoding. */

@@ -136,6 +136,11 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
             amount = d.value();
             histogram = d.histogram();
         }
+        Rejection overflow = s.overflowFrom(key, amount, histogram);
+        if (overflow != null) {
+            reject(key, u, overflow); // the series keeps its value: a sum is never served as +Inf
+            return;
+        }
         switch (u.type) {
             case COUNTER -> s.value += amount;
             case HISTOGRAM -> s.histogram.add(histogram);
@@ -231,6 +236,6 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
 
     private void reject(String key, Update u, Rejection r) {
         context.forward(rejects.deadLetter(key, u, r));
-        metrics.add("rejects", r.reason(), 1, context.currentStreamTimeMs());
+        metrics.addReject(r.reason(), SeriesKeys.parse(key).label("job"), context.currentStreamTimeMs());
     }
 }

@@ -11,6 +11,7 @@ import dev.mayfly.schemas.avro.Temporality;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.DecodeException;
 import dev.mayfly.schemas.codec.FastEventsDecoder;
+import dev.mayfly.schemas.validation.MetricValidator;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -44,7 +45,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     private final PipelineOptions options;
     private final AvroCodec<MetricEventBatch> codec;
-    private final Validator validator;
+    private final MetricValidator validator;
     private final FastEventsDecoder fastDecoder = new FastEventsDecoder();
     private final PendingUpdates pending = new PendingUpdates(MAX_HELD);
     private final long horizonMs;
@@ -57,7 +58,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     public IngestProcessor(PipelineOptions options, AvroCodec<MetricEventBatch> codec) {
         this.options = options;
         this.codec = codec;
-        this.validator = new Validator(options.maxLabels(), options.maxLabelValueLength());
+        this.validator = options.validator();
         this.horizonMs = options.dedupHorizon().toMillis();
         this.skewMs = options.futureSkew().toMillis();
         this.latenessMs = options.lateness().toMillis();
@@ -98,7 +99,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             rejectRecord(record, Rejection.of(e.reason(), e.getMessage()));
             return;
         }
-        Rejection batchDefect = validator.checkBatch(batch);
+        Rejection batchDefect = Rejection.of(validator.checkBatch(batch));
         if (batchDefect != null) {
             rejectRecord(record, batchDefect);
             return;
@@ -113,8 +114,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             metrics.add("clamped_events", 1, now);
         } else if (eventTime < record.timestamp() - latenessMs) {
             metrics.add("late_events", 1, now);
-            rejectRecord(record, Rejection.of("late", "emit_time " + batch.getEmitTime() + " is more than "
-                    + options.lateness() + " before the record timestamp " + record.timestamp()));
+            deadLetter(record.key(), record.value(), record.timestamp(), Rejection.of("late", "emit_time " + batch.getEmitTime()
+                    + " is more than " + options.lateness() + " before the record timestamp " + record.timestamp()), batch.getSource().getJob());
             return;
         }
         if (batch.getOperation() == Operation.DELETE_GROUP) {
@@ -143,7 +144,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             Shape shape = cumulative ? null : new Shape(p.getName(), p.getType(), p.getLabels(), p.getAggregation());
             Update target = shape == null ? null : byShape.get(shape);
             if (target != null) {
-                Rejection r = validator.checkValue(p);
+                Rejection r = Rejection.of(validator.checkValue(p, target.aggregation));
                 if (r == null && !target.mergeLater(contribution(p, batch.getEventId(), eventTime, target.aggregation, false))) {
                     r = boundsMismatch(p.getName());
                 }
@@ -154,7 +155,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 }
                 continue;
             }
-            Rejection r = validator.checkPoint(p);
+            Rejection r = Rejection.of(validator.checkIdentity(p));
             String name = p.getName();
             TreeMap<String, String> labels = null;
             if (r == null) {
@@ -170,7 +171,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 if (source.getRegion() != null) {
                     labels.put("region", source.getRegion());
                 }
-                r = validator.checkLabelCount(name, labels.size());
+                r = Rejection.of(validator.checkLabelCount(name, labels.size()));
             }
             if (r != null) {
                 rejectPoint(record, batch, p, r);
@@ -182,6 +183,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             }
             String key = SeriesKey.of(name, labels);
             Aggregation aggregation = rule.aggregationFor(p.getType(), p.getAggregation());
+            r = Rejection.of(validator.checkValue(p, aggregation)); // by the aggregation the rules chose
+            if (r != null) {
+                rejectPoint(record, batch, p, r);
+                continue;
+            }
             Update u = contribution(p, batch.getEventId(), eventTime, aggregation, cumulative);
             u.seriesKey = key;
             u.mergesAcrossBatches = u.mergesAcrossBatches(rule.window() != null);
@@ -244,7 +250,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     }
 
     private void rejectRecord(Record<byte[], byte[]> record, Rejection r) {
-        deadLetter(record.key(), record.value(), record.timestamp(), r);
+        deadLetter(record.key(), record.value(), record.timestamp(), r, null);
     }
 
     private void rejectPoint(Record<byte[], byte[]> record, MetricEventBatch batch, MetricPoint p, Rejection r) {
@@ -256,14 +262,15 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 .setGroupingLabels(batch.getGroupingLabels())
                 .setPoints(List.of(p))
                 .build();
-        deadLetter(record.key(), codec.encode(onePoint), record.timestamp(), r);
+        deadLetter(record.key(), codec.encode(onePoint), record.timestamp(), r, batch.getSource().getJob());
     }
 
-    private void deadLetter(byte[] key, byte[] value, long timestamp, Rejection r) {
+    /** Dead-letters {@code value} with the reason; counts it under the job when known (null: the batch's job is unusable). */
+    private void deadLetter(byte[] key, byte[] value, long timestamp, Rejection r, String job) {
         RecordMetadata md = context.recordMetadata().orElse(null);
         RecordHeaders headers = Headers.deadLetter(r, md == null ? options.eventsTopic() : md.topic(),
                 md == null ? -1 : md.partition(), md == null ? -1 : md.offset());
         context.forward(new Record<String, Routed>(null, new Routed.DeadLetter(key, value), timestamp, headers));
-        metrics.add("rejects", r.reason(), 1, context.currentStreamTimeMs());
+        metrics.addReject(r.reason(), job, context.currentStreamTimeMs());
     }
 }

@@ -1,5 +1,7 @@
 package dev.mayfly.streams.internal;
 
+import dev.mayfly.schemas.validation.MetricValidator;
+
 import java.time.Duration;
 
 /**
@@ -14,14 +16,13 @@ import java.time.Duration;
  * @param expiryScanInterval      how often (in stream time) expiry scans the series
  * @param publishInterval         how often (wall clock) changed series are published; zero publishes every change at once
  * @param selfMetricsInterval     how often (wall clock) the pipeline counters are published
- * @param maxLabels               most labels a series may have (after job, function and region are added)
- * @param maxLabelValueLength     longest label value, in characters
+ * @param validator               the stateless rules of batches and points (label limits included)
  * @param seriesLimitPerTask      most series one task (partition) keeps
  * @param seriesLimitPerMetric    most series of one metric name one task keeps
  */
 public record PipelineOptions(String eventsTopic, Duration dedupHorizon, Duration futureSkew, Duration lateness,
                               Duration defaultTtl, Duration cumulativeIdle, Duration windowGrace,
                               Duration expiryScanInterval, Duration publishInterval, Duration selfMetricsInterval,
-                              int maxLabels, int maxLabelValueLength, int seriesLimitPerTask, int seriesLimitPerMetric,
+                              MetricValidator validator, int seriesLimitPerTask, int seriesLimitPerMetric,
                               Rules rules) {
 }

@@ -47,6 +47,25 @@ final class SeriesState {
         return s;
     }
 
+    /**
+     * Null when adding {@code amount} (a counter or summed gauge) or {@code h} (a histogram) keeps the aggregate
+     * finite and its counts in range; else the rejection ({@code sum_overflow}). Other aggregations never overflow.
+     */
+    Rejection overflowFrom(String key, double amount, Histogram h) {
+        String overflows = null;
+        if (type == MetricType.HISTOGRAM) {
+            if (!Double.isFinite(histogram.sum + h.sum)) {
+                overflows = "sum";
+            } else if (h.count > Long.MAX_VALUE - histogram.count) {
+                overflows = "count";
+            }
+        } else if ((type == MetricType.COUNTER || aggregation == Aggregation.SUM) && !Double.isFinite(value + amount)) {
+            overflows = "value";
+        }
+        return overflows == null ? null : Rejection.of("sum_overflow", "adding this point would make the " + overflows + " of "
+                + key + " overflow (it stays at its current value; a sum is never served as infinite)");
+    }
+
     /** Adds a gauge sample by this series' aggregation. */
     void addGauge(double v, long eventTime, String eventId) {
         switch (aggregation) {

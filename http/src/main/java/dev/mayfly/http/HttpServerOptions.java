@@ -1,0 +1,64 @@
+package dev.mayfly.http;
+
+import javax.net.ssl.SSLContext;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the server listens and what it tolerates from clients. Immutable; start from {@link #defaults()}.
+ *
+ * @param maxConnections   connections past this are answered 503 and closed at once
+ * @param idleTimeout      a connection with no request under way and no traffic for this long is closed
+ * @param requestTimeout   a request whose headers arrived but whose body did not arrive whole within this is answered
+ *                         408 and its connection closed (a stalled upload holds nothing for longer)
+ * @param writeTimeout     a response writer waits at most this long for a client that reads nothing, then the
+ *                         connection is closed
+ * @param maxBufferedBytes request bodies held by the server at once (being received or being handled), over every
+ *                         connection; a request that would pass it is answered 503 with {@code Retry-After}
+ * @param handlerThreads   threads of the shared pool that runs handlers
+ */
+public record HttpServerOptions(String host, int port, SSLContext tls, int maxConnections, Duration idleTimeout,
+                                Duration requestTimeout, Duration writeTimeout, long maxBufferedBytes, int handlerThreads) {
+    public HttpServerOptions {
+        Objects.requireNonNull(host, "host");
+        positive(maxConnections, "maxConnections");
+        positive(maxBufferedBytes, "maxBufferedBytes");
+        positive(handlerThreads, "handlerThreads");
+        for (Duration d : new Duration[]{idleTimeout, requestTimeout, writeTimeout}) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("timeouts must be positive");
+            }
+        }
+    }
+
+    public static HttpServerOptions defaults() {
+        return new HttpServerOptions("0.0.0.0", 0, null, 4096, Duration.ofMinutes(5), Duration.ofSeconds(30),
+                Duration.ofSeconds(60), 128L * 1024 * 1024, Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+    }
+
+    public HttpServerOptions withAddress(String bindHost, int bindPort) {
+        return new HttpServerOptions(bindHost, bindPort, tls, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, handlerThreads);
+    }
+
+    public HttpServerOptions withTls(SSLContext context) {
+        return new HttpServerOptions(host, port, context, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, handlerThreads);
+    }
+
+    public HttpServerOptions withLimits(int connections, long bufferedBytes) {
+        return new HttpServerOptions(host, port, tls, connections, idleTimeout, requestTimeout, writeTimeout, bufferedBytes, handlerThreads);
+    }
+
+    public HttpServerOptions withTimeouts(Duration idle, Duration request, Duration write) {
+        return new HttpServerOptions(host, port, tls, maxConnections, idle, request, write, maxBufferedBytes, handlerThreads);
+    }
+
+    public HttpServerOptions withHandlerThreads(int threads) {
+        return new HttpServerOptions(host, port, tls, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, threads);
+    }
+
+    private static void positive(long value, String name) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.mayfly.http;
+
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.IntConsumer;
+
+/**
+ * Requests whose path starts with {@code prefix} (the longest matching prefix wins) go to {@code handler}. A body
+ * longer than {@code maxBodyBytes} is answered 413 by the server before the handler sees it. {@code executor}, when
+ * not null, runs the handler instead of the server's shared pool: a handler that may wait (a long response written
+ * to a slow reader) gets its own, so it cannot take the threads of the others. {@code refused}, when not null, is
+ * told the status of every request of this route the server refused itself (400, 408, 413, 417, 503), on the event
+ * loop: for counting; it must not block.
+ */
+public record Route(String prefix, RequestHandler handler, int maxBodyBytes, Executor executor, IntConsumer refused) {
+    /** Bodies of routes that take none (scrapes, health): enough for any sane client. */
+    public static final int SMALL_BODY_BYTES = 64 * 1024;
+
+    public Route {
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(handler, "handler");
+        if (!prefix.startsWith("/")) {
+            throw new IllegalArgumentException("a route prefix starts with '/': " + prefix);
+        }
+        if (maxBodyBytes < 0) {
+            throw new IllegalArgumentException("maxBodyBytes must not be negative");
+        }
+    }
+
+    /** A route taking bodies up to {@link #SMALL_BODY_BYTES}, on the server's pool. */
+    public static Route of(String prefix, RequestHandler handler) {
+        return new Route(prefix, handler, SMALL_BODY_BYTES, null, null);
+    }
+
+    public Route withMaxBodyBytes(int bytes) {
+        return new Route(prefix, handler, bytes, executor, refused);
+    }
+
+    public Route onExecutor(Executor handlerExecutor) {
+        return new Route(prefix, handler, maxBodyBytes, handlerExecutor, refused);
+    }
+
+    /** The same route behind {@code filter}. */
+    public Route filtered(RequestFilter filter) {
+        return new Route(prefix, filter.around(handler), maxBodyBytes, executor, refused);
+    }
+
+    public Route onRefused(IntConsumer statusListener) {
+        return new Route(prefix, handler, maxBodyBytes, executor, statusListener);
+    }
+}

@@ -1,0 +1,393 @@
+package dev.mayfly.http.internal;
+
+import dev.mayfly.http.HttpRequest;
+import dev.mayfly.http.Route;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One connection: gathers each request's body within its route's limit, hands whole requests to handlers one at a
+ * time and in order, writes their responses, and refuses what it must (400, 408, 413, 417, 503) with a lingering close.
+ * Runs on the connection's event loop, except {@link #write}, {@link #abort} and {@link #awaitWritable}, which any
+ * thread may call.
+ */
+public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+    /** Whole requests held behind the one being answered before the connection stops reading (pipelining). */
+    private static final int MAX_READY = 16;
+    /** After a refusal, input is read and dropped until the client is quiet this long (or closes), at most {@link #LINGER_MAX_MILLIS}. */
+    private static final long LINGER_QUIET_MILLIS = 2_000;
+    private static final long LINGER_MAX_MILLIS = 30_000;
+
+    private final ServerState state;
+    private final ArrayDeque<Pending> ready = new ArrayDeque<>();
+    private Channel channel;
+    private Pending receiving;
+    private Exchange inFlight;
+    private boolean refusing;
+    private boolean inputShutdown;
+    private ScheduledFuture<?> requestTimer;
+    private long lastReadNanos;
+
+    public ConnectionHandler(ServerState state) {
+        this.state = state;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastReadNanos = System.nanoTime();
+        if (refusing || !(msg instanceof HttpObject)) {
+            ReferenceCountUtil.release(msg); // after a refusal everything is dropped until the connection closes
+            return;
+        }
+        if (msg instanceof io.netty.handler.codec.http.HttpRequest head && !start(head)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpContent content) {
+            receive(content);
+        }
+        updateReading();
+    }
+
+    /** The headers of a new request: false when it was refused. */
+    private boolean start(io.netty.handler.codec.http.HttpRequest head) {
+        if (head.decoderResult().isFailure()) {
+            refuse(HttpResponseStatus.BAD_REQUEST, "bad request: " + reason(head.decoderResult().cause()));
+            return false;
+        }
+        URI uri;
+        try {
+            uri = new URI(head.uri());
+        } catch (URISyntaxException e) {
+            refuse(HttpResponseStatus.BAD_REQUEST, "bad request target: " + e.getMessage());
+            return false;
+        }
+        String path = uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath();
+        Route route = state.routes().find(path);
+        int limit = route == null ? Route.SMALL_BODY_BYTES : route.maxBodyBytes();
+        String expect = head.headers().get(HttpHeaderNames.EXPECT);
+        if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
+            refuse(route, HttpResponseStatus.EXPECTATION_FAILED, "unsupported Expect: " + expect);
+            return false;
+        }
+        long declared;
+        try {
+            declared = HttpUtil.getContentLength(head, -1L);
+        } catch (NumberFormatException e) {
+            refuse(route, HttpResponseStatus.BAD_REQUEST, "bad request: invalid Content-Length");
+            return false;
+        }
+        if (declared > limit) {
+            refuse(route, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(limit));
+            return false;
+        }
+        if (expect != null && inFlight == null && ready.isEmpty()) {
+            channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER),
+                    channel.voidPromise());
+        }
+        receiving = Pending.request(head, uri, route, limit, HttpUtil.isKeepAlive(head), channel.alloc().compositeBuffer(1024));
+        Pending timed = receiving;
+        requestTimer = channel.eventLoop().schedule(() -> {
+            if (receiving == timed) {
+                refuse(HttpResponseStatus.REQUEST_TIMEOUT, "request not received whole within "
+                        + state.options().requestTimeout().toSeconds() + " s");
+            }
+        }, state.options().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return true;
+    }
+
+    /** A part of the body of the request being received. */
+    private void receive(HttpContent content) {
+        Pending request = receiving;
+        if (request == null) {
+            content.release();
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            refuse(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + reason(content.decoderResult().cause()));
+            return;
+        }
+        int n = content.content().readableBytes();
+        if (n > 0) {
+            if ((long) request.body.readableBytes() + n > request.limit) {
+                content.release();
+                refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(request.limit));
+                return;
+            }
+            if (!state.reserve(n)) {
+                content.release();
+                refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "the server holds too many request bodies right now; retry later");
+                return;
+            }
+            request.reserved += n;
+            request.body.addComponent(true, content.content()); // the body owns the part now
+        } else {
+            content.release();
+        }
+        if (content instanceof LastHttpContent) {
+            cancelRequestTimer();
+            receiving = null;
+            ready.add(request);
+            dispatchNext();
+        }
+    }
+
+    /** Answers the request being received (in its turn, after those before it) and closes the connection, lingering. */
+    private void refuse(HttpResponseStatus status, String message) {
+        refuse(receiving == null ? null : receiving.route, status, message);
+    }
+
+    private void refuse(Route route, HttpResponseStatus status, String message) {
+        if (route != null && route.refused() != null) {
+            route.refused().accept(status.code());
+        }
+        if (receiving != null) {
+            receiving.release(state);
+            receiving = null;
+        }
+        cancelRequestTimer();
+        refusing = true;
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (status.code() == 503) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        }
+        ready.add(Pending.refusal(response));
+        dispatchNext();
+        updateReading();
+    }
+
+    /** Hands the next whole request to its handler, unless one is being answered. */
+    private void dispatchNext() {
+        if (inFlight != null || ready.isEmpty() || !channel.isActive()) {
+            return;
+        }
+        Pending next = ready.poll();
+        if (next.refusal != null) {
+            channel.writeAndFlush(next.refusal).addListener(f -> linger());
+            return;
+        }
+        NettyResponse response = new NettyResponse(this, channel, next.head.protocolVersion(),
+                next.head.method().name().equals("HEAD"), next.keepAlive);
+        HttpRequest request = new HttpRequest(next.head.method().name(), next.uri, next.head.headers(), next.body, clientAddress());
+        Exchange exchange = new Exchange(next, request, response, state);
+        inFlight = exchange;
+        state.exchangeStarted();
+        if (next.route == null) {
+            next.release(state);
+            response.sendText(404, "not found: " + request.path());
+            return;
+        }
+        try {
+            (next.route.executor() != null ? next.route.executor() : state.handlers()).execute(exchange);
+        } catch (RejectedExecutionException e) {
+            next.release(state);
+            response.sendText(503, "shutting down");
+        }
+    }
+
+    /** From any thread: writes a part of {@code response}; {@code last} ends it (then the connection is closed or goes on). */
+    void write(NettyResponse response, HttpObject message, boolean last, boolean closeAfter) {
+        if (!last) {
+            channel.write(message, channel.voidPromise());
+            return;
+        }
+        channel.writeAndFlush(message).addListener(f -> done(response, closeAfter || !f.isSuccess()));
+    }
+
+    /** From any thread: the response cannot be completed; the connection is closed. */
+    void abort(NettyResponse response) {
+        channel.close();
+        if (channel.eventLoop().inEventLoop()) {
+            done(response, true);
+        } else {
+            channel.eventLoop().execute(() -> done(response, true));
+        }
+    }
+
+    /** On the event loop: {@code response} is out; the next request goes, or the connection ends. */
+    private void done(NettyResponse response, boolean close) {
+        if (inFlight == null || inFlight.response != response) {
+            return;
+        }
+        boolean keepAlive = inFlight.pending.keepAlive;
+        inFlight = null;
+        state.exchangeEnded();
+        if (close || !keepAlive || inputShutdown && ready.isEmpty() && receiving == null) {
+            channel.close();
+            return;
+        }
+        dispatchNext();
+        updateReading();
+    }
+
+    /** After a refusal: no more output, input dropped until the client is done sending, so it can read the answer. */
+    private void linger() {
+        if (!channel.isActive() || inputShutdown) {
+            channel.close();
+            return;
+        }
+        if (channel instanceof DuplexChannel duplex) {
+            duplex.shutdownOutput();
+        }
+        channel.config().setAutoRead(true);
+        long started = System.nanoTime();
+        lastReadNanos = started;
+        ScheduledFuture<?> watch = channel.eventLoop().scheduleAtFixedRate(() -> {
+            long now = System.nanoTime();
+            if (now - lastReadNanos > TimeUnit.MILLISECONDS.toNanos(LINGER_QUIET_MILLIS)
+                    || now - started > TimeUnit.MILLISECONDS.toNanos(LINGER_MAX_MILLIS)) {
+                channel.close();
+            }
+        }, 250, 250, TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(f -> watch.cancel(false));
+    }
+
+    /** Reads while few whole requests wait (after a refusal, always: input is dropped). */
+    private void updateReading() {
+        boolean read = refusing || ready.size() < MAX_READY;
+        if (read != channel.config().isAutoRead()) {
+            channel.config().setAutoRead(read);
+        }
+    }
+
+    /** On a response writer's thread: waits while the client has no room, at most the write timeout. */
+    void awaitWritable() throws IOException {
+        if (channel.eventLoop().inEventLoop()) {
+            return;
+        }
+        long deadline = System.nanoTime() + state.options().writeTimeout().toNanos();
+        synchronized (this) {
+            while (!channel.isWritable() && channel.isActive()) {
+                if (System.nanoTime() > deadline) {
+                    channel.close();
+                    throw new IOException("the client read nothing for " + state.options().writeTimeout().toSeconds() + " s");
+                }
+                try {
+                    wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while writing the response");
+                }
+            }
+        }
+        if (!channel.isActive()) {
+            throw new IOException("connection closed by the client");
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        synchronized (this) {
+            notifyAll();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+            inputShutdown = true; // a half-closed client still gets the answers to what it sent
+            if (receiving != null && !refusing) {
+                refuse(HttpResponseStatus.BAD_REQUEST, "bad request: the client closed its side before the body arrived whole");
+            }
+            if (refusing && inFlight == null && ready.isEmpty() || inFlight == null && ready.isEmpty() && receiving == null) {
+                ctx.close();
+            }
+        } else if (event instanceof IdleStateEvent && inFlight == null && ready.isEmpty() && receiving == null) {
+            ctx.close();
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelRequestTimer();
+        if (receiving != null) {
+            receiving.release(state);
+            receiving = null;
+        }
+        Pending p;
+        while ((p = ready.poll()) != null) {
+            if (p.refusal != null) {
+                p.refusal.release();
+            } else {
+                p.release(state);
+            }
+        }
+        if (inFlight != null) {
+            inFlight = null; // its handler still owns and releases its body
+            state.exchangeEnded();
+        }
+        synchronized (this) {
+            notifyAll();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    private void cancelRequestTimer() {
+        if (requestTimer != null) {
+            requestTimer.cancel(false);
+            requestTimer = null;
+        }
+    }
+
+    private String clientAddress() {
+        return channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
+    }
+
+    private static String tooLarge(int limit) {
+        return "request body is larger than " + limit + " bytes";
+    }
+
+    private static String reason(Throwable cause) {
+        return cause == null ? "unknown" : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+}

@@ -1,0 +1,381 @@
+package dev.mayfly.http;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The server against raw sockets: what well-behaved, careless and hostile clients get. */
+class HttpServerTest {
+    private static final int LIMIT = 64 * 1024;
+    private final List<String> handled = new CopyOnWriteArrayList<>();
+    private HttpServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop(Duration.ZERO);
+        }
+    }
+
+    /** A server whose {@code /echo} answers the path, the method and the body's length; {@code /} 404s. */
+    private HttpServer start(HttpServerOptions options, Route... extra) {
+        server = HttpServer.create(options.withAddress("127.0.0.1", 0));
+        server.route(new Route("/echo", (request, response) -> {
+            byte[] body = request.body().readAllBytes();
+            handled.add(request.method() + " " + request.path() + " " + body.length);
+            response.sendText(200, request.method() + " " + request.path() + " " + body.length);
+        }, LIMIT, null, null));
+        for (Route r : extra) {
+            server.route(r);
+        }
+        return server.start();
+    }
+
+    private HttpServer start() {
+        return start(HttpServerOptions.defaults().withHandlerThreads(2));
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket("127.0.0.1", server.port());
+        socket.setSoTimeout(15_000);
+        return socket;
+    }
+
+    private static void send(Socket socket, String text) throws IOException {
+        socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+    }
+
+    /** Everything the server sends until it closes the connection. */
+    private static String readToEnd(Socket socket) throws IOException {
+        return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+
+    /** The status line and headers of a response, up to and with the blank line. */
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed after " + head);
+            }
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** One response with a Content-Length body. */
+    private static String readResponse(InputStream in) throws IOException {
+        String headers = readHead(in);
+        int length = 0;
+        for (String line : headers.split("\r\n")) {
+            if (line.toLowerCase().startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return headers + new String(in.readNBytes(length), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstIsAnsweredLater() throws Exception {
+        start(HttpServerOptions.defaults(), Route.of("/slow", (request, response) ->
+                CompletableFuture.runAsync(() -> response.sendText(200, "slow"), CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS))));
+        try (Socket socket = connect()) {
+            send(socket, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo/a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /echo/b HTTP/1.1\r\nHost: x\r\n\r\n");
+            InputStream in = socket.getInputStream();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").endsWith("slow\n");
+            assertThat(readResponse(in)).endsWith("POST /echo/a 3\n");
+            assertThat(readResponse(in)).endsWith("GET /echo/b 0\n");
+        }
+    }
+
+    @Test
+    void stalledUploadsHoldNoHandlerThreadAndTimeOutWith408() throws Exception {
+        start(HttpServerOptions.defaults().withHandlerThreads(2)
+                .withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(2), Duration.ofSeconds(60)));
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) { // ten times the handler threads
+                Socket s = connect();
+                send(s, "PUT /echo/stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + "x".repeat(30_000));
+                stalled.add(s);
+            }
+            try (Socket socket = connect()) {
+                send(socket, "GET /echo/alive HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/alive 0\n");
+            }
+            for (Socket s : stalled) {
+                assertThat(readToEnd(s)).startsWith("HTTP/1.1 408").contains("request not received whole within 2 s");
+            }
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+        assertThat(handled).containsExactly("GET /echo/alive 0");
+    }
+
+    @Test
+    void aMalformedChunkAnywhereIs400AndNothingReachesTheHandler() throws Exception {
+        start();
+        String[] bodies = {
+                "5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n", // a bad chunk size after a good chunk
+                "zz\r\nhello\r\n0\r\n\r\n",               // a bad first chunk size
+                "5;ext=\u0001\r\nhello\r\n0\r\n\r\n",     // a control byte in a chunk extension
+        };
+        for (String body : bodies) {
+            try (Socket socket = connect()) {
+                send(socket, "PUT /echo/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+                assertThat(readToEnd(socket)).as(body).startsWith("HTTP/1.1 400").contains("malformed request body");
+            }
+        }
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
+    void aBadRequestLineOrHeaderIs400() throws Exception {
+        start();
+        for (String request : new String[]{"NOT HTTP AT ALL\r\n\r\n", "GET /echo HTTP/1.1\r\nBad Header Line\r\n\r\n",
+                "GET /echo HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"}) {
+            try (Socket socket = connect()) {
+                send(socket, request);
+                assertThat(readToEnd(socket)).as(request).startsWith("HTTP/1.1 400");
+            }
+        }
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
+    void anOversizedBodyGets413EvenByAClientThatSendsEverythingBeforeReading() throws Exception {
+        start();
+        byte[] body = new byte[8 * 1024 * 1024];
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("PUT /echo/big HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body); // all of it, as Python's urllib does, before reading anything
+            out.flush();
+            assertThat(readToEnd(socket)).startsWith("HTTP/1.1 413").contains("request body is larger than " + LIMIT + " bytes");
+        }
+        // chunked, so the length is only known while reading
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write("PUT /echo/big HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            for (int i = 0; i < 40; i++) {
+                out.write(("4000\r\n" + "y".repeat(0x4000) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(readToEnd(socket)).startsWith("HTTP/1.1 413");
+        }
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
+    void continueIsSentOnlyForBodiesWithinTheLimit() throws Exception {
+        start();
+        try (Socket socket = connect()) {
+            send(socket, "PUT /echo/big HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 50000000\r\n\r\n");
+            String answer = readToEnd(socket);
+            assertThat(answer).startsWith("HTTP/1.1 413").doesNotContain("100 Continue");
+        }
+        try (Socket socket = connect()) {
+            send(socket, "PUT /echo/small HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            InputStream in = socket.getInputStream();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 100 Continue");
+            send(socket, "hello");
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").endsWith("PUT /echo/small 5\n");
+        }
+    }
+
+    @Test
+    void aClientThatHalfClosesAfterItsRequestGetsItsAnswer() throws Exception {
+        start();
+        try (Socket socket = connect()) {
+            send(socket, "PUT /echo/half HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody");
+            socket.shutdownOutput();
+            assertThat(readToEnd(socket)).startsWith("HTTP/1.1 200").endsWith("PUT /echo/half 4\n");
+        }
+        // half-closed in the middle of a body: refused, never handled
+        try (Socket socket = connect()) {
+            send(socket, "PUT /echo/cut HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\nonly part");
+            socket.shutdownOutput();
+            assertThat(readToEnd(socket)).startsWith("HTTP/1.1 400");
+        }
+        assertThat(handled).containsExactly("PUT /echo/half 4");
+    }
+
+    @Test
+    void connectionsPastTheLimitGet503() throws Exception {
+        start(HttpServerOptions.defaults().withLimits(2, 1 << 20));
+        try (Socket a = connect(); Socket b = connect()) {
+            send(a, "GET /echo/a HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(a.getInputStream())).startsWith("HTTP/1.1 200");
+            send(b, "GET /echo/b HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(b.getInputStream())).startsWith("HTTP/1.1 200");
+            try (Socket c = connect()) {
+                assertThat(readToEnd(c)).startsWith("HTTP/1.1 503").contains("too many connections");
+            }
+        }
+        // once one closes, a new one is admitted
+        AtomicReference<String> answer = new AtomicReference<>();
+        for (int attempt = 0; attempt < 50 && answer.get() == null; attempt++) {
+            try (Socket d = connect()) {
+                send(d, "GET /echo/d HTTP/1.1\r\nHost: x\r\n\r\n");
+                String r = readResponse(d.getInputStream());
+                if (r.startsWith("HTTP/1.1 200")) {
+                    answer.set(r);
+                }
+            } catch (IOException e) {
+                Thread.sleep(50); // the closes above are still being counted
+            }
+        }
+        assertThat(answer.get()).endsWith("GET /echo/d 0\n");
+    }
+
+    @Test
+    void bodiesPastTheServerWideBudgetGet503WithRetryAfter() throws Exception {
+        start(HttpServerOptions.defaults().withLimits(100, 40_000)
+                .withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        try (Socket holder = connect(); Socket other = connect()) {
+            send(holder, "PUT /echo/h HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + "x".repeat(30_000));
+            Thread.sleep(300); // let the server take it in
+            send(other, "PUT /echo/o HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n" + "y".repeat(20_000));
+            String answer = readToEnd(other);
+            assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 1");
+        }
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
+    void aLongResponseIsStreamedAndItsWriterWaitsForASlowReaderButNotForever() throws Exception {
+        int total = 8 * 1024 * 1024;
+        AtomicReference<Throwable> writerSaw = new AtomicReference<>();
+        CountDownLatch writerDone = new CountDownLatch(1);
+        start(HttpServerOptions.defaults().withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(1)),
+                Route.of("/big", (request, response) -> {
+                    try (OutputStream out = response.stream(200, "text/plain")) {
+                        byte[] line = "0123456789abcdef".repeat(64).getBytes(StandardCharsets.US_ASCII);
+                        for (int written = 0; written < total; written += line.length) {
+                            out.write(line);
+                        }
+                    } catch (IOException e) {
+                        writerSaw.set(e);
+                    } finally {
+                        writerDone.countDown();
+                    }
+                }));
+        try (Socket socket = connect()) {
+            send(socket, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+            InputStream in = socket.getInputStream();
+            Thread.sleep(300); // a slow start: the writer must wait, not buffer 8 MiB
+            assertThat(readHead(in)).startsWith("HTTP/1.1 200").contains("transfer-encoding: chunked");
+            long body = 0;
+            while (true) { // chunk by chunk, to the last
+                StringBuilder size = new StringBuilder();
+                for (int c = in.read(); c != '\r'; c = in.read()) {
+                    size.append((char) c);
+                }
+                in.read(); // \n
+                int n = Integer.parseInt(size.toString(), 16);
+                body += in.readNBytes(n + 2).length - 2;
+                if (n == 0) {
+                    break;
+                }
+            }
+            assertThat(body).isEqualTo(total);
+        }
+        assertThat(writerDone.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(writerSaw.get()).isNull();
+        // a client that never reads: the writer gets an IOException after the write timeout
+        CountDownLatch second = new CountDownLatch(1);
+        writerSaw.set(null);
+        server.route(Route.of("/big2", (request, response) -> {
+            try (OutputStream out = response.stream(200, "text/plain")) {
+                for (int i = 0; i < 1 << 20; i++) {
+                    out.write(new byte[1024]);
+                }
+            } catch (IOException e) {
+                writerSaw.set(e);
+            } finally {
+                second.countDown();
+            }
+        }));
+        try (Socket socket = connect()) {
+            socket.setReceiveBufferSize(4096);
+            send(socket, "GET /big2 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(second.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(writerSaw.get()).isInstanceOf(IOException.class).hasMessageContaining("read nothing");
+        }
+    }
+
+    @Test
+    void http10GetsAStreamedResponseUnchunkedAndEndedByClosing() throws Exception {
+        start(HttpServerOptions.defaults(), Route.of("/stream", (request, response) -> {
+            try (OutputStream out = response.stream(200, "text/plain")) {
+                out.write("streamed body".getBytes(StandardCharsets.US_ASCII));
+            }
+        }));
+        try (Socket socket = connect()) {
+            send(socket, "GET /stream HTTP/1.0\r\n\r\n");
+            String all = readToEnd(socket);
+            assertThat(all).startsWith("HTTP/1.0 200").doesNotContainIgnoringCase("chunked").endsWith("\r\n\r\nstreamed body");
+        }
+    }
+
+    @Test
+    void unknownPaths404HandlerFailures500AndHeadHasNoBody() throws Exception {
+        start(HttpServerOptions.defaults(), Route.of("/boom", (request, response) -> {
+            throw new IllegalStateException("bug");
+        }));
+        try (Socket socket = connect()) {
+            send(socket, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\nGET /boom HTTP/1.1\r\nHost: x\r\n\r\nHEAD /echo/h HTTP/1.1\r\nHost: x\r\n\r\n");
+            InputStream in = socket.getInputStream();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 404");
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 500").contains("internal error");
+            String head = readHead(in);
+            assertThat(head).startsWith("HTTP/1.1 200").endsWith("\r\n\r\n").contains("content-length: 15");
+            socket.setSoTimeout(300);
+            assertThatThrownBy(in::read).as("no body after a HEAD response").isInstanceOf(SocketTimeoutException.class);
+        }
+    }
+
+    @Test
+    void stopAnswersRequestsUnderWayAndAPortInUseIsABindException() throws Exception {
+        AtomicInteger answered = new AtomicInteger();
+        start(HttpServerOptions.defaults(), Route.of("/wait", (request, response) ->
+                CompletableFuture.runAsync(() -> {
+                    answered.incrementAndGet();
+                    response.sendText(200, "late");
+                }, CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS))));
+        try (Socket socket = connect()) {
+            send(socket, "GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+            Thread.sleep(100);
+            HttpServer taken = HttpServer.create(HttpServerOptions.defaults().withAddress("127.0.0.1", server.port()));
+            assertThatThrownBy(taken::start).isInstanceOf(UncheckedIOException.class).hasCauseInstanceOf(BindException.class);
+            server.stop(Duration.ofSeconds(5));
+            assertThat(readToEnd(socket)).startsWith("HTTP/1.1 200").endsWith("late\n");
+        }
+        assertThat(answered).hasValue(1);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.mayfly.launcher.internal;
+
+import dev.mayfly.http.HttpServerOptions;
+import dev.mayfly.schemas.config.ConfigException;
+import dev.mayfly.schemas.config.Setting;
+import dev.mayfly.schemas.config.Settings;
+
+import javax.net.ssl.SSLContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** The HTTP port's limits and timeouts, the same keys for every command that serves HTTP. */
+public final class HttpSettings {
+    private static final HttpServerOptions DEFAULTS = HttpServerOptions.defaults();
+    public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("http.max.connections", DEFAULTS.maxConnections(),
+            "Open HTTP connections; past it new ones are answered 503 and closed");
+    public static final Setting<Long> MAX_BUFFERED_BYTES = Setting.longValue("http.max.buffered.bytes", DEFAULTS.maxBufferedBytes(),
+            "Request body bytes held at once over every connection; past it a request is answered 503 with Retry-After");
+    public static final Setting<Duration> REQUEST_TIMEOUT = Setting.duration("http.request.timeout", DEFAULTS.requestTimeout(),
+            "A request whose body has not arrived whole this long after its headers is answered 408 and its connection closed");
+    public static final Setting<Duration> WRITE_TIMEOUT = Setting.duration("http.write.timeout", DEFAULTS.writeTimeout(),
+            "A client that reads nothing of a response for this long has its connection closed");
+    public static final Setting<Duration> IDLE_TIMEOUT = Setting.duration("http.idle.timeout", DEFAULTS.idleTimeout(),
+            "A connection with no request under way and no traffic for this long is closed");
+    public static final List<Setting<?>> ALL = List.of(MAX_CONNECTIONS, MAX_BUFFERED_BYTES, REQUEST_TIMEOUT, WRITE_TIMEOUT, IDLE_TIMEOUT);
+
+    private HttpSettings() {
+    }
+
+    /** The server options of {@code raw}'s {@code http.*} keys (other keys are left to the services). */
+    public static HttpServerOptions options(Map<String, String> raw, String host, int port, SSLContext tlsOrNull) {
+        Settings settings = Settings.parse(ServiceConfigs.sliceFor(raw, ALL), ALL, "kafka.");
+        try {
+            return DEFAULTS.withAddress(host, port).withTls(tlsOrNull)
+                    .withLimits(settings.get(MAX_CONNECTIONS), settings.get(MAX_BUFFERED_BYTES))
+                    .withTimeouts(settings.get(IDLE_TIMEOUT), settings.get(REQUEST_TIMEOUT), settings.get(WRITE_TIMEOUT));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("config keys http.*: " + e.getMessage());
+        }
+    }
+
+    /** {@code raw} without the {@code http.*} keys. */
+    public static Map<String, String> without(Map<String, String> raw) {
+        Map<String, String> rest = new java.util.LinkedHashMap<>(raw);
+        ALL.forEach(s -> rest.remove(s.name()));
+        return rest;
+    }
+}

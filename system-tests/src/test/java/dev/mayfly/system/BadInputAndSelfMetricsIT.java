@@ -1,0 +1,98 @@
+package dev.mayfly.system;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A standalone's answer to bad and unusual input, end to end: a NaN gauge is accepted and served as NaN, what the
+ * gateway can judge gets a 400 naming the metric and rule, what only the engine can judge (a counter re-pushed as a
+ * gauge) is counted under its job; and the /metrics it serves, self-metrics included, has HELP for every family
+ * ({@code promtool check metrics}).
+ */
+class BadInputAndSelfMetricsIT {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final File PROMTOOL = new File("/usr/bin/promtool");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void nanGaugesAreServedRejectionsAreCountedPerJobAndEveryFamilyHasHelp() throws Exception {
+        if (System.getenv("CI") == null) {
+            assumeTrue(PROMTOOL.canExecute(), "promtool is not installed");
+        }
+        int httpPort = Ports.free();
+        String base = "http://localhost:" + httpPort;
+        MayflyProcess mayfly = new MayflyProcess("standalone", dir, "standalone", "--data-dir", dir.resolve("data").toString(),
+                "--http-port", String.valueOf(httpPort), "--kafka-port", String.valueOf(Ports.free()), "--bind", "127.0.0.1",
+                "--set", "self.metrics.interval=1s").start();
+        try {
+            mayfly.awaitOutput("Mayfly is ready", Duration.ofSeconds(120));
+            assertThat(push(base, "# HELP orders_total Orders.\n# TYPE orders_total counter\norders_total 1\n"
+                    + "# HELP ratio Share of orders paid.\n# TYPE ratio gauge\nratio NaN\n").statusCode()).isEqualTo(200);
+            HttpResponse<String> refused = push(base, "m{l=\"" + "v".repeat(2000) + "\"} 1\n");
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.body()).contains("metric 'm': label 'l' has a value of 2000 characters; at most 1024 (max.label.value.length)");
+            assertThat(push(base, "# TYPE orders gauge\norders 5\n").statusCode()).as("only the engine knows orders is a counter").isEqualTo(200);
+
+            Map<String, Double> samples = awaitSample(base, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"type_mismatch\"");
+            assertThat(samples.get("ratio{job=\"checkout\"}")).isNaN();
+            assertThat(samples.get("orders_total{job=\"checkout\"}")).isEqualTo(1.0);
+            assertThat(samples).doesNotContainKey("m{job=\"checkout\"}");
+
+            String text = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).header("Accept", "text/plain; version=0.0.4").build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(text).contains("# HELP mayfly_pipeline_events_total ", "# HELP mayfly_pipeline_rejects_total ",
+                    "# HELP mayfly_gateway_pushes_total ", "# HELP mayfly_exporter_series ");
+            String findings = promtool(text);
+            assertThat(findings).as("promtool check metrics on:\n" + text).doesNotContain("no help text"); // the pushed families have HELP too
+        } finally {
+            mayfly.close();
+        }
+    }
+
+    private static HttpResponse<String> push(String base, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics/job/checkout"))
+                .header("Content-Type", "text/plain; version=0.0.4")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The scrape that first has a sample starting with {@code prefix}. */
+    private static Map<String, Double> awaitSample(String base, String prefix) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<String, Double> last = null;
+        while (System.nanoTime() < deadline) {
+            last = MetricsText.scrape(base + "/metrics");
+            if (last != null && last.keySet().stream().anyMatch(k -> k.startsWith(prefix))) {
+                return last;
+            }
+            Thread.sleep(250);
+        }
+        return fail("no sample " + prefix + "... on /metrics; last scrape: " + last);
+    }
+
+    private static String promtool(String text) throws Exception {
+        Process p = new ProcessBuilder(PROMTOOL.getPath(), "check", "metrics").redirectErrorStream(true).start();
+        p.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isIn(0, 3); // 3: lint findings (checked above), 1 would be a parse error
+        return output;
+    }
+}
