@@ -121,14 +121,22 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     channel.voidPromise());
         }
         receiving = Pending.request(head, uri, route, limit, HttpUtil.isKeepAlive(head), channel.alloc().compositeBuffer(1024));
-        Pending timed = receiving;
-        requestTimer = channel.eventLoop().schedule(() -> {
-            if (receiving == timed) {
-                refuse(HttpResponseStatus.REQUEST_TIMEOUT, "request not received whole within "
-                        + state.options().requestTimeout().toSeconds() + " s");
-            }
-        }, state.options().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         return true;
+    }
+
+    /** After each read: a request still arriving gets its timer (most arrive whole in one read and never need one). */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Pending timed = receiving;
+        if (timed != null && requestTimer == null) {
+            requestTimer = channel.eventLoop().schedule(() -> {
+                if (receiving == timed) {
+                    refuse(HttpResponseStatus.REQUEST_TIMEOUT, "request not received whole within "
+                            + state.options().requestTimeout().toSeconds() + " s");
+                }
+            }, state.options().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        ctx.fireChannelReadComplete();
     }
 
     /** A part of the body of the request being received. */

@@ -236,6 +236,6 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
 
     private void reject(String key, Update u, Rejection r) {
         context.forward(rejects.deadLetter(key, u, r));
-        metrics.addReject(r.reason(), ContributionRejects.jobOf(key), context.currentStreamTimeMs());
+        metrics.addReject(r.reason(), SeriesKeys.parse(key).label("job"), context.currentStreamTimeMs());
     }
 }

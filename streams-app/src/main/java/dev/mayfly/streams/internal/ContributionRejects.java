@@ -30,16 +30,6 @@ final class ContributionRejects {
         this.eventsTopic = eventsTopic;
     }
 
-    /** The job label of a series key ("" when it has none), to count a rejection under. */
-    static String jobOf(String key) {
-        for (Label l : SeriesKeys.parse(key).labels()) {
-            if (l.getName().equals("job")) {
-                return l.getValue();
-            }
-        }
-        return "";
-    }
-
     Record<String, Routed> deadLetter(String key, Update u, Rejection r) {
         SeriesKeys.Parsed parsed = SeriesKeys.parse(key);
         Map<String, String> labels = new HashMap<>();

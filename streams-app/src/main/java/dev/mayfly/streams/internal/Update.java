@@ -123,12 +123,21 @@ public final class Update implements Routed {
      */
     boolean mergeLaterBatch(Update later) {
         if (!Objects.equals(help, later.help) || !Objects.equals(unit, later.unit)
-                || type != later.type || aggregation != later.aggregation || !mergeLater(later)) {
+                || type != later.type || aggregation != later.aggregation || sumWouldOverflow(later) || !mergeLater(later)) {
             return false;
         }
         eventTime = Math.max(eventTime, later.eventTime);
         earliestEventTime = Math.min(earliestEventTime, later.earliestEventTime);
         return true;
+    }
+
+    /** A combined sum that overflows stays two contributions, so the aggregate step rejects only the one that overflows. */
+    private boolean sumWouldOverflow(Update later) {
+        if (histogram != null) {
+            return later.histogram == null || !Double.isFinite(histogram.sum + later.histogram.sum)
+                    || later.histogram.count > Long.MAX_VALUE - histogram.count;
+        }
+        return aggregation == Aggregation.SUM && !Double.isFinite(value + later.value);
     }
 
     Update withSource(int partition, long offset) {

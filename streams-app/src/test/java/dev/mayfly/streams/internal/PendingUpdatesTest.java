@@ -71,6 +71,15 @@ class PendingUpdatesTest {
     }
 
     @Test
+    void aSumThatWouldOverflowStaysTwoContributions() {
+        PendingUpdates pending = new PendingUpdates(100);
+        pending.add("k", counter("e1", 1, Double.MAX_VALUE, null), true, forwarded::add);
+        pending.add("k", counter("e2", 2, Double.MAX_VALUE, null), true, forwarded::add);
+        pending.drain(forwarded::add);
+        assertThat(forwarded).extracting(u -> u.value).containsExactly(Double.MAX_VALUE, Double.MAX_VALUE);
+    }
+
+    @Test
     void reachingTheLimitForwardsEverythingHeld() {
         PendingUpdates pending = new PendingUpdates(2);
         pending.add("a", counter("e1", 1, 1, null), true, forwarded::add);
