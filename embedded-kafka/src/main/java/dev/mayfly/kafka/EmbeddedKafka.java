@@ -154,11 +154,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", replicas);
         p.put("share.coordinator.state.topic.min.isr", minIsr);
         p.put("group.initial.rebalance.delay.ms", "0");
-        // a transaction left open by a writer that died and does not come back as itself (its state directory was
-        // lost) holds every read_committed reader at its first offset until it is aborted: look for timed-out
-        // transactions every second instead of every 10 s, so that wait is transaction.timeout.ms (10 s in Kafka
-        // Streams) plus at most 1 s. A writer that does come back (same transactional.id) fences it at once anyway.
-        p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+        // The transaction coordinator's abort of timed-out transactions stays at Kafka's 10 s interval. A writer that
+        // comes back as itself (same transactional.id: the streams app keeps its process id in its state directory)
+        // fences its open transaction at once; one that does not is aborted within transaction.timeout.ms + 10 s.
+        if (voters.size() == 1) {
+            // A node restarted after kill -9 cannot register again until its previous incarnation's broker session
+            // expires; the controller then fences it and every partition is briefly leaderless. A timed-out
+            // transaction aborted inside that window can stay in PrepareAbort with its markers unsent, holding every
+            // read_committed reader (the streams app itself) for good. A short session makes that window pass before
+            // the coordinator's first abort check and before start() returns; a single node's heartbeats never leave
+            // the process, so a 3 s session is safe.
+            p.put("broker.heartbeat.interval.ms", "500");
+            p.put("broker.session.timeout.ms", "3000");
+        }
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024));
         p.put("auto.create.topics.enable", "false");
         p.putAll(overrides);
