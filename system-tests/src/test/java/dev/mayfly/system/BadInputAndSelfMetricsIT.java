@@ -50,7 +50,9 @@ class BadInputAndSelfMetricsIT {
             assertThat(refused.body()).contains("metric 'm': label 'l' has a value of 2000 characters; at most 1024 (max.label.value.length)");
             assertThat(push(base, "# TYPE orders gauge\norders 5\n").statusCode()).as("only the engine knows orders is a counter").isEqualTo(200);
 
-            Map<String, Double> samples = awaitSample(base, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"type_mismatch\"");
+            // the series live in different tasks (partitioned by series): wait for the rejection and for the NaN gauge
+            Map<String, Double> samples = awaitSamples(base, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"type_mismatch\"",
+                    "ratio{job=\"checkout\"}");
             assertThat(samples.get("ratio{job=\"checkout\"}")).isNaN();
             assertThat(samples.get("orders_total{job=\"checkout\"}")).isEqualTo(1.0);
             assertThat(samples).doesNotContainKey("m{job=\"checkout\"}");
@@ -73,17 +75,20 @@ class BadInputAndSelfMetricsIT {
     }
 
     /** The scrape that first has a sample starting with {@code prefix}. */
-    private static Map<String, Double> awaitSample(String base, String prefix) throws InterruptedException {
+    /** The first scrape that has a sample starting with each of {@code prefixes}. */
+    private static Map<String, Double> awaitSamples(String base, String... prefixes) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Map<String, Double> last = null;
         while (System.nanoTime() < deadline) {
-            last = MetricsText.scrape(base + "/metrics");
-            if (last != null && last.keySet().stream().anyMatch(k -> k.startsWith(prefix))) {
-                return last;
+            Map<String, Double> scraped = MetricsText.scrape(base + "/metrics");
+            last = scraped;
+            if (scraped != null && java.util.Arrays.stream(prefixes)
+                    .allMatch(prefix -> scraped.keySet().stream().anyMatch(k -> k.startsWith(prefix)))) {
+                return scraped;
             }
             Thread.sleep(250);
         }
-        return fail("no sample " + prefix + "... on /metrics; last scrape: " + last);
+        return fail("no sample for each of " + java.util.Arrays.toString(prefixes) + " on /metrics; last scrape: " + last);
     }
 
     private static String promtool(String text) throws Exception {

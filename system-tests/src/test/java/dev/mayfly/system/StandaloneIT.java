@@ -73,7 +73,7 @@ class StandaloneIT {
 
             assertThat(first.stop()).as("exit on SIGTERM (128 + 15 once shutdown hooks ran)").isIn(0, 143);
             assertThat(first.output()).contains("Mayfly stopped");
-            assertThat(first.output()).doesNotContain("Exception");
+            assertThat(withoutRetriableBrokerErrors(first.output())).doesNotContain("Exception");
 
             MayflyProcess second = standalone("standalone-2", httpPort, kafkaPort).start();
             try {
@@ -123,6 +123,19 @@ class StandaloneIT {
     }
 
     /** Polls {@code /-/ready} as a load balancer would, until the first 200. */
+    /**
+     * The output without the broker's log of one retriable rejection: under transactions v2 a produce request whose
+     * first batch got CONCURRENT_TRANSACTIONS (the previous commit's markers not yet written) has its next batch
+     * refused with a retriable OutOfOrderSequenceException, which the broker logs at ERROR and the producer retries
+     * (KIP-890; seen on a loaded machine). Every other exception still fails the test.
+     */
+    private static String withoutRetriableBrokerErrors(String output) {
+        return output.replaceAll("(?m)^.*ReplicaManager.*Error processing append operation on partition.*\\R"
+                + "org\\.apache\\.kafka\\.common\\.errors\\.OutOfOrderSequenceException: Invalid sequence number for producer "
+                + "\\d+ at offset \\d+ in partition \\S+: \\d+ \\(incoming seq\\. number\\)\\. Expected sequence 0 for "
+                + "transactions v2 idempotent producer with no existing state\\.\\R", "");
+    }
+
     private static void awaitFirstReady(String base, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
