@@ -30,7 +30,8 @@ public final class JsonlOutput implements BatchOutput {
 
     public JsonlOutput(OutputStream out, boolean deadLetter) throws IOException {
         this.out = out;
-        this.json = new JsonFactory().createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        this.json = new JsonFactory().setRootValueSeparator(null).createGenerator(out)
+                .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         this.deadLetter = deadLetter;
     }
 
