@@ -1,7 +1,5 @@
 package dev.mayfly.launcher;
 
-import dev.mayfly.launcher.internal.HttpSettings;
-import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.launcher.internal.events.AvroFileOutput;
 import dev.mayfly.launcher.internal.events.BatchDecoder;
 import dev.mayfly.launcher.internal.events.BatchFilter;
@@ -10,7 +8,6 @@ import dev.mayfly.launcher.internal.events.JsonlOutput;
 import dev.mayfly.launcher.internal.topics.ProgressFormat;
 import dev.mayfly.launcher.internal.topics.ProgressReporter;
 import dev.mayfly.launcher.internal.topics.RangeConsumers;
-import dev.mayfly.launcher.internal.topics.TimeArgument;
 import dev.mayfly.launcher.internal.topics.TopicRange;
 import dev.mayfly.launcher.internal.topics.TopicRangeReader;
 import dev.mayfly.schemas.avro.MetricEventBatch;
@@ -33,10 +30,8 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "events", mixinStandardHelpOptions = true,
@@ -45,20 +40,11 @@ import java.util.concurrent.Callable;
 final class EventsCommand implements Callable<Integer> {
     enum Format { jsonl, avro }
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka bootstrap servers (or config key bootstrap.servers).")
-    String bootstrapServers;
-
     @Mixin
-    ConfigFileOptions config;
+    RangeOptions range;
 
     @Option(names = "--dead-letter", description = "Read the dead-letter topic (topic.dead.letter) instead of the events topic.")
     boolean deadLetter;
-
-    @Option(names = "--from", paramLabel = "TIME", description = "First broker timestamp: an ISO-8601 instant or a duration ago (30m, 2h, 7d). Default: the topic's start.")
-    String from;
-
-    @Option(names = "--to", paramLabel = "TIME", description = "End (excluded), same forms as --from. Default: the end of the topic when the command starts.")
-    String to;
 
     @Option(names = "--job", paramLabel = "JOB", description = "Only batches of this job.")
     String job;
@@ -83,28 +69,29 @@ final class EventsCommand implements Callable<Integer> {
         if (limit != null && limit < 1) {
             throw new ConfigException("--limit must be at least 1, got " + limit);
         }
-        Instant now = Instant.now();
-        Instant fromTime = TimeArgument.parse("--from", from, now);
-        Instant toTime = TimeArgument.parse("--to", to, now);
-        if (fromTime != null && toTime != null && !fromTime.isBefore(toTime)) {
-            throw new ConfigException("--from (" + fromTime + ") must be before --to (" + toTime + ")");
-        }
+        Instant[] times = range.times(Instant.now());
         BatchFilter filter = BatchFilter.of(job, metric, labels);
-        Settings settings = settings();
+        Settings settings = range.settings();
         String topic = settings.get(deadLetter ? CommonSettings.DEAD_LETTER_TOPIC : CommonSettings.EVENTS_TOPIC);
         BatchDecoder decoder = new BatchDecoder(MayflyCodecs.events(CommonSettings.registry(settings), settings.get(CommonSettings.EVENTS_TOPIC)));
         try (KafkaConsumer<byte[], byte[]> consumer = RangeConsumers.create(settings, "mayfly-events")) {
-            TopicRange range = TopicRange.resolve(consumer, settings.get(CommonSettings.BOOTSTRAP_SERVERS), topic,
-                    fromTime, toTime, RangeConsumers.TIMEOUT);
-            ProgressReporter progress = ProgressReporter.onStderr(range.size());
+            TopicRange offsets = TopicRange.resolve(consumer, settings.get(CommonSettings.BOOTSTRAP_SERVERS), topic,
+                    times[0], times[1], RangeConsumers.TIMEOUT);
+            ProgressReporter progress = ProgressReporter.onStderr(offsets.size());
             Counts counts = new Counts();
+            String ending = "";
             try (OutputStream stream = open(); BatchOutput output = output(stream, topic)) {
-                TopicRangeReader.read(consumer, range, record -> write(record, decoder, filter, output, counts),
+                TopicRangeReader.read(consumer, offsets, record -> write(record, decoder, filter, output, counts),
                         progress, RangeConsumers.TIMEOUT);
+            } catch (IOException e) {
+                if (out != null || !stdoutIsClosed(e)) {
+                    throw e;
+                }
+                ending = " (stdout was closed: stopped)"; // | head: the reader has what it wanted
             }
-            progress.finish(String.format(Locale.ROOT, "%s: read %s records of %s, wrote %s batches, filtered out %s, "
-                            + "not written %s, in %.1f s", topic, ProgressFormat.count(progress.records()),
-                    ProgressFormat.count(range.size()) + " offsets", ProgressFormat.count(counts.written),
+            progress.finish(String.format(Locale.ROOT, "%s: read %s of %s, wrote %s, filtered out %s, not written %s, in %.1f s" + ending,
+                    topic, ProgressFormat.count(progress.records(), "record", "records"),
+                    ProgressFormat.count(offsets.size(), "offset", "offsets"), ProgressFormat.count(counts.written, "batch", "batches"),
                     ProgressFormat.count(counts.filtered), ProgressFormat.count(counts.skipped), progress.elapsedSeconds()));
         }
         return 0;
@@ -134,14 +121,8 @@ final class EventsCommand implements Callable<Integer> {
         return limit == null || counts.written < limit;
     }
 
-    /** Every service's keys are accepted (one file can configure a whole deployment); only the common ones are read. */
-    private Settings settings() {
-        Map<String, String> flags = new LinkedHashMap<>();
-        flags.put(CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
-        Map<String, String> raw = config.load(flags);
-        ServiceConfigs.rejectUnknown(raw, List.of(ServiceConfigs.streamsSettings(), ServiceConfigs.exporterSettings(),
-                ServiceConfigs.gatewaySettings(), HttpSettings.ALL));
-        return Settings.parse(ServiceConfigs.sliceFor(raw, CommonSettings.ALL), CommonSettings.ALL, CommonSettings.KAFKA_PREFIX);
+    private static boolean stdoutIsClosed(IOException e) {
+        return String.valueOf(e.getMessage()).contains("Broken pipe");
     }
 
     private OutputStream open() throws IOException {

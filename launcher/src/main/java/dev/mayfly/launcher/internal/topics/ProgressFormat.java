@@ -47,6 +47,11 @@ public final class ProgressFormat {
         return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s) : String.format(Locale.ROOT, "%d:%02d", m, s);
     }
 
+    /** A count and its noun: {@code 1 record}, {@code 12,345 records}. */
+    public static String count(long n, String one, String many) {
+        return count(n) + " " + (n == 1 ? one : many);
+    }
+
     /** A count with thousands separators: {@code 12,345}. */
     public static String count(long n) {
         return String.format(Locale.ROOT, "%,d", n);
