@@ -77,7 +77,7 @@ final class EventsCommand implements Callable<Integer> {
         try (KafkaConsumer<byte[], byte[]> consumer = RangeConsumers.create(settings, "mayfly-events")) {
             TopicRange offsets = TopicRange.resolve(consumer, settings.get(CommonSettings.BOOTSTRAP_SERVERS), topic,
                     times[0], times[1], RangeConsumers.TIMEOUT);
-            ProgressReporter progress = ProgressReporter.onStderr(offsets.size());
+            ProgressReporter progress = ProgressReporter.onStderr(offsets.size(), out == null);
             Counts counts = new Counts();
             String ending = "";
             try (OutputStream stream = open(); BatchOutput output = output(stream, topic)) {

@@ -32,9 +32,12 @@ public final class ProgressReporter {
         this.lastShown = startNanos;
     }
 
-    /** To stderr, as a bar when the process has a terminal ({@code System.console()}). */
-    public static ProgressReporter onStderr(long total) {
-        return new ProgressReporter(System.err, System.console() != null, System::nanoTime, total);
+    /**
+     * To stderr, as a bar when the process has a terminal ({@code System.console()}) and the command's output does not
+     * go to it too ({@code outputOnStdout}: the bar would be drawn across the records), else as plain lines.
+     */
+    public static ProgressReporter onStderr(long total, boolean outputOnStdout) {
+        return new ProgressReporter(System.err, System.console() != null && !outputOnStdout, System::nanoTime, total);
     }
 
     /** One more record read. */
