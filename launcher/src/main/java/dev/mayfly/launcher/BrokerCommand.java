@@ -2,6 +2,7 @@ package dev.mayfly.launcher;
 
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.launcher.internal.ServiceHost;
+import dev.mayfly.schemas.TopicSetup;
 import dev.mayfly.schemas.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +38,7 @@ final class BrokerCommand implements Callable<Integer> {
         ServiceHost host = new ServiceHost().closeOnShutdown();
         EmbeddedKafka kafka;
         if (clusterNode == null) {
-            kafka = broker.start(host);
+            kafka = broker.start(host, TopicSetup.DEFAULT_EVENTS_RETENTION);
         } else {
             host.own(clusterNode);
             kafka = clusterNode.start();

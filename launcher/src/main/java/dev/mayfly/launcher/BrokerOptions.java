@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /** The embedded broker's options, shared by {@code standalone} and {@code broker}, and how it is started. */
@@ -34,13 +35,16 @@ final class BrokerOptions {
         }
     }
 
-    /** Starts the broker (closed with {@code host}) with its data under the data directory, and creates Mayfly's topics. */
-    EmbeddedKafka start(ServiceHost host) {
+    /**
+     * Starts the broker (closed with {@code host}) with its data under the data directory, and creates Mayfly's topics,
+     * the events topic retained for {@code eventsRetention}.
+     */
+    EmbeddedKafka start(ServiceHost host, Duration eventsRetention) {
         EmbeddedKafka kafka = EmbeddedKafka.on(dataDir.resolve("kafka"), kafkaPort);
         host.own(kafka);
         kafka.start();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            TopicSetup.ensureDefaults(admin, partitions, (short) 1);
+            TopicSetup.ensureDefaults(admin, partitions, (short) 1, eventsRetention);
         }
         return kafka;
     }

@@ -1,21 +1,17 @@
 package dev.mayfly.launcher;
 
-import dev.mayfly.launcher.internal.ConfigSources;
 import dev.mayfly.launcher.internal.Tls;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import javax.net.ssl.SSLContext;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Options every service command shares: where configuration comes from. */
+/** Options every service command shares: where configuration comes from, and how the HTTP port is served. */
 final class ConfigOptions {
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with configuration keys (see README: Configuration).")
-    Path configFile;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Sets one configuration key; repeatable. Overrides --config and MAYFLY_* variables.")
-    Map<String, String> sets = new LinkedHashMap<>();
+    @Mixin
+    ConfigFileOptions sources;
 
     @Option(names = "--bind", paramLabel = "HOST", defaultValue = "0.0.0.0", description = "Address the HTTP port listens on (default: ${DEFAULT-VALUE}).")
     String bind;
@@ -33,6 +29,6 @@ final class ConfigOptions {
     }
 
     Map<String, String> load(Map<String, String> flags) {
-        return ConfigSources.load(configFile, System.getenv(), sets, flags);
+        return sources.load(flags);
     }
 }

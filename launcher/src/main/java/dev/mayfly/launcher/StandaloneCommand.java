@@ -4,11 +4,13 @@ import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.launcher.internal.ServiceHost;
 import dev.mayfly.schemas.config.CommonSettings;
+import dev.mayfly.schemas.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -40,11 +42,13 @@ final class StandaloneCommand implements Callable<Integer> {
         var streams = ServiceConfigs.streams(ServiceConfigs.sliceFor(raw, ServiceConfigs.streamsSettings()));
         var exporter = ServiceConfigs.exporter(ServiceConfigs.sliceFor(raw, ServiceConfigs.exporterSettings()));
         var gateway = ServiceConfigs.gateway(ServiceConfigs.sliceFor(raw, ServiceConfigs.gatewaySettings()));
+        Duration eventsRetention = CommonSettings.eventsRetention(Settings.parse(
+                ServiceConfigs.sliceFor(raw, CommonSettings.ALL), CommonSettings.ALL, CommonSettings.KAFKA_PREFIX));
 
         var http = HttpSettings.options(raw, config.bind, httpPort, config.tls());
         ServiceHost host = new ServiceHost().closeOnShutdown();
         try {
-            broker.start(host);
+            broker.start(host, eventsRetention);
             host.start(streams.get());
             host.start(exporter.get());
             host.start(gateway.get());

@@ -64,7 +64,8 @@ final class StreamsCommand extends ServiceCommand {
         admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, s.get(CommonSettings.BOOTSTRAP_SERVERS));
         try (Admin client = Admin.create(admin)) {
             TopicSetup.ensure(client, s.get(CommonSettings.EVENTS_TOPIC), s.get(CommonSettings.AGGREGATES_TOPIC),
-                    s.get(CommonSettings.DEAD_LETTER_TOPIC), partitions, replicationFactor, minInsyncReplicas());
+                    s.get(CommonSettings.DEAD_LETTER_TOPIC), partitions, replicationFactor, minInsyncReplicas(),
+                    CommonSettings.eventsRetention(s));
         }
     }
 }

@@ -55,6 +55,20 @@ class CommandLineTest {
     }
 
     @Test
+    void aRetentionThatIsNotPositiveFailsBeforeAnythingStarts() {
+        assertThat(run("standalone", "--data-dir", dir.toString(), "--set", "topic.events.retention=0d")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("'topic.events.retention' must be positive");
+        assertThat(dir.resolve("kafka")).doesNotExist();
+    }
+
+    @Test
+    void helpListsTheEventsCommand() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("events");
+    }
+
+    @Test
     void unknownKeyInConfigFileIsNamed() throws Exception {
         Path file = dir.resolve("mayfly.properties");
         Files.writeString(file, "bootstrap.servers=localhost:1\nexporter.bogus=3\n");

@@ -25,6 +25,22 @@ public final class MetricNames {
         return metricName.startsWith(RESERVED_PREFIX);
     }
 
+    /**
+     * The whole-name pattern of a metric name glob: {@code *} matches any run of characters (none too), {@code ?}
+     * exactly one, every other character itself. The one glob syntax of Mayfly (rules files, {@code mayfly events --metric}).
+     */
+    public static java.util.regex.Pattern glob(String glob) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            switch (c) {
+                case '*' -> sb.append(".*");
+                case '?' -> sb.append('.');
+                default -> sb.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return java.util.regex.Pattern.compile(sb.toString(), java.util.regex.Pattern.DOTALL);
+    }
+
     private static boolean isName(String s, boolean metric) {
         if (s == null || s.isEmpty()) {
             return false;

@@ -5,12 +5,16 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 /** Creates Mayfly's topics when they do not exist yet; existing topics are left as they are. */
 public final class TopicSetup {
+    /** How long the events topic keeps batches unless told otherwise ({@code topic.events.retention}). */
+    public static final Duration DEFAULT_EVENTS_RETENTION = Duration.ofDays(7);
+
     private TopicSetup() {
     }
 
@@ -36,11 +40,24 @@ public final class TopicSetup {
     /** As {@link #ensure(Admin, String, String, String, int, short)} with {@code minInsyncReplicas} on every topic. */
     public static void ensure(Admin admin, String eventsTopic, String aggregatesTopic, String deadLetterTopic,
                               int partitions, short replicationFactor, short minInsyncReplicas) {
+        ensure(admin, eventsTopic, aggregatesTopic, deadLetterTopic, partitions, replicationFactor, minInsyncReplicas,
+                DEFAULT_EVENTS_RETENTION);
+    }
+
+    /**
+     * As {@link #ensure(Admin, String, String, String, int, short, short)}, the events topic created with
+     * {@code eventsRetention} as its {@code retention.ms}.
+     */
+    public static void ensure(Admin admin, String eventsTopic, String aggregatesTopic, String deadLetterTopic,
+                              int partitions, short replicationFactor, short minInsyncReplicas, Duration eventsRetention) {
+        if (eventsRetention.isNegative() || eventsRetention.isZero()) {
+            throw new IllegalArgumentException("the events topic's retention must be positive, got " + eventsRetention);
+        }
         String minIsr = String.valueOf(minInsyncReplicas);
         List<NewTopic> topics = List.of(
                 new NewTopic(eventsTopic, partitions, replicationFactor).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(7L * 24 * 3600 * 1000),
+                        TopicConfig.RETENTION_MS_CONFIG, String.valueOf(eventsRetention.toMillis()),
                         TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minIsr)),
                 new NewTopic(aggregatesTopic, partitions, replicationFactor).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
@@ -65,6 +82,12 @@ public final class TopicSetup {
 
     /** As {@link #ensure(Admin, String, String, String, int, short)} with the default topic names. */
     public static void ensureDefaults(Admin admin, int partitions, short replicationFactor) {
-        ensure(admin, Topics.EVENTS, Topics.AGGREGATES, Topics.DEAD_LETTER, partitions, replicationFactor);
+        ensureDefaults(admin, partitions, replicationFactor, DEFAULT_EVENTS_RETENTION);
+    }
+
+    /** As {@link #ensureDefaults(Admin, int, short)}, the events topic retained for {@code eventsRetention}. */
+    public static void ensureDefaults(Admin admin, int partitions, short replicationFactor, Duration eventsRetention) {
+        ensure(admin, Topics.EVENTS, Topics.AGGREGATES, Topics.DEAD_LETTER, partitions, replicationFactor,
+                defaultMinInsyncReplicas(replicationFactor), eventsRetention);
     }
 }

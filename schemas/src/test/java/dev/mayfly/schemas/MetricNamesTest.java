@@ -1,5 +1,6 @@
 package dev.mayfly.schemas;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,5 +35,16 @@ class MetricNamesTest {
     @ValueSource(strings = {"mayfly_pipeline_events", "mayfly_x"})
     void mayflyPrefixIsReserved(String name) {
         assertThat(MetricNames.isReserved(name)).isTrue();
+    }
+
+    @Test
+    void globsMatchWholeNamesWithStarAndQuestionMark() {
+        assertThat(MetricNames.glob("http_*_total").matcher("http_requests_total").matches()).isTrue();
+        assertThat(MetricNames.glob("http_*_total").matcher("http__total").matches()).isTrue();
+        assertThat(MetricNames.glob("http_*_total").matcher("xhttp_requests_total").matches()).isFalse();
+        assertThat(MetricNames.glob("job?").matcher("job1").matches()).isTrue();
+        assertThat(MetricNames.glob("job?").matcher("job").matches()).isFalse();
+        assertThat(MetricNames.glob("a.b+c").matcher("a.b+c").matches()).as("other characters are literal").isTrue();
+        assertThat(MetricNames.glob("a.b").matcher("axb").matches()).isFalse();
     }
 }

@@ -1,5 +1,6 @@
 package dev.mayfly.schemas.config;
 
+import dev.mayfly.schemas.TopicSetup;
 import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.registry.SchemaRegistryClient;
 import dev.mayfly.schemas.validation.MetricValidator;
@@ -22,6 +23,9 @@ public final class CommonSettings {
             "Timeout of each schema registry request");
     public static final Setting<String> EVENTS_TOPIC = Setting.string("topic.events", Topics.EVENTS, "Topic of raw metric event batches");
     public static final Setting<String> AGGREGATES_TOPIC = Setting.string("topic.aggregates", Topics.AGGREGATES, "Compacted topic of aggregates");
+    public static final Setting<Duration> EVENTS_RETENTION = Setting.duration("topic.events.retention", TopicSetup.DEFAULT_EVENTS_RETENTION,
+            "How long the events topic keeps batches (its retention.ms when Mayfly creates it; an existing topic is left as it is): "
+                    + "how far back replays and mayfly events reach");
     public static final Setting<String> DEAD_LETTER_TOPIC = Setting.string("topic.dead.letter", Topics.DEAD_LETTER, "Topic of rejected records");
 
     public static final Setting<Integer> MAX_LABELS = Setting.integer("max.labels", MetricValidator.DEFAULT_MAX_LABELS,
@@ -30,7 +34,7 @@ public final class CommonSettings {
             MetricValidator.DEFAULT_MAX_LABEL_VALUE_LENGTH, "Longest label value in characters (gateway, producer library and streams check it)");
 
     public static final List<Setting<?>> ALL = List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, SCHEMA_REGISTRY_TIMEOUT,
-            EVENTS_TOPIC, AGGREGATES_TOPIC, DEAD_LETTER_TOPIC, MAX_LABELS, MAX_LABEL_VALUE_LENGTH);
+            EVENTS_TOPIC, EVENTS_RETENTION, AGGREGATES_TOPIC, DEAD_LETTER_TOPIC, MAX_LABELS, MAX_LABEL_VALUE_LENGTH);
 
     private CommonSettings() {
     }
@@ -43,6 +47,15 @@ public final class CommonSettings {
             }
         }
         return new MetricValidator(settings.get(MAX_LABELS), settings.get(MAX_LABEL_VALUE_LENGTH));
+    }
+
+    /** The events topic's retention the settings give; one that is not positive is a {@link ConfigException}. */
+    public static Duration eventsRetention(Settings settings) {
+        Duration retention = settings.get(EVENTS_RETENTION);
+        if (retention.isZero() || retention.isNegative()) {
+            throw new ConfigException("config key '" + EVENTS_RETENTION.name() + "' must be positive, got " + retention);
+        }
+        return retention;
     }
 
     /** The registry client the settings ask for, or null for single-object encoding. */

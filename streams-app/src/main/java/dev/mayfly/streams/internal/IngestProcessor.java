@@ -1,6 +1,7 @@
 package dev.mayfly.streams.internal;
 
 import dev.mayfly.schemas.SeriesKey;
+import dev.mayfly.schemas.SeriesLabels;
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
@@ -162,15 +163,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 if (p.getType() == MetricType.COUNTER && name.endsWith("_total") && name.length() > "_total".length()) {
                     name = name.substring(0, name.length() - "_total".length());
                 }
-                labels = new TreeMap<>(p.getLabels());
-                labels.putAll(grouping);
-                labels.put("job", source.getJob());
-                if (source.getFunction() != null) {
-                    labels.put("function", source.getFunction());
-                }
-                if (source.getRegion() != null) {
-                    labels.put("region", source.getRegion());
-                }
+                labels = SeriesLabels.of(p.getLabels(), grouping, source);
                 r = Rejection.of(validator.checkLabelCount(name, labels.size()));
             }
             if (r != null) {

@@ -3,6 +3,7 @@ package dev.mayfly.streams.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
@@ -137,7 +138,7 @@ public final class Rules {
         String source;
         if (hasGlob) {
             source = text(node, "match", where);
-            pattern = Pattern.compile(globToRegex(source));
+            pattern = MetricNames.glob(source);
         } else {
             source = text(node, "regex", where);
             try {
@@ -177,18 +178,6 @@ public final class Rules {
             stats = EnumSet.noneOf(Rule.WindowStat.class);
         }
         return new Rule(source, pattern, aggregation, allow, by, without, ttl, window, windowText, stats);
-    }
-
-    static String globToRegex(String glob) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> sb.append(".*");
-                case '?' -> sb.append('.');
-                default -> sb.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return sb.toString();
     }
 
     private static String text(JsonNode node, String key, String where) {

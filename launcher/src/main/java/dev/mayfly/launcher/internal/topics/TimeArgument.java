@@ -1,0 +1,46 @@
+package dev.mayfly.launcher.internal.topics;
+
+import dev.mayfly.schemas.config.ConfigException;
+import dev.mayfly.schemas.config.Setting;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+
+/**
+ * A time range bound given on the command line ({@code --from}, {@code --to}): an ISO-8601 instant
+ * ({@code 2026-12-01T10:00:00Z}, or with an offset, {@code 2026-12-01T11:00:00+01:00}) or a duration ago
+ * ({@code 30m}, {@code 2h}, {@code 7d}: the syntax of duration settings).
+ */
+public final class TimeArgument {
+    private TimeArgument() {
+    }
+
+    /**
+     * The instant {@code text} names, a duration being counted back from {@code now}; null when {@code text} is null.
+     *
+     * @throws ConfigException naming {@code option} when {@code text} is neither form
+     */
+    public static Instant parse(String option, String text, Instant now) {
+        if (text == null) {
+            return null;
+        }
+        String t = text.trim();
+        try {
+            return Instant.parse(t);
+        } catch (DateTimeParseException notAnInstant) {
+            // try the other forms
+        }
+        try {
+            return OffsetDateTime.parse(t).toInstant();
+        } catch (DateTimeParseException notAnOffsetTime) {
+            // try a duration
+        }
+        try {
+            return now.minus(Setting.parseDuration(t));
+        } catch (IllegalArgumentException notADuration) {
+            throw new ConfigException(option + " '" + text + "' is neither an ISO-8601 instant (e.g. 2026-12-01T10:00:00Z)"
+                    + " nor a duration ago (e.g. 30m, 2h, 7d)");
+        }
+    }
+}

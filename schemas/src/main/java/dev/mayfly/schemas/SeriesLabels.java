@@ -1,0 +1,30 @@
+package dev.mayfly.schemas;
+
+import dev.mayfly.schemas.avro.Source;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The labels a point's series gets: the point's own labels, overridden by the batch's grouping labels, then
+ * {@code job} (always), {@code function} and {@code region} (when the source sets them). Before any aggregation rule
+ * drops labels. The one home of that rule: the streams app names series with it, {@code mayfly events} filters with it.
+ */
+public final class SeriesLabels {
+    private SeriesLabels() {
+    }
+
+    /** A new sorted map of the series labels of a point with {@code pointLabels} in a batch from {@code source}. */
+    public static TreeMap<String, String> of(Map<String, String> pointLabels, Map<String, String> groupingLabels, Source source) {
+        TreeMap<String, String> labels = new TreeMap<>(pointLabels);
+        labels.putAll(groupingLabels);
+        labels.put("job", source.getJob());
+        if (source.getFunction() != null) {
+            labels.put("function", source.getFunction());
+        }
+        if (source.getRegion() != null) {
+            labels.put("region", source.getRegion());
+        }
+        return labels;
+    }
+}
