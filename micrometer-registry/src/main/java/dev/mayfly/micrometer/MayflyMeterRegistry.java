@@ -79,7 +79,7 @@ import java.util.function.ToLongFunction;
  *
  * <p>Thread-safe.
  */
-public final class MayflyMeterRegistry extends PushMeterRegistry {
+public final class MayflyMeterRegistry extends PushMeterRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MayflyMeterRegistry.class);
 
     private final MayflyMetrics metrics;
@@ -197,8 +197,9 @@ public final class MayflyMeterRegistry extends PushMeterRegistry {
 
     @Override
     protected <T> TimeGauge newTimeGauge(Meter.Id id, T obj, TimeUnit valueFunctionUnit, ToDoubleFunction<T> valueFunction) {
+        Meter.Id inSeconds = id.withBaseUnit("seconds"); // as Micrometer's own time gauges: the base unit names it
         return new PolledTimeGauge<>(id, obj, valueFunctionUnit, valueFunction, published(id,
-                () -> series.gauge(getConventionName(id), id.getDescription(), getConventionTags(id)), NoopGauge.INSTANCE));
+                () -> series.gauge(getConventionName(inSeconds), id.getDescription(), getConventionTags(id)), NoopGauge.INSTANCE));
     }
 
     @Override
