@@ -266,7 +266,8 @@ class MayflyMetricsTest {
     @Test
     void aSchemaRegistryUrlSwitchesToTheConfluentFraming() throws FlushException {
         try (FakeRegistry registry = new FakeRegistry()) {
-            MayflyMetrics metrics = metrics(Map.of("schema.registry.url", registry.url()));
+            // a real HTTP round trip to the registry (the client's first): more than the 300 ms the fakes need
+            MayflyMetrics metrics = metrics(Map.of("schema.registry.url", registry.url(), "flush.timeout", "30s"));
             metrics.counter("calls_total").register().inc();
             metrics.flush();
 
