@@ -86,6 +86,7 @@ public final class MayflyMeterRegistry extends PushMeterRegistry implements Auto
     private final boolean ownsMetrics;
     private final SeriesFactory series;
     private final AtomicBoolean closing = new AtomicBoolean();
+    private final StepConfig stepConfig;
 
     /**
      * A registry with its own producer (created on the first publish) configured by {@code config}'s producer settings.
@@ -110,7 +111,12 @@ public final class MayflyMeterRegistry extends PushMeterRegistry implements Auto
     }
 
     private MayflyMeterRegistry(MayflyRegistryConfig config, MayflyMetrics metrics, boolean ownsMetrics, Clock clock) {
-        super(new StepConfig(config.step().orElse(null)), clock);
+        this(new StepConfig(config.step().orElse(null)), config, metrics, ownsMetrics, clock);
+    }
+
+    private MayflyMeterRegistry(StepConfig stepConfig, MayflyRegistryConfig config, MayflyMetrics metrics, boolean ownsMetrics, Clock clock) {
+        super(stepConfig, clock);
+        this.stepConfig = stepConfig;
         this.metrics = metrics;
         this.ownsMetrics = ownsMetrics;
         this.series = new SeriesFactory(metrics, config.groupingLabels());
@@ -234,7 +240,8 @@ public final class MayflyMeterRegistry extends PushMeterRegistry implements Auto
 
     @Override
     protected DistributionStatisticConfig defaultHistogramConfig() {
-        return DistributionStatisticConfig.builder().expiry(new StepConfig(null).step()).build().merge(DistributionStatisticConfig.DEFAULT);
+        // as Micrometer's Prometheus registry: the local maximum and percentiles decay over one step
+        return DistributionStatisticConfig.builder().expiry(stepConfig.step()).build().merge(DistributionStatisticConfig.DEFAULT);
     }
 
     /** The series {@code create} makes; {@code unpublished} when Mayfly would refuse the meter (listeners told why). */

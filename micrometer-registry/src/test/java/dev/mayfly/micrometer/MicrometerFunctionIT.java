@@ -80,7 +80,9 @@ class MicrometerFunctionIT {
             assertThat(ours).as("/metrics:\n%s\nstandalone log:\n%s", lastBody, log()).isEqualTo(expected);
         } finally {
             mayfly.destroy();
-            mayfly.waitFor();
+            if (!mayfly.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                mayfly.destroyForcibly().waitFor();
+            }
         }
     }
 
