@@ -1,5 +1,6 @@
 package dev.mayfly.micrometer;
 
+import dev.mayfly.producer.FlushException;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -20,6 +21,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A Micrometer-instrumented function publishing through a real {@code mayfly standalone} (embedded broker, streams
@@ -36,6 +38,7 @@ class MicrometerFunctionIT {
 
     @TempDir
     Path dir;
+    private String logName;
 
     @Test
     void countsBucketsAndNamesOnMetricsAreExactlyWhatMicrometersPrometheusRegistryExposes() throws Exception {
@@ -79,19 +82,91 @@ class MicrometerFunctionIT {
             });
             assertThat(ours).as("/metrics:\n%s\nstandalone log:\n%s", lastBody, log()).isEqualTo(expected);
         } finally {
-            mayfly.destroy();
-            if (!mayfly.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                mayfly.destroyForcibly().waitFor();
+            stop(mayfly);
+        }
+    }
+
+    @Test
+    void anInvocationWhoseFlushFailedWhileMayflyWasDownIsCountedOnceByTheNextFlush() throws Exception {
+        Process first = standalone("standalone-1.log");
+        Process second = null;
+        try {
+            awaitReady(first);
+            MayflyRegistryConfig config = MayflyRegistryConfig.builder().job("checkout-outage")
+                    .producer("bootstrap.servers", "localhost:" + KAFKA_PORT).producer("flush.timeout", "15s").build(); // room for a loaded machine; the outage flush waits this long
+            PrometheusMeterRegistry reference = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            MayflyMeterRegistry registry = new MayflyMeterRegistry(config);
+            CheckoutFunction function = new CheckoutFunction(registry, new CompositeMeterRegistry().add(registry).add(reference));
+            function.handle("fr", "card", Duration.ofMillis(125), 1, 3);
+            function.handle("fr", "card", Duration.ofMillis(250), 2, 3);
+
+            stop(first);
+            assertThatThrownBy(() -> function.handle("fr", "card", Duration.ofMillis(500), 3, 6))
+                    .as("Mayfly is down: the flush is not acknowledged").isInstanceOf(FlushException.class);
+
+            second = standalone("standalone-2.log");
+            awaitReady(second);
+            function.handle("de", "card", Duration.ofMillis(1500), 4, 1);
+            flushUntilAcknowledged(registry);
+            registry.close();
+
+            Map<String, Double> expected = new TreeMap<>();
+            samples(reference.scrape()).forEach((series, value) -> {
+                if (!series.contains("_max{") && !series.endsWith("_max")) {
+                    expected.put(withJob(series, "checkout-outage"), value);
+                }
+            });
+            assertThat(expected).containsEntry("orders_placed_total{country=\"fr\",job=\"checkout-outage\",payment_method=\"card\"}", 3.0);
+            assertThat(expected).containsEntry("checkout_latency_seconds_count{job=\"checkout-outage\"}", 4.0);
+            Map<String, Double> ours = new TreeMap<>();
+            awaitServed(expected).forEach((series, value) -> {
+                if (series.contains("job=\"checkout-outage\"")) {
+                    ours.put(series, value);
+                }
+            });
+            assertThat(ours).as("every invocation counted once\n/metrics:\n%s\nstandalone log:\n%s", lastBody, log()).isEqualTo(expected);
+        } finally {
+            stop(first);
+            if (second != null) {
+                stop(second);
             }
         }
     }
 
+    /** Flushes again (each retry resends the kept batches with their event ids) until Kafka acknowledges, at most 60 s. */
+    private static void flushUntilAcknowledged(MayflyMeterRegistry registry) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            try {
+                registry.flush();
+                return;
+            } catch (FlushException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void stop(Process mayfly) throws InterruptedException {
+        mayfly.destroy();
+        if (!mayfly.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            mayfly.destroyForcibly().waitFor();
+        }
+    }
+
     private Process standalone() throws IOException {
+        return standalone("standalone.log");
+    }
+
+    /** {@code mayfly standalone} on this test's data dir (kept across restarts), its output in {@code logName}. */
+    private Process standalone(String logName) throws IOException {
+        this.logName = logName;
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), "dev.mayfly.launcher.Mayfly", "standalone",
                 "--data-dir", dir.resolve("data").toString(), "--http-port", String.valueOf(HTTP_PORT),
                 "--kafka-port", String.valueOf(KAFKA_PORT), "--bind", "127.0.0.1");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("standalone.log").toFile());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve(logName).toFile());
         builder.environment().keySet().removeIf(k -> k.startsWith("MAYFLY_"));
         return builder.start();
     }
@@ -139,7 +214,7 @@ class MicrometerFunctionIT {
     }
 
     private String log() throws IOException {
-        Path log = dir.resolve("standalone.log");
+        Path log = dir.resolve(logName);
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
@@ -172,13 +247,17 @@ class MicrometerFunctionIT {
     }
 
     private static String withJob(String series) {
+        return withJob(series, "checkout-micrometer");
+    }
+
+    private static String withJob(String series, String job) {
         int open = series.indexOf('{');
         String name = open < 0 ? series : series.substring(0, open);
         TreeSet<String> labels = new TreeSet<>();
         if (open >= 0) {
             labels.addAll(List.of(series.substring(open + 1, series.length() - 1).split(",(?=[a-zA-Z_][a-zA-Z0-9_]*=\")")));
         }
-        labels.add("job=\"checkout-micrometer\"");
+        labels.add("job=\"" + job + "\"");
         return name + "{" + String.join(",", labels) + "}";
     }
 }
