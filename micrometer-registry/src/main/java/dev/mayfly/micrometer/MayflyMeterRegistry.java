@@ -66,8 +66,9 @@ import java.util.function.ToLongFunction;
  *       published (they do not add up across instances);</li>
  *   <li>{@link Gauge} and {@link TimeGauge} (in seconds): a Mayfly gauge, the value read at each publish (the last
  *       value wins); NaN (its object was garbage collected) is not published;</li>
- *   <li>not published (they work locally, a warning is logged once per meter): {@link LongTaskTimer},
- *       {@link FunctionTimer} and custom meters.</li>
+ *   <li>not published (they work locally, a warning is logged once per meter): {@link LongTaskTimer} and
+ *       {@link FunctionTimer} (Micrometer's Prometheus registry exposes them as summaries, which Mayfly does not
+ *       aggregate) and custom meters.</li>
  * </ul>
  * A meter Mayfly would refuse (the same name with other tag keys or other buckets than an earlier meter, a reserved
  * tag key {@code job}, {@code function}, {@code region} or {@code instance}, too many labels or a too long tag value)
