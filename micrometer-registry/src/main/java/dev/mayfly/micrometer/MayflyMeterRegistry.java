@@ -104,11 +104,15 @@ public final class MayflyMeterRegistry extends PushMeterRegistry implements Auto
      * have producer settings; closing this registry does not close {@code metrics}.
      */
     public MayflyMeterRegistry(MayflyRegistryConfig config, MayflyMetrics metrics) {
-        this(config, metrics, false, Clock.SYSTEM);
+        this(config, withoutProducerSettings(config, metrics), false, Clock.SYSTEM);
+    }
+
+    private static MayflyMetrics withoutProducerSettings(MayflyRegistryConfig config, MayflyMetrics metrics) {
         if (!config.producerConfig().isEmpty()) {
             throw new IllegalArgumentException("the config has producer settings " + config.producerConfig().keySet()
                     + " but the registry publishes through the given MayflyMetrics: configure that instead");
         }
+        return java.util.Objects.requireNonNull(metrics, "metrics");
     }
 
     private MayflyMeterRegistry(MayflyRegistryConfig config, MayflyMetrics metrics, boolean ownsMetrics, Clock clock) {
