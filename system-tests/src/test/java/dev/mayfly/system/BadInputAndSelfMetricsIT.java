@@ -50,9 +50,10 @@ class BadInputAndSelfMetricsIT {
             assertThat(refused.body()).contains("metric 'm': label 'l' has a value of 2000 characters; at most 1024 (max.label.value.length)");
             assertThat(push(base, "# TYPE orders gauge\norders 5\n").statusCode()).as("only the engine knows orders is a counter").isEqualTo(200);
 
-            // the series live in different tasks (partitioned by series): wait for the rejection and for the NaN gauge
+            // the series and the self-metrics are published independently (different tasks and punctuators): wait for
+            // the rejection and for each series this test reads
             Map<String, Double> samples = awaitSamples(base, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"type_mismatch\"",
-                    "ratio{job=\"checkout\"}");
+                    "ratio{job=\"checkout\"}", "orders_total{job=\"checkout\"}");
             assertThat(samples.get("ratio{job=\"checkout\"}")).isNaN();
             assertThat(samples.get("orders_total{job=\"checkout\"}")).isEqualTo(1.0);
             assertThat(samples).doesNotContainKey("m{job=\"checkout\"}");
