@@ -35,7 +35,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "events", mixinStandardHelpOptions = true,
-        description = "Reads the events topic (or the dead-letter topic) over a range of broker timestamps and writes "
+        description = "Reads the events topic (or the dead-letter topic) over a range of record timestamps and writes "
                 + "the batches as JSON lines or an Avro object container file. See docs/data-teams.md.")
 final class EventsCommand implements Callable<Integer> {
     enum Format { jsonl, avro }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The options of the commands that read a range of a topic by broker timestamp ({@code mayfly events}): the
+ * The options of the commands that read a range of a topic by record timestamp ({@code mayfly events}): the
  * cluster, the configuration, and {@code --from}/{@code --to}.
  */
 final class RangeOptions {
@@ -25,7 +25,7 @@ final class RangeOptions {
     @Mixin
     ConfigFileOptions config;
 
-    @Option(names = "--from", paramLabel = "TIME", description = "First broker timestamp: an ISO-8601 instant or a duration ago (30m, 2h, 7d). Default: the topic's start.")
+    @Option(names = "--from", paramLabel = "TIME", description = "First record timestamp: an ISO-8601 instant or a duration ago (30m, 2h, 7d). Default: the topic's start.")
     String from;
 
     @Option(names = "--to", paramLabel = "TIME", description = "End (excluded), same forms as --from. Default: the end of the topic when the command starts.")

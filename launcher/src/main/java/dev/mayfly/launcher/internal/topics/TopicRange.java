@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The offsets of a topic between two broker timestamps, per partition: from the first record at or after
+ * The offsets of a topic between two record timestamps, per partition: from the first record at or after
  * {@code from} (the partition's beginning when absent) up to, not including, the first record at or after {@code to}
  * (when absent: the end offsets as seen when the range is resolved, so a read of the range ends even while producers
  * keep writing). Offsets are found with {@code offsetsForTimes}. Immutable.
