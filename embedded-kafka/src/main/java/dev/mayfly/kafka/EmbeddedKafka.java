@@ -2,6 +2,10 @@ package dev.mayfly.kafka;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.utils.Time;
 
 import java.io.IOException;
@@ -11,7 +15,9 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 
 /**
  * A real Kafka broker (KRaft, broker and controller in one) running in this JVM through Kafka's own server code path:
@@ -98,10 +104,41 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
             server.startup();
+            if (voters.size() == 1) {
+                awaitEveryPartitionLed();
+            }
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare Kafka data directory " + dataDir, e);
         }
+    }
+
+    /**
+     * Waits (at most 60 s) until every partition, internal ones included, has a leader again. A single node restarted
+     * after kill -9 is fenced by its own controller once its previous incarnation's session expires, then unfenced;
+     * {@link KafkaRaftServer#startup()} can return inside that window, and a transaction aborted while partitions have
+     * no leader can stay in PrepareAbort for good (its markers unsent), holding every read_committed reader.
+     */
+    private void awaitEveryPartitionLed() {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            while (System.nanoTime() < deadline) {
+                var names = admin.listTopics(new ListTopicsOptions().listInternal(true)).names().get();
+                Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get();
+                boolean led = topics.values().stream().flatMap(t -> t.partitions().stream())
+                        .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+                if (led) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("the Kafka broker did not answer after its start: " + e.getCause(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the Kafka broker's partitions", e);
+        }
+        throw new IllegalStateException("the Kafka broker's partitions still had no leader 60 s after its start");
     }
 
     public String bootstrapServers() {
@@ -162,8 +199,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             // expires; the controller then fences it and every partition is briefly leaderless. A timed-out
             // transaction aborted inside that window can stay in PrepareAbort with its markers unsent, holding every
             // read_committed reader (the streams app itself) for good. A short session makes that window pass before
-            // the coordinator's first abort check and before start() returns; a single node's heartbeats never leave
-            // the process, so a 3 s session is safe.
+            // the coordinator's first abort check, and start() waits until every partition has a leader again.
             p.put("broker.heartbeat.interval.ms", "500");
             p.put("broker.session.timeout.ms", "3000");
         }
