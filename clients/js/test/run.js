@@ -49,8 +49,11 @@ async function startMayfly() {
     child.stderr.on("data", read);
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`Mayfly exited with ${code}:\n${output}`)); });
   });
+  const stop = () => child.kill("SIGTERM");
+  process.on("exit", stop); // also when the tests fail or this runner is stopped
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(1));
   await ready;
-  return { url: `http://127.0.0.1:${httpPort}`, token, stop: () => child.kill("SIGTERM") };
+  return { url: `http://127.0.0.1:${httpPort}`, token, stop };
 }
 
 let mayfly = null;
