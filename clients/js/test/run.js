@@ -20,6 +20,11 @@ function freePort() {
   });
 }
 
+/** Mayfly reads MAYFLY_* variables as configuration: the tests' own (MAYFLY_TEST_*) are none of its business. */
+function withoutMayflyVariables(env) {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith("MAYFLY_")));
+}
+
 async function startMayfly() {
   const jar = path.resolve(root, "../../launcher/target/mayfly.jar");
   if (!existsSync(jar)) throw new Error(`${jar} is missing: build it with mvn -B -q -pl launcher -am -DskipTests package`);
@@ -36,7 +41,7 @@ async function startMayfly() {
     "--http-port", String(httpPort), "--kafka-port", String(kafkaPort), "--bind", "127.0.0.1",
     "--set", "publish.interval=100ms", "--set", `push.auth.token.file=${path.join(dir, "tokens")}`,
     "--set", `rules.file=${path.join(dir, "rules.yaml")}`],
-  { stdio: ["ignore", "pipe", "pipe"] });
+  { stdio: ["ignore", "pipe", "pipe"], env: withoutMayflyVariables(process.env) });
   let output = "";
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Mayfly not ready within 120 s:\n${output}`)), 120_000);

@@ -1,6 +1,7 @@
 // mayfly-metrics in Cloudflare's real runtime: Miniflare 4 runs workerd with a Worker that imports the package as
 // "mayfly-metrics" (its files as they are, no bundling) and flushes in ctx.waitUntil; the Worker pushes to Mayfly on
-// loopback through a proxy that loses one answer, and the sums /metrics serves are exact.
+// loopback through a proxy that loses one answer, and the sums /metrics serves are exact, also for a Metrics that
+// lives as long as the isolate and serves concurrent requests.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,8 +16,16 @@ const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../src")
 const WORKER = `
 import { Metrics } from "mayfly-metrics";
 
+let warm; // one Metrics for the isolate's life, shared by the requests it serves
+
 export default {
   async fetch(request, env, ctx) {
+    if (new URL(request.url).pathname === "/warm") {
+      warm ??= new Metrics({ url: env.MAYFLY_URL, job: env.JOB, token: env.MAYFLY_TOKEN });
+      warm.counter({ name: "worker_warm_total", help: "Requests to a warm isolate." }).inc();
+      ctx.waitUntil(warm.flush());
+      return new Response("ok");
+    }
     const metrics = new Metrics({ url: env.MAYFLY_URL, job: env.JOB, token: env.MAYFLY_TOKEN,
                                   groupingLabels: { colo: "local" }, gzip: true });
     const requests = metrics.counter({ name: "worker_requests_total", help: "Requests.", labelNames: ["path"] });
@@ -77,6 +86,11 @@ test("a Worker in workerd pushes in waitUntil; a lost answer is retried with the
     assert.equal(new Set(keys).size, sizes.length, "the retried push kept its Idempotency-Key");
     assert.ok(proxy.requests.every((r) => r.headers["content-encoding"] === "gzip"), "gzipped by workerd's CompressionStream");
     assert.ok(proxy.requests.every((r) => r.headers.authorization === `Bearer ${TOKEN}`));
+
+    // requests served at once by one isolate share its Metrics: each increment is in exactly one of the pushes
+    const responses = await Promise.all(Array.from({ length: 10 }, () => mf.dispatchFetch("http://worker.test/warm")));
+    assert.deepEqual(await Promise.all(responses.map((r) => r.text())), new Array(10).fill("ok"));
+    await assertServed({ [`worker_warm_total{job="${job}"}`]: 10 });
   } finally {
     await mf.dispose();
     await proxy.close();
