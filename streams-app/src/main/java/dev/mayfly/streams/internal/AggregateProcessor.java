@@ -93,7 +93,9 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
             Rejection limit = limits.checkNew(key);
             if (limit != null) {
                 metrics.add("cardinality_rejects", 1, now);
-                reject(key, u, limit);
+                if (!LastPushTimes.isLastPush(SeriesKey.metricName(key))) {
+                    reject(key, u, limit); // Mayfly's own series are only counted: they are no one's data to redrive
+                }
                 return;
             }
             s = SeriesState.start(u);
