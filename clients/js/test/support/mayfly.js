@@ -52,11 +52,17 @@ export async function assertServed(expected) {
  * An HTTP proxy on 127.0.0.1 in front of Mayfly. For the n-th request (0-based) `behaviour(n)` says what to do:
  * "forward"; "lose-answer" (forward, then cut the connection instead of answering: stored, but the client never
  * hears it); "forward-then-503" (forward, then answer 503: stored, the client is told it was not); or
- * {status, headers} (answer that without forwarding). `requests` records what clients sent.
+ * {status, headers} (answer that without forwarding). `requests` records what clients sent. GET requests that
+ * `serve(url)` answers ({type, body}) are served by the proxy itself and not recorded (pages for a browser).
  */
-export async function startProxy(behaviour) {
+export async function startProxy(behaviour, serve = () => undefined) {
   const requests = [];
   const server = http.createServer(async (req, res) => {
+    const own = req.method === "GET" ? serve(req.url) : undefined;
+    if (own !== undefined) {
+      res.writeHead(200, { "Content-Type": own.type }).end(own.body);
+      return;
+    }
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
