@@ -19,6 +19,11 @@ final class ExporterCommand extends ServiceCommand {
     }
 
     @Override
+    boolean servesProcessMetrics() {
+        return false; // its /metrics serves the process's metrics beside the aggregates
+    }
+
+    @Override
     List<Setting<?>> shownSettings() {
         return ServiceConfigs.exporterSettings();
     }

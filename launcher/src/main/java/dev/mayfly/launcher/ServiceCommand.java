@@ -2,6 +2,7 @@ package dev.mayfly.launcher;
 
 import dev.mayfly.exporter.ProcessStatus;
 import dev.mayfly.launcher.internal.HttpSettings;
+import dev.mayfly.launcher.internal.ProcessMetrics;
 import dev.mayfly.launcher.internal.Service;
 import dev.mayfly.launcher.internal.ServiceHost;
 import dev.mayfly.launcher.internal.SettingsInForce;
@@ -29,6 +30,11 @@ abstract class ServiceCommand implements Callable<Integer> {
 
     /** Validates the configuration (throwing ConfigException naming a bad key) and returns what builds the service. */
     abstract Supplier<Service> build(Map<String, String> raw, ProcessStatus process);
+
+    /** Whether the process serves its own metrics at GET /metrics (not when the service serves /metrics itself). */
+    boolean servesProcessMetrics() {
+        return true;
+    }
 
     /** The settings this service's status page shows (none: it has no status page). */
     List<Setting<?>> shownSettings() {
@@ -58,6 +64,9 @@ abstract class ServiceCommand implements Callable<Integer> {
             beforeStart(raw);
             Service service = factory.get();
             host.start(service);
+            if (servesProcessMetrics()) {
+                host.route(ProcessMetrics.route());
+            }
             int port = host.serveHttp(http); // the service's routes exist before the port opens
             System.out.println("Mayfly " + service.name() + " listening on http://localhost:" + port
                     + " (Kafka " + raw.getOrDefault(CommonSettings.BOOTSTRAP_SERVERS.name(), CommonSettings.BOOTSTRAP_SERVERS.defaultValue()) + ")");

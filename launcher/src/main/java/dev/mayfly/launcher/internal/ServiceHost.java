@@ -29,6 +29,7 @@ public final class ServiceHost implements AutoCloseable, ProcessStatus {
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<Service> services = new ArrayList<>();
+    private final List<Route> ownRoutes = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private HttpServer http;
     private volatile Map<String, String> settings = Map.of();
@@ -67,11 +68,17 @@ public final class ServiceHost implements AutoCloseable, ProcessStatus {
         }
     }
 
+    /** Adds a route of the host itself (not of a service), served once the port opens. */
+    public synchronized void route(Route route) {
+        ownRoutes.add(route);
+    }
+
     /** Opens the HTTP port with the services' routes and the health endpoints. Returns the bound port. */
     public synchronized int serveHttp(HttpServerOptions options) {
         http = HttpServer.create(options);
         http.route(Route.of("/-/healthy", this::healthy));
         http.route(Route.of("/-/ready", this::ready));
+        ownRoutes.forEach(http::route);
         for (Service s : services) {
             s.routes().forEach(http::route);
         }
