@@ -372,6 +372,21 @@ class MetricsTopologyTest {
     }
 
     @Test
+    void anEmptyLabelIsNoLabelAsInPrometheusAndAnEmptyGroupingLabelDeletesTheSeriesWithoutIt() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(batch("e1", T0, counter("c", 1, "a", "")));
+            p.send(batch("e2", T0, counter("c", 2)));
+            p.send(MetricEventBatch.newBuilder(batch("e3", T0, counter("c", 4, "instance", "x")))
+                    .setGroupingLabels(Map.of("instance", "")).build());
+            assertThat(p.aggregates()).containsOnlyKeys("c{job=\"fn\"}");
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(7.0);
+            assertThat(p.allAggregates()).as("no group of empty labels").noneSatisfy((k, v) -> assertThat(k).startsWith("mayfly_group_"));
+            p.send(Pipeline.deleteGroup("d1", T0 + 1, "fn", Map.of("instance", "")));
+            assertThat(p.tombstones()).contains("c{job=\"fn\"}");
+        }
+    }
+
+    @Test
     void deleteGroupTombstonesEverySeriesOfTheJobWithTheGroupingLabels() {
         try (Pipeline p = Pipeline.start()) {
             p.send(MetricEventBatch.newBuilder(batch("e1", T0, counter("c", 1), gauge("g", 1)))

@@ -197,7 +197,8 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
             return false;
         }
         for (Map.Entry<String, String> e : u.groupingLabels.entrySet()) {
-            if (!e.getValue().equals(parsed.label(e.getKey()))) {
+            // an empty grouping label names the series without that label
+            if (!(e.getValue().isEmpty() ? parsed.label(e.getKey()) == null : e.getValue().equals(parsed.label(e.getKey())))) {
                 return false;
             }
         }

@@ -32,8 +32,9 @@ final class LastPushTimes {
     static void of(MetricEventBatch batch, long recordTimestamp, long eventTime, BiConsumer<String, Update> add) {
         String job = batch.getSource().getJob();
         add(SeriesKey.of(MetricNames.JOB_LAST_PUSH, new TreeMap<>(Map.of("job", job))), batch.getEventId(), recordTimestamp, eventTime, add);
-        if (!batch.getGroupingLabels().isEmpty()) {
-            TreeMap<String, String> labels = new TreeMap<>(batch.getGroupingLabels());
+        TreeMap<String, String> labels = new TreeMap<>(batch.getGroupingLabels());
+        labels.values().removeIf(String::isEmpty); // an empty label is no label
+        if (!labels.isEmpty()) {
             labels.put("job", job);
             add(SeriesKey.of(MetricNames.GROUP_LAST_PUSH, labels), batch.getEventId(), recordTimestamp, eventTime, add);
         }
