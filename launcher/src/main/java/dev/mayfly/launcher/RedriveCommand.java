@@ -57,6 +57,8 @@ final class RedriveCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print what would be redriven (one line each, on stdout) and publish nothing.")
     boolean dryRun;
 
+    private long oldestMs;
+
     @Override
     public Integer call() throws Exception {
         Set<String> wanted = new LinkedHashSet<>();
@@ -70,7 +72,7 @@ final class RedriveCommand implements Callable<Integer> {
         Instant[] times = range.times(now);
         Settings settings = range.settings();
         Duration horizon = dedupHorizon();
-        long oldestMs = now.toEpochMilli() - (long) (horizon.toMillis() * HORIZON_SHARE);
+        oldestMs = now.toEpochMilli() - (long) (horizon.toMillis() * HORIZON_SHARE);
         String deadLetterTopic = settings.get(CommonSettings.DEAD_LETTER_TOPIC);
         String eventsTopic = settings.get(CommonSettings.EVENTS_TOPIC);
         AvroCodec<MetricEventBatch> codec = MayflyCodecs.events(CommonSettings.registry(settings), eventsTopic);
@@ -130,13 +132,13 @@ final class RedriveCommand implements Callable<Integer> {
             reasonsText.append(')');
         }
         return String.format(Locale.ROOT, "%s: read %s of %s, %s %s%s with %s to %s, filtered out %s, "
-                        + "skipped %s not decodable and %s older than %.0f%% of dedup.horizon (%s), in %.1f s",
+                        + "skipped %s not decodable and %s older than %.0f%% of dedup.horizon (%s: before %s), in %.1f s",
                 deadLetterTopic, ProgressFormat.count(progress.records(), "record", "records"),
                 ProgressFormat.count(offsets.size(), "offset", "offsets"), dryRun ? "would redrive" : "redrove",
                 ProgressFormat.count(counts.redriven, "dead letter", "dead letters"), reasonsText,
                 ProgressFormat.count(counts.points, "point", "points"), eventsTopic, ProgressFormat.count(counts.filtered),
-                ProgressFormat.count(counts.undecodable), ProgressFormat.count(counts.tooOld), HORIZON_SHARE * 100, horizon,
-                progress.elapsedSeconds());
+                ProgressFormat.count(counts.undecodable), ProgressFormat.count(counts.tooOld), HORIZON_SHARE * 100,
+                horizon.toString().substring(2).toLowerCase(Locale.ROOT), Instant.ofEpochMilli(oldestMs), progress.elapsedSeconds());
     }
 
     /** The engine's dedup.horizon, from the same configuration sources as every other key. */
