@@ -191,6 +191,33 @@ class BackfillCommandIT {
     }
 
     @Test
+    void theRulesFileOfTheConfigurationAppliesAsItDoesLive() throws Exception {
+        Path rules = dir.resolve("rules.yml");
+        Files.writeString(rules, "rules:\n  - match: \"temperature_*\"\n    aggregation: max\n  - match: \"orders\"\n    without: [region]\n");
+        Path file = dir.resolve("rules.om");
+        assertThat(run("backfill", "--bootstrap-servers", kafka.bootstrapServers(), "--step", "1m", "--set", "rules.file=" + rules,
+                "--out", file.toString())).as(err.toString()).isZero();
+        List<String> lines = Files.readAllLines(file);
+        int checked = 0;
+        for (String line : lines) {
+            String[] parts = line.split(" ");
+            if (line.startsWith("temperature_celsius{")) {
+                long at = Math.round(Double.parseDouble(parts[2]) * 1000);
+                double max = SENT.headMap(at, true).values().stream().mapToDouble(v -> v[1]).max().orElseThrow();
+                assertThat(Double.parseDouble(parts[1])).as(line).isEqualTo(max);
+                checked++;
+            } else if (line.startsWith("orders_total{")) {
+                assertThat(parts[0]).isEqualTo("orders_total{job=\"shop\"}");
+                long at = Math.round(Double.parseDouble(parts[2]) * 1000);
+                assertThat(Double.parseDouble(parts[1])).as(line).isEqualTo(truth(at)[0]);
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThan(10);
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("# EOF");
+    }
+
+    @Test
     void badFlagsFailOnOneLine() {
         for (String[] args : List.of(new String[]{}, new String[]{"--step", "soon"}, new String[]{"--step", "0s"},
                 new String[]{"--step", "15s", "--from", "1h", "--to", "2h"})) {
