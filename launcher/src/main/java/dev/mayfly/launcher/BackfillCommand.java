@@ -68,12 +68,13 @@ final class BackfillCommand implements Callable<Integer> {
         BatchFilter filter = BatchFilter.of(job, null, null);
         Path stateDir = Files.createTempDirectory("mayfly-backfill");
         try {
-            StreamsAppConfig engine = engineConfig(stateDir);
+            StreamsAppConfig engine = engineConfig(stateDir, 1); // validates the configuration before the cluster is asked
             TopicRange offsets;
             try (KafkaConsumer<byte[], byte[]> consumer = RangeConsumers.create(settings, "mayfly-backfill")) {
                 offsets = TopicRange.resolve(consumer, settings.get(CommonSettings.BOOTSTRAP_SERVERS), topic, times[0], times[1],
                         RangeConsumers.TIMEOUT);
             }
+            engine = engineConfig(stateDir, offsets.partitions().size());
             ProgressReporter progress = ProgressReporter.onStderr(offsets.size(), out == null);
             Backfill.Result result;
             try (OutputStream stream = open()) {
@@ -93,14 +94,27 @@ final class BackfillCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The engine's configuration from the same sources (rules file, limits, TTLs), its state in {@code stateDir}. */
-    private StreamsAppConfig engineConfig(Path stateDir) {
+    /**
+     * The engine's configuration from the same sources (rules file, limits, TTLs), its state in {@code stateDir}. The
+     * backfill runs every partition's records through one task, so the per-task series limits are multiplied by the
+     * {@code partitions} of the events topic: the series the live tasks could keep between them.
+     */
+    private StreamsAppConfig engineConfig(Path stateDir, int partitions) {
         Map<String, String> raw = new LinkedHashMap<>(ServiceConfigs.sliceFor(range.config.load(Map.of()), ServiceConfigs.streamsSettings()));
+        StreamsAppConfig live = StreamsAppConfig.from(withRequired(new LinkedHashMap<>(raw), stateDir));
+        for (Setting<Integer> limit : List.of(StreamsAppConfig.SERIES_LIMIT_PER_TASK, StreamsAppConfig.SERIES_LIMIT_PER_METRIC)) {
+            long total = (long) live.settings().get(limit) * Math.max(1, partitions);
+            raw.put(limit.name(), String.valueOf(Math.min(Integer.MAX_VALUE, total)));
+        }
+        return StreamsAppConfig.from(withRequired(raw, stateDir));
+    }
+
+    private Map<String, String> withRequired(Map<String, String> raw, Path stateDir) {
         raw.putIfAbsent(CommonSettings.BOOTSTRAP_SERVERS.name(), range.bootstrapServers == null ? "localhost:9092" : range.bootstrapServers);
         raw.put(StreamsAppConfig.APPLICATION_ID.name(), "mayfly-backfill");
         raw.put(StreamsAppConfig.STATE_DIR.name(), stateDir.toString());
         raw.put(StreamsAppConfig.PUBLISH_INTERVAL.name(), "0s");
-        return StreamsAppConfig.from(raw);
+        return raw;
     }
 
     private OutputStream open() throws IOException {
