@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.schemas.TopicSetup;
 import dev.mayfly.schemas.Topics;
+import dev.mayfly.schemas.avro.HistogramValue;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
@@ -98,6 +99,9 @@ class BackfillCommandIT {
                                         .setLabels(Map.of("region", "eu")).setValue(orders).build(),
                                 MetricPoint.newBuilder().setName("temperature_celsius").setType(MetricType.GAUGE)
                                         .setLabels(Map.of()).setValue(temperature).build(),
+                                MetricPoint.newBuilder().setName("latency_seconds").setType(MetricType.HISTOGRAM).setLabels(Map.of())
+                                        .setHistogram(HistogramValue.newBuilder().setBounds(List.of(0.1, 0.5))
+                                                .setBucketCounts(List.of(1L, 2L, 0L)).setSum(0.75).setCount(3).build()).build(),
                                 MetricPoint.newBuilder().setName("bytes_total").setType(MetricType.COUNTER).setLabels(Map.of())
                                         .setTemporality(Temporality.CUMULATIVE).setStreamId("s1")
                                         .setStartTime(Instant.ofEpochMilli(startTime)).setValue(cumulative).build()))
@@ -177,6 +181,16 @@ class BackfillCommandIT {
                 assertThat(values).as(queries[q]).hasSize((int) ((lastStep - firstStep) / STEP + 1));
                 for (Map.Entry<Long, Double> v : values.entrySet()) {
                     assertThat(v.getValue()).as("%s at %s", queries[q], Instant.ofEpochMilli(v.getKey())).isEqualTo(truth(v.getKey())[q]);
+                }
+            }
+            // the histogram merged bucket by bucket: 3 observations a batch, 1 at or below 0.1, 3 at or below 0.5
+            String[] histogram = {"latency_seconds_count{job=\"shop\"}", "latency_seconds_bucket{job=\"shop\",le=\"0.1\"}",
+                    "latency_seconds_bucket{job=\"shop\",le=\"0.5\"}", "latency_seconds_sum{job=\"shop\"}"};
+            double[] perBatch = {3, 1, 3, 0.75};
+            for (int q = 0; q < histogram.length; q++) {
+                for (Map.Entry<Long, Double> v : range(base, histogram[q], firstStep, lastStep).entrySet()) {
+                    assertThat(v.getValue()).as("%s at %s", histogram[q], Instant.ofEpochMilli(v.getKey()))
+                            .isCloseTo(perBatch[q] * SENT.headMap(v.getKey(), true).size(), org.assertj.core.data.Offset.offset(1e-9));
                 }
             }
             long at = firstStep + 20 * STEP;
