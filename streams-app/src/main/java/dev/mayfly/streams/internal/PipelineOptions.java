@@ -19,10 +19,11 @@ import java.time.Duration;
  * @param validator               the stateless rules of batches and points (label limits included)
  * @param seriesLimitPerTask      most series one task (partition) keeps
  * @param seriesLimitPerMetric    most series of one metric name one task keeps
+ * @param lastPushTtl             a job's (or group's) last push time series expires after this span of event time without a push
  */
 public record PipelineOptions(String eventsTopic, Duration dedupHorizon, Duration futureSkew, Duration lateness,
                               Duration defaultTtl, Duration cumulativeIdle, Duration windowGrace,
                               Duration expiryScanInterval, Duration publishInterval, Duration selfMetricsInterval,
                               MetricValidator validator, int seriesLimitPerTask, int seriesLimitPerMetric,
-                              Rules rules) {
+                              Duration lastPushTtl, Rules rules) {
 }
