@@ -69,6 +69,7 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        RangeConsumers.quietKafkaLogs();
         ReplayNames names = ReplayNames.of(name);
         Instant[] times = range.times(Instant.now());
         Settings settings = range.settings();
