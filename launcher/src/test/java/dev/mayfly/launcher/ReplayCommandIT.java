@@ -24,7 +24,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -197,6 +200,21 @@ class ReplayCommandIT {
         return run(all);
     }
 
+    /** Runs a replay, returning what it printed on stderr (progress and summary). */
+    private String replayOutput(String... args) {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(replay(args)).as(err.toString()).isZero();
+        } finally {
+            System.setErr(original);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        original.print(out);
+        return out;
+    }
+
     private static Set<String> topics() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             return admin.listTopics().names().get();
@@ -206,7 +224,7 @@ class ReplayCommandIT {
     @Test
     void aFullReplayGivesExactlyTheLiveAggregatesAndCleansUpAfterItself() throws Exception {
         Map<String, Aggregate> liveTable = table(Topics.AGGREGATES);
-        assertThat(replay("--name", "full")).as(err.toString()).isZero();
+        String output = replayOutput("--name", "full");
         Map<String, Aggregate> replayed = table("mayfly-aggregates-full");
 
         assertThat(userSeries(replayed)).isEqualTo(userSeries(liveTable)); // every field: values, help, created/updated times
@@ -215,7 +233,7 @@ class ReplayCommandIT {
                 "resize_duration_seconds{job=\"resize\"}", "jobs_done{job=\"nightly\"}");
         assertThat(replayed.get("jobs_done{job=\"nightly\"}").getValue()).isEqualTo(9.0);
         assertThat(replayed.get("resize_duration_seconds{job=\"resize\"}").getHistogram().getCount()).isEqualTo(5);
-        assertThat(err.toString()).contains("replay 'full': read 7 batches, 9 points, 1 duplicate; wrote 7 series to "
+        assertThat(output).contains("replaying 7 offsets of mayfly-events into mayfly-aggregates-full", "replay 'full': read 7 batches, 9 points, 1 duplicate; wrote 7 series to "
                 + "mayfly-aggregates-full; rejected 0 to mayfly-dead-letter-full");
 
         Set<String> topics = topics();
