@@ -141,7 +141,7 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
     Map<String, String> streamsSettings(ReplayNames names, Map<String, String> raw, Settings common) {
         for (String key : DERIVED_KEYS) {
             if (range.config.sets.containsKey(key)) {
-                throw new ConfigException("--set " + key + " cannot be used with replay: the replay's names come from --name");
+                throw new ConfigException("--set " + key + " cannot be used with replay: the replay sets it (its names come from --name)");
             }
         }
         String liveAppId = raw.getOrDefault(StreamsAppConfig.APPLICATION_ID.name(), StreamsAppConfig.APPLICATION_ID.defaultValue());
