@@ -18,7 +18,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -157,23 +156,31 @@ class ReplayCommandIT {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
-    /** The topic as a table: the latest committed aggregate per series key (tombstones remove the key). */
-    static Map<String, Aggregate> table(String topic) {
-        Map<String, Aggregate> out = new TreeMap<>();
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+    /** Every committed record of {@code topic}, from its beginning to its end offsets now, in partition order. */
+    static List<ConsumerRecord<byte[], byte[]>> records(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             c.assign(tps);
             c.seekToBeginning(tps);
             Map<TopicPartition, Long> end = c.endOffsets(tps);
             while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        out.remove(r.key());
-                    } else {
-                        out.put(r.key(), AGGREGATES.decode(r.value()));
-                    }
-                }
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    /** The topic as a table: the latest committed aggregate per series key (tombstones remove the key). */
+    static Map<String, Aggregate> table(String topic) {
+        Map<String, Aggregate> out = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : records(topic)) {
+            String key = new String(r.key(), StandardCharsets.UTF_8);
+            if (r.value() == null) {
+                out.remove(key);
+            } else {
+                out.put(key, AGGREGATES.decode(r.value()));
             }
         }
         return out;
@@ -183,18 +190,10 @@ class ReplayCommandIT {
     static List<String> deadLetters(String topic) {
         List<String> out = new ArrayList<>();
         Base64.Encoder b64 = Base64.getEncoder();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(header(r, Topics.HEADER_REASON) + " " + header(r, Topics.HEADER_SOURCE_PARTITION) + "/"
-                            + header(r, Topics.HEADER_SOURCE_OFFSET) + " " + (r.key() == null ? "-" : b64.encodeToString(r.key())) + " " + b64.encodeToString(r.value()));
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> r : records(topic)) {
+            out.add(header(r, Topics.HEADER_REASON) + " " + header(r, Topics.HEADER_SOURCE_PARTITION) + "/"
+                    + header(r, Topics.HEADER_SOURCE_OFFSET) + " " + (r.key() == null ? "-" : b64.encodeToString(r.key()))
+                    + " " + b64.encodeToString(r.value()));
         }
         Collections.sort(out);
         return out;
