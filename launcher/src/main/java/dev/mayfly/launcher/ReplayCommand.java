@@ -128,12 +128,20 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
     private static void run(StreamsAppConfig config, TopicRange offsets, ProgressReporter progress, ReplayTopics topics,
                             ReplayNames names) throws InterruptedException {
         StreamsApp app = StreamsApp.create(config);
+        // interrupted (Ctrl-C, SIGTERM): leave the group at once, so that --force can replace the replay right away
+        Thread onSignal = new Thread(app::close, "mayfly-replay-shutdown");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         try {
             app.start();
             new ReplayCompletion(topics, names, app::isHealthy, STALL_TIMEOUT)
                     .await(offsets, progress, SELF_METRICS_INTERVAL.multipliedBy(2));
         } finally {
             app.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or ran: nothing to remove
+            }
         }
     }
 
