@@ -2,11 +2,14 @@ package dev.mayfly.exporter;
 
 import dev.mayfly.exporter.internal.AggregatesCollector;
 import dev.mayfly.exporter.internal.AggregatesConsumer;
+import dev.mayfly.exporter.internal.DeadLetterTail;
 import dev.mayfly.exporter.internal.EngineLag;
 import dev.mayfly.exporter.internal.ExporterMetrics;
 import dev.mayfly.exporter.internal.MetricsHandler;
 import dev.mayfly.exporter.internal.Scraper;
 import dev.mayfly.exporter.internal.SeriesStore;
+import dev.mayfly.exporter.internal.StatusPage;
+import dev.mayfly.exporter.internal.StatusReport;
 import dev.mayfly.http.Route;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
@@ -16,6 +19,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -41,11 +45,17 @@ public final class Exporter implements AutoCloseable {
     private final EngineLag engineLag;
     private final ScheduledExecutorService lagTimer;
     private final Duration lagInterval;
+    private final SeriesStore store;
+    private final PrometheusRegistry registry;
+    private final DeadLetterTail deadLetters;
+    private final Thread deadLettersThread;
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
         String topic = settings.get(CommonSettings.AGGREGATES_TOPIC);
         SeriesStore store = new SeriesStore();
+        this.store = store;
+        this.registry = registry;
         this.metrics = new ExporterMetrics(registry, store, System::currentTimeMillis, topic);
         Map<String, Object> props = new HashMap<>(settings.withPrefix(CommonSettings.KAFKA_PREFIX));
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get(CommonSettings.BOOTSTRAP_SERVERS));
@@ -53,6 +63,11 @@ public final class Exporter implements AutoCloseable {
                 MayflyCodecs.aggregates(CommonSettings.registry(settings), topic), store, metrics);
         this.consumerThread = new Thread(consumer, "mayfly-exporter-consumer");
         consumerThread.setDaemon(true);
+        String deadLetterTopic = settings.get(CommonSettings.DEAD_LETTER_TOPIC);
+        this.deadLetters = new DeadLetterTail(props, deadLetterTopic,
+                MayflyCodecs.events(CommonSettings.registry(settings), settings.get(CommonSettings.EVENTS_TOPIC)));
+        this.deadLettersThread = new Thread(deadLetters, "mayfly-exporter-dead-letters");
+        deadLettersThread.setDaemon(true);
         AtomicInteger n = new AtomicInteger();
         this.scrapes = Executors.newFixedThreadPool(SCRAPE_THREADS, r -> {
             Thread t = new Thread(r, "mayfly-scrape-" + n.incrementAndGet());
@@ -93,6 +108,7 @@ public final class Exporter implements AutoCloseable {
     /** Starts reading the aggregates topic. */
     public void start() {
         consumerThread.start();
+        deadLettersThread.start();
         if (lagTimer != null) {
             lagTimer.scheduleWithFixedDelay(engineLag::refresh, 0, lagInterval.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -117,9 +133,19 @@ public final class Exporter implements AutoCloseable {
         return Route.of(MetricsHandler.PATH, handler).onExecutor(scrapes);
     }
 
+    /**
+     * The route {@code /}: the status page (exactly that path; GET and HEAD), showing this exporter's view and what
+     * {@code process} tells about the process around it. On the exporter's own threads, like scrapes.
+     */
+    public Route statusRoute(ProcessStatus process) {
+        return Route.of(StatusPage.PATH, new StatusPage(() -> StatusReport.gather(store, consumer.isCaughtUp(), engineLag,
+                registry, deadLetters, Instant.now()), process)).onExecutor(scrapes);
+    }
+
     @Override
     public void close() {
         consumer.close();
+        deadLetters.close();
         if (consumerThread.isAlive()) {
             try {
                 consumerThread.join(10_000);

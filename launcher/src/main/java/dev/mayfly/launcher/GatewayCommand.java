@@ -1,5 +1,6 @@
 package dev.mayfly.launcher;
 
+import dev.mayfly.exporter.ProcessStatus;
 import dev.mayfly.launcher.internal.Service;
 import dev.mayfly.launcher.internal.ServiceConfigs;
 import picocli.CommandLine.Command;
@@ -11,7 +12,7 @@ import java.util.function.Supplier;
         description = "Accepts pushes over HTTP (Pushgateway API, OTLP/HTTP) and writes them to the events topic.")
 final class GatewayCommand extends ServiceCommand {
     @Override
-    Supplier<Service> build(Map<String, String> raw) {
+    Supplier<Service> build(Map<String, String> raw, ProcessStatus process) {
         return ServiceConfigs.gateway(raw);
     }
 

@@ -1,13 +1,18 @@
 package dev.mayfly.launcher;
 
+import dev.mayfly.exporter.ProcessStatus;
 import dev.mayfly.launcher.internal.HttpSettings;
+import dev.mayfly.launcher.internal.ProcessMetrics;
 import dev.mayfly.launcher.internal.Service;
 import dev.mayfly.launcher.internal.ServiceHost;
+import dev.mayfly.launcher.internal.SettingsInForce;
 import dev.mayfly.schemas.config.CommonSettings;
+import dev.mayfly.schemas.config.Setting;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.concurrent.Callable;
@@ -24,7 +29,17 @@ abstract class ServiceCommand implements Callable<Integer> {
     ConfigOptions config;
 
     /** Validates the configuration (throwing ConfigException naming a bad key) and returns what builds the service. */
-    abstract Supplier<Service> build(Map<String, String> raw);
+    abstract Supplier<Service> build(Map<String, String> raw, ProcessStatus process);
+
+    /** Whether the process serves its own metrics at GET /metrics (not when the service serves /metrics itself). */
+    boolean servesProcessMetrics() {
+        return true;
+    }
+
+    /** The settings this service's status page shows (none: it has no status page). */
+    List<Setting<?>> shownSettings() {
+        return List.of();
+    }
 
     abstract int defaultHttpPort();
 
@@ -38,13 +53,20 @@ abstract class ServiceCommand implements Callable<Integer> {
         flags.put(CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
         Map<String, String> raw = config.load(flags);
         var http = HttpSettings.options(raw, config.bind, httpPort == null ? defaultHttpPort() : httpPort, config.tls());
+        ServiceHost host = new ServiceHost();
+        if (!shownSettings().isEmpty()) {
+            host.showSettings(SettingsInForce.of(raw, List.of(shownSettings(), HttpSettings.ALL)));
+        }
         raw = HttpSettings.without(raw);
-        Supplier<Service> factory = build(raw);
-        ServiceHost host = new ServiceHost().closeOnShutdown();
+        Supplier<Service> factory = build(raw, host);
+        host.closeOnShutdown();
         try {
             beforeStart(raw);
             Service service = factory.get();
             host.start(service);
+            if (servesProcessMetrics()) {
+                host.route(ProcessMetrics.route());
+            }
             int port = host.serveHttp(http); // the service's routes exist before the port opens
             System.out.println("Mayfly " + service.name() + " listening on http://localhost:" + port
                     + " (Kafka " + raw.getOrDefault(CommonSettings.BOOTSTRAP_SERVERS.name(), CommonSettings.BOOTSTRAP_SERVERS.defaultValue()) + ")");

@@ -2,13 +2,13 @@ package dev.mayfly.launcher;
 
 import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.ServiceConfigs;
+import dev.mayfly.launcher.internal.SettingsInForce;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.Setting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +48,7 @@ final class SettingsCommand implements Callable<Integer> {
                 out.println(service + ":");
             }
             for (Setting<?> s : settings) {
-                String def = s.isRequired() ? "(required)" : render(s.defaultValue());
+                String def = s.isRequired() ? "(required)" : SettingsInForce.render(s.defaultValue());
                 if (markdown) {
                     out.println("| `" + s.name() + "` | `" + def.replace("|", "\\|") + "` | " + (s.doc() == null ? "" : s.doc().replace("|", "\\|")) + " |");
                 } else {
@@ -59,26 +59,5 @@ final class SettingsCommand implements Callable<Integer> {
         });
         out.flush();
         return 0;
-    }
-
-    private static String render(Object value) {
-        if (value instanceof Duration d) {
-            long ms = d.toMillis();
-            if (ms % 86_400_000 == 0 && ms > 0) {
-                return ms / 86_400_000 + "d";
-            }
-            if (ms % 3_600_000 == 0 && ms > 0) {
-                return ms / 3_600_000 + "h";
-            }
-            if (ms % 60_000 == 0 && ms > 0) {
-                return ms / 60_000 + "m";
-            }
-            if (ms % 1000 == 0) {
-                return ms / 1000 + "s";
-            }
-            return ms + "ms";
-        }
-        String text = String.valueOf(value);
-        return text.isEmpty() ? "(empty)" : text;
     }
 }

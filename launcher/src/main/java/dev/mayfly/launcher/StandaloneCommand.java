@@ -3,7 +3,9 @@ package dev.mayfly.launcher;
 import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.launcher.internal.ServiceHost;
+import dev.mayfly.launcher.internal.SettingsInForce;
 import dev.mayfly.schemas.config.CommonSettings;
+import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,7 +19,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "standalone", mixinStandardHelpOptions = true,
         description = "Runs an embedded Kafka broker and every Mayfly service in one process, with one HTTP port for "
-                + "pushes (Pushgateway API, OTLP/HTTP), GET /metrics, /-/healthy and /-/ready.")
+                + "pushes (Pushgateway API, OTLP/HTTP), GET /metrics, the status page at /, /-/healthy and /-/ready.")
 final class StandaloneCommand implements Callable<Integer> {
     @Mixin
     BrokerOptions broker;
@@ -36,17 +38,20 @@ final class StandaloneCommand implements Callable<Integer> {
         Map<String, String> raw = config.load(Map.of(
                 CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrap,
                 "state.dir", broker.dataDir.resolve("streams").toString()));
-        ServiceConfigs.rejectUnknown(raw, List.of(ServiceConfigs.streamsSettings(), ServiceConfigs.exporterSettings(),
-                ServiceConfigs.gatewaySettings(), HttpSettings.ALL));
+        List<List<Setting<?>>> known = List.of(ServiceConfigs.streamsSettings(), ServiceConfigs.exporterSettings(),
+                ServiceConfigs.gatewaySettings(), HttpSettings.ALL);
+        ServiceConfigs.rejectUnknown(raw, known);
+        ServiceHost host = new ServiceHost();
         // validate every service's configuration before anything starts
         var streams = ServiceConfigs.streams(ServiceConfigs.sliceFor(raw, ServiceConfigs.streamsSettings()));
-        var exporter = ServiceConfigs.exporter(ServiceConfigs.sliceFor(raw, ServiceConfigs.exporterSettings()));
+        var exporter = ServiceConfigs.exporter(ServiceConfigs.sliceFor(raw, ServiceConfigs.exporterSettings()), host);
         var gateway = ServiceConfigs.gateway(ServiceConfigs.sliceFor(raw, ServiceConfigs.gatewaySettings()));
         Duration eventsRetention = CommonSettings.eventsRetention(Settings.parse(
                 ServiceConfigs.sliceFor(raw, CommonSettings.ALL), CommonSettings.ALL, CommonSettings.KAFKA_PREFIX));
 
         var http = HttpSettings.options(raw, config.bind, httpPort, config.tls());
-        ServiceHost host = new ServiceHost().closeOnShutdown();
+        host.showSettings(SettingsInForce.of(raw, known));
+        host.closeOnShutdown();
         try {
             broker.start(host, eventsRetention);
             host.start(streams.get());
@@ -73,6 +78,7 @@ final class StandaloneCommand implements Callable<Integer> {
         out.println("  push (Pushgateway API)  " + base + "/metrics/job/<job>");
         out.println("  push (OTLP/HTTP)        " + base + "/v1/metrics");
         out.println("  scrape                  " + base + "/metrics");
+        out.println("  status page             " + base + "/");
         out.println("  health                  " + base + "/-/healthy  " + base + "/-/ready");
         out.println("  Kafka                   " + bootstrap + "  (data in " + broker.dataDir.toAbsolutePath().normalize() + ")");
         out.flush();

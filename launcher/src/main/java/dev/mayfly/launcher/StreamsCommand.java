@@ -1,5 +1,6 @@
 package dev.mayfly.launcher;
 
+import dev.mayfly.exporter.ProcessStatus;
 import dev.mayfly.launcher.internal.Service;
 import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.schemas.TopicSetup;
@@ -37,7 +38,7 @@ final class StreamsCommand extends ServiceCommand {
     private static final String INTERNAL_MIN_ISR = CommonSettings.KAFKA_PREFIX + StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
 
     @Override
-    Supplier<Service> build(Map<String, String> raw) {
+    Supplier<Service> build(Map<String, String> raw, ProcessStatus process) {
         if (minInsyncReplicas() < 1 || minInsyncReplicas() > replicationFactor) {
             throw new ConfigException("--min-insync-replicas must be between 1 and --replication-factor ("
                     + replicationFactor + "), got " + minInsyncReplicas());

@@ -8,6 +8,10 @@ package dev.mayfly.schemas;
 public final class MetricNames {
     /** Names starting with this are Mayfly's self-metrics; pushed metrics may not use it. */
     public static final String RESERVED_PREFIX = "mayfly_";
+    /** Gauge per job: the record timestamp, in seconds, of the newest batch of the job the pipeline took. */
+    public static final String JOB_LAST_PUSH = "mayfly_job_last_push_timestamp_seconds";
+    /** Gauge per group (job and grouping labels, for batches that have grouping labels): as {@link #JOB_LAST_PUSH}. */
+    public static final String GROUP_LAST_PUSH = "mayfly_group_last_push_timestamp_seconds";
 
     private MetricNames() {
     }

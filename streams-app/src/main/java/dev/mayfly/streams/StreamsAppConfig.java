@@ -64,10 +64,13 @@ public final class StreamsAppConfig {
     public static final Setting<Integer> SERIES_LIMIT_PER_METRIC = Setting.integer("series.limit.per.metric.per.task", 10_000,
             "Most series of one metric name one task keeps; application-wide about this times the partitions");
 
+    public static final Setting<Duration> LAST_PUSH_TTL = Setting.duration("last.push.ttl", Duration.ofDays(7),
+            "A job's mayfly_job_last_push_timestamp_seconds (and group's) expires after this long without a push");
+
     private static final List<Setting<?>> OWN = List.of(APPLICATION_ID, NUM_STREAM_THREADS, STATE_DIR, INSTANCE_ID, COMMIT_INTERVAL_MS,
             RULES_FILE, DEDUP_HORIZON, FUTURE_SKEW, LATENESS, SERIES_TTL, CUMULATIVE_IDLE, WINDOW_GRACE,
             EXPIRY_SCAN_INTERVAL, PUBLISH_INTERVAL, SELF_METRICS_INTERVAL,
-            SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC);
+            SERIES_LIMIT_PER_TASK, SERIES_LIMIT_PER_METRIC, LAST_PUSH_TTL);
 
     /** Every setting this service reads: its own and the common ones. */
     public static final List<Setting<?>> SETTINGS = concat(OWN, CommonSettings.ALL);
@@ -107,7 +110,7 @@ public final class StreamsAppConfig {
                 throw new ConfigException("config key '" + positive.name() + "' must be positive, got " + settings.get(positive));
             }
         }
-        for (Setting<Duration> positive : List.of(DEDUP_HORIZON, LATENESS, SERIES_TTL, CUMULATIVE_IDLE,
+        for (Setting<Duration> positive : List.of(DEDUP_HORIZON, LATENESS, SERIES_TTL, CUMULATIVE_IDLE, LAST_PUSH_TTL,
                 EXPIRY_SCAN_INTERVAL, SELF_METRICS_INTERVAL)) {
             if (settings.get(positive).isZero()) {
                 throw new ConfigException("config key '" + positive.name() + "' must be positive");
@@ -147,7 +150,7 @@ public final class StreamsAppConfig {
                 settings.get(LATENESS), settings.get(SERIES_TTL), settings.get(CUMULATIVE_IDLE), settings.get(WINDOW_GRACE),
                 settings.get(EXPIRY_SCAN_INTERVAL), settings.get(PUBLISH_INTERVAL), settings.get(SELF_METRICS_INTERVAL),
                 CommonSettings.validator(settings), settings.get(SERIES_LIMIT_PER_TASK),
-                settings.get(SERIES_LIMIT_PER_METRIC), rules, inputEnd);
+                settings.get(SERIES_LIMIT_PER_METRIC), settings.get(LAST_PUSH_TTL), rules, inputEnd);
     }
 
     /**

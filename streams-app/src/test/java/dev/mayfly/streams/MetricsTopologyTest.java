@@ -375,13 +375,29 @@ class MetricsTopologyTest {
 
     @Test
     void cardinalityLimitsRejectNewSeriesButExistingOnesKeepWorking() {
-        try (Pipeline p = Pipeline.start(Map.of("series.limit.per.metric.per.task", "2", "series.limit.per.task", "3"))) {
+        // 4 per task: three data series and the job's last push time
+        try (Pipeline p = Pipeline.start(Map.of("series.limit.per.metric.per.task", "2", "series.limit.per.task", "4"))) {
             p.send(batch("e1", T0, counter("a", 1, "i", "1"), counter("a", 1, "i", "2"), counter("a", 1, "i", "3")));
             p.send(batch("e2", T0, counter("b", 1), counter("c", 1), counter("a", 1, "i", "1")));
             assertThat(p.aggregates()).containsOnlyKeys("a{i=\"1\",job=\"fn\"}", "a{i=\"2\",job=\"fn\"}", "b{job=\"fn\"}");
             assertThat(p.value("a{i=\"1\",job=\"fn\"}")).isEqualTo(2.0);
             assertThat(p.deadLetterReasons()).containsExactly("cardinality_limit", "cardinality_limit");
             assertThat(p.counter("mayfly_pipeline_cardinality_rejects{task=\"0_0\"}")).isEqualTo(2.0);
+        }
+    }
+
+    @Test
+    void anEmptyLabelIsNoLabelAsInPrometheusAndAnEmptyGroupingLabelDeletesTheSeriesWithoutIt() {
+        try (Pipeline p = Pipeline.start()) {
+            p.send(batch("e1", T0, counter("c", 1, "a", "")));
+            p.send(batch("e2", T0, counter("c", 2)));
+            p.send(MetricEventBatch.newBuilder(batch("e3", T0, counter("c", 4, "instance", "x")))
+                    .setGroupingLabels(Map.of("instance", "")).build());
+            assertThat(p.aggregates()).containsOnlyKeys("c{job=\"fn\"}");
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(7.0);
+            assertThat(p.allAggregates()).as("no group of empty labels").noneSatisfy((k, v) -> assertThat(k).startsWith("mayfly_group_"));
+            p.send(Pipeline.deleteGroup("d1", T0 + 1, "fn", Map.of("instance", "")));
+            assertThat(p.tombstones()).contains("c{job=\"fn\"}");
         }
     }
 
@@ -393,9 +409,13 @@ class MetricsTopologyTest {
             p.send(MetricEventBatch.newBuilder(batch("e2", T0, counter("c", 1)))
                     .setGroupingLabels(Map.of("instance", "b")).build());
             p.send(Pipeline.deleteGroup("d1", T0 + 1, "fn", Map.of("instance", "a")));
-            assertThat(p.tombstones()).containsExactlyInAnyOrder("c{instance=\"a\",job=\"fn\"}", "g{instance=\"a\",job=\"fn\"}");
+            assertThat(p.tombstones()).containsExactlyInAnyOrder("c{instance=\"a\",job=\"fn\"}", "g{instance=\"a\",job=\"fn\"}",
+                    "mayfly_group_last_push_timestamp_seconds{instance=\"a\",job=\"fn\"}");
             assertThat(p.aggregates()).containsOnlyKeys("c{instance=\"b\",job=\"fn\"}");
-            assertThat(p.counter("mayfly_pipeline_deleted_series{task=\"0_0\"}")).isEqualTo(2.0);
+            assertThat(p.allAggregates()).as("the job's own last push time is not the group's")
+                    .containsKeys("mayfly_job_last_push_timestamp_seconds{job=\"fn\"}",
+                            "mayfly_group_last_push_timestamp_seconds{instance=\"b\",job=\"fn\"}");
+            assertThat(p.counter("mayfly_pipeline_deleted_series{task=\"0_0\"}")).isEqualTo(3.0);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.mayfly.streams;
 
+import dev.mayfly.schemas.MetricNames;
+
 import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.avro.Aggregate;
 import dev.mayfly.schemas.avro.Aggregation;
@@ -109,7 +111,15 @@ final class Pipeline implements AutoCloseable {
         driver.advanceWallClockTime(Duration.ofSeconds(6));
     }
 
+    /** The latest aggregate of every series, except the jobs' and groups' last push times (see {@link #allAggregates}). */
     Map<String, Aggregate> aggregates() {
+        Map<String, Aggregate> out = new java.util.TreeMap<>(allAggregates());
+        out.keySet().removeIf(k -> k.startsWith(MetricNames.JOB_LAST_PUSH + "{") || k.startsWith(MetricNames.GROUP_LAST_PUSH + "{"));
+        return out;
+    }
+
+    /** The latest aggregate of every series. */
+    Map<String, Aggregate> allAggregates() {
         for (TestRecord<String, byte[]> r : aggregates.readRecordsToList()) {
             if (r.value() == null) {
                 latest.remove(r.key());
@@ -122,7 +132,7 @@ final class Pipeline implements AutoCloseable {
     }
 
     Aggregate aggregate(String key) {
-        return aggregates().get(key);
+        return allAggregates().get(key);
     }
 
     double value(String key) {
@@ -134,7 +144,7 @@ final class Pipeline implements AutoCloseable {
     }
 
     List<String> tombstones() {
-        aggregates();
+        allAggregates();
         return tombstones;
     }
 

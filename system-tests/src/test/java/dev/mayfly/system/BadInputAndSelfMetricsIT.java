@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -52,7 +51,7 @@ class BadInputAndSelfMetricsIT {
 
             // the series and the self-metrics are published independently (different tasks and punctuators): wait for
             // the rejection and for each series this test reads
-            Map<String, Double> samples = awaitSamples(base, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"type_mismatch\"",
+            Map<String, Double> samples = MetricsText.awaitSamples(base + "/metrics", null, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"type_mismatch\"",
                     "ratio{job=\"checkout\"}", "orders_total{job=\"checkout\"}");
             assertThat(samples.get("ratio{job=\"checkout\"}")).isNaN();
             assertThat(samples.get("orders_total{job=\"checkout\"}")).isEqualTo(1.0);
@@ -73,23 +72,6 @@ class BadInputAndSelfMetricsIT {
         return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics/job/checkout"))
                 .header("Content-Type", "text/plain; version=0.0.4")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** The scrape that first has a sample starting with {@code prefix}. */
-    /** The first scrape that has a sample starting with each of {@code prefixes}. */
-    private static Map<String, Double> awaitSamples(String base, String... prefixes) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        Map<String, Double> last = null;
-        while (System.nanoTime() < deadline) {
-            Map<String, Double> scraped = MetricsText.scrape(base + "/metrics");
-            last = scraped;
-            if (scraped != null && java.util.Arrays.stream(prefixes)
-                    .allMatch(prefix -> scraped.keySet().stream().anyMatch(k -> k.startsWith(prefix)))) {
-                return scraped;
-            }
-            Thread.sleep(250);
-        }
-        return fail("no sample for each of " + java.util.Arrays.toString(prefixes) + " on /metrics; last scrape: " + last);
     }
 
     private static String promtool(String text) throws Exception {

@@ -123,6 +123,13 @@ class ClusterFaultIT {
                 step("both exporter replicas serve the truth");
                 FaultChecks.assertPrometheusSawNoReset(prometheus, truth, exporterTargets.size());
                 FaultChecks.assertDeadLettersAreThePoison(bootstrap, generator);
+                // the gateway and the streams apps run no exporter: each serves its own process's metrics
+                Map<String, Double> gatewayOwn = MetricsText.scrape("http://localhost:" + gatewayPort + "/metrics");
+                assertThat(gatewayOwn).as("the gateway's own /metrics").isNotNull();
+                assertThat(gatewayOwn.get("mayfly_gateway_pushes_total{api=\"pushgateway\",operation=\"record\"}"))
+                        .as("pushes it acknowledged").isPositive();
+                assertThat(MetricsText.scrape("http://localhost:" + streamsPorts[1] + "/metrics")).as("a streams app's own /metrics")
+                        .containsKey("jvm_threads_current");
             }
         } finally {
             for (MayflyProcess p : services) {

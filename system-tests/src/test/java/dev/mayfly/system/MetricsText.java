@@ -18,9 +18,18 @@ final class MetricsText {
 
     /** The samples, or null when the endpoint is not serving (down or 503). */
     static Map<String, Double> scrape(String url) throws InterruptedException {
+        return scrape(url, null);
+    }
+
+    /** As {@link #scrape(String)}, sending {@code authorization} (null: none) as the Authorization header. */
+    static Map<String, Double> scrape(String url, String authorization) throws InterruptedException {
         HttpResponse<String> r;
         try {
-            r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10));
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            r = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return null;
         }
@@ -28,6 +37,25 @@ final class MetricsText {
             return null;
         }
         return parse(r.body());
+    }
+
+    /**
+     * The first scrape of {@code url} (within 60 s) that has a sample starting with each of {@code prefixes}: series
+     * published by different tasks and punctuators become visible independently, so a test waits for each it reads.
+     */
+    static Map<String, Double> awaitSamples(String url, String authorization, String... prefixes) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<String, Double> last = null;
+        while (System.nanoTime() < deadline) {
+            Map<String, Double> scraped = scrape(url, authorization);
+            last = scraped;
+            if (scraped != null && java.util.Arrays.stream(prefixes)
+                    .allMatch(prefix -> scraped.keySet().stream().anyMatch(k -> k.startsWith(prefix)))) {
+                return scraped;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no sample for each of " + java.util.Arrays.toString(prefixes) + " on " + url + "; last scrape: " + last);
     }
 
     static Map<String, Double> parse(String body) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Builds one service's raw configuration from, in increasing precedence: a properties file, {@code MAYFLY_*}
@@ -18,6 +19,11 @@ import java.util.Properties;
  */
 public final class ConfigSources {
     public static final String ENV_PREFIX = "MAYFLY_";
+    /**
+     * Variables with the prefix that are not config keys: the launcher script's JVM options, and secrets the launcher
+     * reads itself so that they never sit on a command line.
+     */
+    public static final Set<String> LAUNCHER_VARIABLES = Set.of("MAYFLY_JAVA_OPTS", "MAYFLY_TLS_KEYSTORE_PASSWORD");
 
     private ConfigSources() {
     }
@@ -28,8 +34,9 @@ public final class ConfigSources {
         if (configFile != null) {
             raw.putAll(readProperties(configFile));
         }
-        raw.putAll(Settings.fromEnvironment(env, ENV_PREFIX));
-        raw.remove("java.opts");
+        Map<String, String> configVariables = new LinkedHashMap<>(env);
+        configVariables.keySet().removeAll(LAUNCHER_VARIABLES);
+        raw.putAll(Settings.fromEnvironment(configVariables, ENV_PREFIX));
         raw.putAll(sets);
         flags.forEach((k, v) -> {
             if (v != null) {

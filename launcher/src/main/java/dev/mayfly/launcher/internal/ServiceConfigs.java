@@ -2,6 +2,7 @@ package dev.mayfly.launcher.internal;
 
 import dev.mayfly.exporter.Exporter;
 import dev.mayfly.exporter.ExporterConfig;
+import dev.mayfly.exporter.ProcessStatus;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.gateway.Gateway;
 import dev.mayfly.gateway.GatewayConfig;
@@ -19,6 +20,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Validates raw configuration for the services a process runs, and builds them. Validation happens when a factory
@@ -42,15 +44,19 @@ public final class ServiceConfigs {
         };
     }
 
-    /** The exporter, its {@code /metrics} behind the scrape authenticator ({@code scrape.auth.*} keys) when one is configured. */
-    public static Supplier<Service> exporter(Map<String, String> raw) {
+    /**
+     * The exporter: {@code /metrics} and the status page {@code /} (showing {@code process}), both behind the scrape
+     * authenticator ({@code scrape.auth.*} keys) when one is configured.
+     */
+    public static Supplier<Service> exporter(Map<String, String> raw, ProcessStatus process) {
         rejectUnknown(raw, List.of(ExporterConfig.SETTINGS, SCRAPE_AUTH));
         ExporterConfig config = ExporterConfig.from(sliceFor(raw, ExporterConfig.SETTINGS));
-        Authenticator scrapeAuth = Authenticator.from(Settings.parse(sliceFor(raw, SCRAPE_AUTH), SCRAPE_AUTH), SCRAPE_AUTH_PREFIX);
+        Authenticator scrapeAuth = Authenticator.from(Settings.parse(sliceFor(raw, SCRAPE_AUTH), SCRAPE_AUTH, CommonSettings.KAFKA_PREFIX), SCRAPE_AUTH_PREFIX);
         return () -> {
             Exporter exporter = Exporter.create(config);
             return Service.of("exporter", exporter::start, exporter::isReady, exporter::isHealthy, exporter::close,
-                    () -> List.of(scrapeAuth.isEnabled() ? exporter.route().filtered(scrapeAuth.filter()) : exporter.route()));
+                    () -> Stream.of(exporter.route(), exporter.statusRoute(process))
+                            .map(r -> scrapeAuth.isEnabled() ? r.filtered(scrapeAuth.filter()) : r).toList());
         };
     }
 

@@ -1,5 +1,7 @@
 package dev.mayfly.launcher.internal;
 
+import dev.mayfly.exporter.ProcessStatus;
+import dev.mayfly.gateway.RefusedPushes;
 import dev.mayfly.http.HttpRequest;
 import dev.mayfly.http.HttpResponse;
 import dev.mayfly.http.HttpServer;
@@ -10,7 +12,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -21,13 +25,40 @@ import java.util.concurrent.TimeUnit;
  * Start every service before {@link #serveHttp}: the port opens with every route in place, so nothing a ready host
  * serves is missing. Closes everything, in reverse start order, on {@link #close()} or on SIGTERM / Ctrl-C.
  */
-public final class ServiceHost implements AutoCloseable {
+public final class ServiceHost implements AutoCloseable, ProcessStatus {
     private static final Logger log = LoggerFactory.getLogger(ServiceHost.class);
 
     private final List<AutoCloseable> started = new ArrayList<>();
     private final List<Service> services = new ArrayList<>();
+    private final List<Route> ownRoutes = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private HttpServer http;
+    private volatile Map<String, String> settings = Map.of();
+
+    /** The settings the status page shows (secrets already masked, see {@link SettingsInForce}). */
+    public void showSettings(Map<String, String> settingsInForce) {
+        this.settings = Map.copyOf(settingsInForce);
+    }
+
+    @Override
+    public synchronized Map<String, String> services() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Service s : services) {
+            out.put(s.name(), !s.isHealthy() ? "failed" : s.isReady() ? "ready" : "starting");
+        }
+        return out;
+    }
+
+    @Override
+    public List<RefusedPush> refusedPushes() {
+        return RefusedPushes.newestFirst().stream()
+                .map(p -> new RefusedPush(p.time(), p.api(), p.path(), p.reason(), p.status(), p.message())).toList();
+    }
+
+    @Override
+    public Map<String, String> settings() {
+        return new java.util.TreeMap<>(settings);
+    }
 
     /** Keeps {@code resource} open until the host closes (e.g. an embedded broker, started by the caller). */
     public synchronized void own(AutoCloseable resource) {
@@ -44,11 +75,17 @@ public final class ServiceHost implements AutoCloseable {
         }
     }
 
+    /** Adds a route of the host itself (not of a service), served once the port opens. */
+    public synchronized void route(Route route) {
+        ownRoutes.add(route);
+    }
+
     /** Opens the HTTP port with the services' routes and the health endpoints. Returns the bound port. */
     public synchronized int serveHttp(HttpServerOptions options) {
         http = HttpServer.create(options);
         http.route(Route.of("/-/healthy", this::healthy));
         http.route(Route.of("/-/ready", this::ready));
+        ownRoutes.forEach(http::route);
         for (Service s : services) {
             s.routes().forEach(http::route);
         }

@@ -93,7 +93,9 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
             Rejection limit = limits.checkNew(key);
             if (limit != null) {
                 metrics.add("cardinality_rejects", 1, now);
-                reject(key, u, limit);
+                if (!LastPushTimes.isLastPush(SeriesKey.metricName(key))) {
+                    reject(key, u, limit); // Mayfly's own series are only counted: they are no one's data to redrive
+                }
                 return;
             }
             s = SeriesState.start(u);
@@ -195,7 +197,8 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
             return false;
         }
         for (Map.Entry<String, String> e : u.groupingLabels.entrySet()) {
-            if (!e.getValue().equals(parsed.label(e.getKey()))) {
+            // an empty grouping label names the series without that label
+            if (!(e.getValue().isEmpty() ? parsed.label(e.getKey()) == null : e.getValue().equals(parsed.label(e.getKey())))) {
                 return false;
             }
         }

@@ -61,6 +61,9 @@ final class Expiry {
     }
 
     private long ttlMillis(String metricName) {
+        if (LastPushTimes.isLastPush(metricName)) {
+            return options.lastPushTtl().toMillis();
+        }
         Duration ttl = options.rules().forName(metricName).ttl();
         return (ttl == null ? options.defaultTtl() : ttl).toMillis();
     }

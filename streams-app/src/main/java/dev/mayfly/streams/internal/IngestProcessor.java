@@ -32,7 +32,8 @@ import java.util.TreeMap;
 /**
  * Steps 1 to 5 on the events topic (keyed by event id): decode, validate, deduplicate, guard the event time,
  * name the series, and merge the points of one batch that land on the same series. Emits one {@link Update} per
- * series touched (keyed by series key, timestamped with the event time), dead letters, and its pipeline counters.
+ * series touched (keyed by series key, timestamped with the event time) plus the job's {@link LastPushTimes}, dead
+ * letters, and its pipeline counters.
  * Bad input never stops processing: anything that cannot be used becomes a dead letter with its reason.
  */
 public final class IngestProcessor implements Processor<byte[], byte[], String, Routed> {
@@ -206,6 +207,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             withSource(u);
             pending.add(e.getKey(), u, u.mergesAcrossBatches, this::forwardUpdate);
         }
+        // the job's (and group's) last push time
+        LastPushTimes.of(batch, record.timestamp(), eventTime, (mergeKey, u) -> {
+            withSource(u);
+            pending.add(mergeKey, u, true, this::forwardUpdate);
+        });
         metrics.add("points", accepted, now);
     }
 

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param validator               the stateless rules of batches and points (label limits included)
  * @param seriesLimitPerTask      most series one task (partition) keeps
  * @param seriesLimitPerMetric    most series of one metric name one task keeps
+ * @param lastPushTtl             a job's (or group's) last push time series expires after this span of event time without a push
  * @param inputEnd                per events partition, the offset at which input ends (a replay of a range): records
  *                                at or after it are skipped as if absent; empty for the live pipeline (no end)
  */
@@ -27,7 +28,7 @@ public record PipelineOptions(String eventsTopic, Duration dedupHorizon, Duratio
                               Duration defaultTtl, Duration cumulativeIdle, Duration windowGrace,
                               Duration expiryScanInterval, Duration publishInterval, Duration selfMetricsInterval,
                               MetricValidator validator, int seriesLimitPerTask, int seriesLimitPerMetric,
-                              Rules rules, Map<Integer, Long> inputEnd) {
+                              Duration lastPushTtl, Rules rules, Map<Integer, Long> inputEnd) {
     public PipelineOptions {
         inputEnd = Map.copyOf(inputEnd);
     }

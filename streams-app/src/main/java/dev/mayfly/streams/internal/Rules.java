@@ -95,8 +95,11 @@ public final class Rules {
         return new Rules(rules);
     }
 
-    /** The rule for a stored metric name. */
+    /** The rule for a stored metric name; Mayfly's own series ({@code mayfly_*}) follow no rule. */
     public Rule forName(String name) {
+        if (MetricNames.isReserved(name)) {
+            return Rule.DEFAULT;
+        }
         Rule cached = byName.get(name);
         if (cached != null) {
             return cached;

@@ -1,0 +1,52 @@
+package dev.mayfly.launcher;
+
+import dev.mayfly.schemas.config.ConfigException;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The key store's password from a file, so it never sits on a command line (a key store made by the JDK's keytool). */
+class TlsOptionsTest {
+    @TempDir
+    static Path dir;
+    static Path keyStore;
+
+    @BeforeAll
+    static void makeKeyStore() throws Exception {
+        keyStore = dir.resolve("ks.p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
+                "-alias", "mayfly", "-keyalg", "EC", "-dname", "CN=localhost", "-validity", "2", "-storetype", "PKCS12",
+                "-keystore", keyStore.toString(), "-storepass", "s3cret-pw").inheritIO().start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+    }
+
+    private static ConfigOptions parse(String... args) {
+        ConfigOptions options = new ConfigOptions();
+        new CommandLine(options).parseArgs(args);
+        return options;
+    }
+
+    @Test
+    void thePasswordCanComeFromAFile() throws Exception {
+        Path file = Files.writeString(dir.resolve("pw"), "s3cret-pw\n");
+        assertThat(parse("--tls-keystore", keyStore.toString(), "--tls-keystore-password-file", file.toString()).tls()).isNotNull();
+    }
+
+    @Test
+    void aWrongPasswordInTheFileIsOneClearError() throws Exception {
+        Path file = Files.writeString(dir.resolve("wrong"), "nope\n");
+        assertThatThrownBy(() -> parse("--tls-keystore", keyStore.toString(), "--tls-keystore-password-file", file.toString()).tls())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cannot use TLS key store");
+        assertThatThrownBy(() -> parse("--tls-keystore", keyStore.toString(), "--tls-keystore-password-file", dir.resolve("missing").toString()).tls())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read the key store password file");
+    }
+}

@@ -1,0 +1,23 @@
+package dev.mayfly.launcher.internal;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ConfigSourcesTest {
+    @Test
+    void variablesTheLauncherReadsItselfAreNotConfigKeys() {
+        Map<String, String> raw = ConfigSources.load(null, Map.of("MAYFLY_TLS_KEYSTORE_PASSWORD", "changeit",
+                "MAYFLY_JAVA_OPTS", "-Xmx2g", "MAYFLY_SERIES_TTL", "2h", "PATH", "/bin"), Map.of(), Map.of());
+        assertThat(raw).isEqualTo(Map.of("series.ttl", "2h"));
+    }
+
+    @Test
+    void flagsWinOverSetsWhichWinOverTheEnvironment() {
+        Map<String, String> raw = ConfigSources.load(null, Map.of("MAYFLY_SERIES_TTL", "2h", "MAYFLY_DEDUP_HORIZON", "3h"),
+                Map.of("series.ttl", "4h", "window.grace", "1s"), Map.of("window.grace", "2s"));
+        assertThat(raw).containsEntry("series.ttl", "4h").containsEntry("dedup.horizon", "3h").containsEntry("window.grace", "2s");
+    }
+}
