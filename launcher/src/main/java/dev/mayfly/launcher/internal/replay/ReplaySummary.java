@@ -21,9 +21,11 @@ import java.util.TreeMap;
 
 /**
  * What a replay produced, read back from its aggregates topic (committed records, the latest value per series key):
- * the series it holds and the pipeline counters ({@code mayfly_pipeline_*}, summed over tasks and jobs).
+ * the series it holds (not counting Mayfly's own {@code mayfly_*} series) and the pipeline counters ({@code mayfly_pipeline_*}, summed over tasks and jobs).
  */
 public record ReplaySummary(long series, long batches, long points, long duplicates, Map<String, Long> rejectsByReason) {
+    /** Names Mayfly reserves for its own series: not counted as series written. */
+    private static final String OWN = "mayfly_";
     private static final String PIPELINE = "mayfly_pipeline_";
 
     /** Reads {@code topic} from its beginning to its end. */
@@ -53,9 +55,12 @@ public record ReplaySummary(long series, long batches, long points, long duplica
         Map<String, Long> rejects = new TreeMap<>();
         for (Aggregate a : aggregates) {
             String name = a.getName();
-            if (!name.startsWith(PIPELINE)) {
+            if (!name.startsWith(OWN)) {
                 series++;
                 continue;
+            }
+            if (!name.startsWith(PIPELINE)) {
+                continue; // Mayfly's other series (the jobs' last push times)
             }
             long value = (long) a.getValue();
             counters.merge(name.substring(PIPELINE.length()), value, Long::sum);

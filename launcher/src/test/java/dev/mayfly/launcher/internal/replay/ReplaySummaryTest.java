@@ -24,9 +24,10 @@ class ReplaySummaryTest {
     }
 
     @Test
-    void sumsThePipelineCountersOverTasksAndJobsAndCountsTheOtherSeries() {
+    void sumsThePipelineCountersOverTasksAndJobsAndCountsThePushedSeries() {
         ReplaySummary s = ReplaySummary.of(List.of(
                 counter("orders", 3, "job", "checkout"), counter("jobs_done", 9, "job", "nightly"),
+                counter("mayfly_job_last_push_timestamp_seconds", 1.7e9, "job", "nightly"),
                 counter("mayfly_pipeline_events", 5, "task", "0_0"), counter("mayfly_pipeline_events", 3, "task", "0_1"),
                 counter("mayfly_pipeline_points", 12, "task", "0_0"), counter("mayfly_pipeline_duplicates", 1, "task", "0_1"),
                 counter("mayfly_pipeline_rejects", 2, "reason", "late", "task", "0_0", "job", "a"),
