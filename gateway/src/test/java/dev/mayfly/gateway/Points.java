@@ -43,7 +43,7 @@ final class Points {
 
     static MetricPoint point(String name, String help, MetricType type, Map<String, String> labels, double value, Temporality t,
                              String stream, Instant start, HistogramValue h, Aggregation aggregation) {
-        return new MetricPoint(name, help, null, type, labels, value, t, stream, start, h, aggregation);
+        return new MetricPoint(name, help, null, type, labels, value, t, stream, start, h, aggregation, null);
     }
 
     static MetricPoint withAggregation(MetricPoint p, Aggregation a) {

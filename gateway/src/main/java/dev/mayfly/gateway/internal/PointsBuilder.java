@@ -110,6 +110,6 @@ public final class PointsBuilder {
         boolean cumulative = temporality == Temporality.CUMULATIVE;
         points.add(new MetricPoint(name, help == null || help.isEmpty() ? null : help, unit == null || unit.isEmpty() ? null : unit,
                 type, labels, value, temporality, cumulative ? streamId : null,
-                cumulative && startTimeMillis != null ? Instant.ofEpochMilli(startTimeMillis) : null, histogram, aggregation));
+                cumulative && startTimeMillis != null ? Instant.ofEpochMilli(startTimeMillis) : null, histogram, aggregation, null));
     }
 }

@@ -48,6 +48,6 @@ class PushParseBenchmarkTest {
     }
 
     private static MetricPoint point(String name, String help, MetricType type, Map<String, String> labels, double value, HistogramValue h) {
-        return new MetricPoint(name, help, null, type, labels, value, Temporality.DELTA, null, null, h, null);
+        return new MetricPoint(name, help, null, type, labels, value, Temporality.DELTA, null, null, h, null, null);
     }
 }

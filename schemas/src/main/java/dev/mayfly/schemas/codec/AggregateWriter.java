@@ -22,7 +22,7 @@ import static dev.mayfly.schemas.codec.MetricEventBatchWriter.optionalTimestampM
  */
 final class AggregateWriter implements DatumWriter<Aggregate> {
     /** {@code SchemaNormalization.parsingFingerprint64} of the schema this writer was written for. */
-    static final long PARSING_FINGERPRINT = 0xd0f0ad21acfe36a5L;
+    static final long PARSING_FINGERPRINT = 0xdefc78a6bf0f24ddL;
     /** {@link HandWrittenWriters#logicalTypes} of the schema this writer was written for. */
     static final String LOGICAL_TYPES = "/created_time=timestamp-millis,/updated_time=timestamp-millis,/window_start|1=timestamp-millis,/window_end|1=timestamp-millis";
 
@@ -58,5 +58,6 @@ final class AggregateWriter implements DatumWriter<Aggregate> {
         out.writeLong(aggregate.getUpdatedTime().toEpochMilli());     // updated_time: timestamp-millis
         optionalTimestampMillis(aggregate.getWindowStart(), out);     // window_start: ["null", timestamp-millis]
         optionalTimestampMillis(aggregate.getWindowEnd(), out);       // window_end: ["null", timestamp-millis]
+        MetricEventBatchWriter.optionalNativeHistogram(aggregate.getNativeHistogram(), out); // native_histogram: ["null", NativeHistogramValue]
     }
 }

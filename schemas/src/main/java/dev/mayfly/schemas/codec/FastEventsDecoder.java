@@ -5,6 +5,7 @@ import dev.mayfly.schemas.avro.HistogramValue;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
@@ -102,7 +103,21 @@ public final class FastEventsDecoder {
         Instant startTime = isPresent(in) ? Instant.ofEpochMilli(in.readLong()) : null;
         HistogramValue histogram = isPresent(in) ? readHistogram(in) : null;
         Aggregation aggregation = isPresent(in) ? AGGREGATIONS[in.readEnum()] : null;
-        return new MetricPoint(name, help, unit, type, labels, value, temporality, streamId, startTime, histogram, aggregation);
+        NativeHistogramValue nativeHistogram = isPresent(in) ? readNativeHistogram(in) : null;
+        return new MetricPoint(name, help, unit, type, labels, value, temporality, streamId, startTime, histogram, aggregation,
+                nativeHistogram);
+    }
+
+    private static NativeHistogramValue readNativeHistogram(BinaryDecoder in) throws IOException {
+        int scale = in.readInt();
+        double zeroThreshold = in.readDouble();
+        long zeroCount = in.readLong();
+        int positiveOffset = in.readInt();
+        List<Long> positive = readLongs(in);
+        int negativeOffset = in.readInt();
+        List<Long> negative = readLongs(in);
+        return new NativeHistogramValue(scale, zeroThreshold, zeroCount, positiveOffset, positive, negativeOffset, negative,
+                in.readDouble(), in.readLong());
     }
 
     private static HistogramValue readHistogram(BinaryDecoder in) throws IOException {
@@ -112,13 +127,18 @@ public final class FastEventsDecoder {
                 bounds.add(in.readDouble());
             }
         }
-        List<Long> counts = new ArrayList<>();
+        List<Long> counts = readLongs(in);
+        return new HistogramValue(bounds, counts, in.readDouble(), in.readLong());
+    }
+
+    private static List<Long> readLongs(BinaryDecoder in) throws IOException {
+        List<Long> longs = new ArrayList<>();
         for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
             for (long i = 0; i < n; i++) {
-                counts.add(in.readLong());
+                longs.add(in.readLong());
             }
         }
-        return new HistogramValue(bounds, counts, in.readDouble(), in.readLong());
+        return longs;
     }
 
     /** A map sized as Avro's own reader sizes it (the first block's count), so iteration order is the same too. */

@@ -3,6 +3,7 @@ package dev.mayfly.schemas.codec;
 import dev.mayfly.schemas.avro.HistogramValue;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Source;
 import org.apache.avro.Schema;
 import org.apache.avro.io.DatumWriter;
@@ -28,7 +29,7 @@ import java.util.Map;
  */
 final class MetricEventBatchWriter implements DatumWriter<MetricEventBatch> {
     /** {@code SchemaNormalization.parsingFingerprint64} of the schema this writer was written for. */
-    static final long PARSING_FINGERPRINT = 0x5ecbb75a47849eb8L;
+    static final long PARSING_FINGERPRINT = 0x18ca517324d2366eL;
     /** {@link HandWrittenWriters#logicalTypes} of the schema this writer was written for. */
     static final String LOGICAL_TYPES = "/emit_time=timestamp-millis,/points[]/start_time|1=timestamp-millis";
 
@@ -78,6 +79,25 @@ final class MetricEventBatchWriter implements DatumWriter<MetricEventBatch> {
             out.writeIndex(1);
             out.writeEnum(point.getAggregation().ordinal());
         }
+        optionalNativeHistogram(point.getNativeHistogram(), out);     // native_histogram: ["null", NativeHistogramValue]
+    }
+
+    /** A {@code ["null", NativeHistogramValue]} union (also used by {@link AggregateWriter}: the same named type). */
+    static void optionalNativeHistogram(NativeHistogramValue histogram, Encoder out) throws IOException {
+        if (histogram == null) {
+            out.writeIndex(0);
+            return;
+        }
+        out.writeIndex(1);
+        out.writeInt(histogram.getScale());                           // scale: int
+        out.writeDouble(histogram.getZeroThreshold());                // zero_threshold: double
+        out.writeLong(histogram.getZeroCount());                      // zero_count: long
+        out.writeInt(histogram.getPositiveOffset());                  // positive_offset: int
+        array(histogram.getPositiveCounts(), (count, o) -> o.writeLong(count), out); // positive_counts: array<long>
+        out.writeInt(histogram.getNegativeOffset());                  // negative_offset: int
+        array(histogram.getNegativeCounts(), (count, o) -> o.writeLong(count), out); // negative_counts: array<long>
+        out.writeDouble(histogram.getSum());                          // sum: double
+        out.writeLong(histogram.getCount());                          // count: long
     }
 
     /** A HistogramValue record (also used by {@link AggregateWriter}: the same named type). */

@@ -89,9 +89,9 @@ public class AvroCodecBenchmark {
                 gauge("heap", 1.2345e+07), gauge("nonheap", 4.567e+06),
                 new MetricPoint("bench_duration_seconds", "Handling time.", null, MetricType.HISTOGRAM, new LinkedHashMap<>(), 0.0,
                         Temporality.DELTA, null, null,
-                        new HistogramValue(List.of(0.01, 0.1, 1.0), List.of(120L, 860L, 350L, 11L), 61.25, 1341L), null),
+                        new HistogramValue(List.of(0.01, 0.1, 1.0), List.of(120L, 860L, 350L, 11L), 61.25, 1341L), null, null),
                 new MetricPoint("bench_cold_start", null, null, MetricType.UNKNOWN, new LinkedHashMap<>(), 0.0,
-                        Temporality.DELTA, null, null, null, null));
+                        Temporality.DELTA, null, null, null, null, null));
         return new MetricEventBatch("0f8e6c1a-5b7d-4e1f-9a2c-3d4b5e6f7a8b", new Source("bench", null, null, null),
                 Instant.ofEpochMilli(1_790_000_000_123L), Operation.RECORD, grouping, points);
     }
@@ -101,14 +101,14 @@ public class AvroCodecBenchmark {
         labels.put("code", code);
         labels.put("method", method);
         return new MetricPoint("bench_requests_total", "Requests handled.", null, MetricType.COUNTER, labels, value,
-                Temporality.DELTA, null, null, null, null);
+                Temporality.DELTA, null, null, null, null, null);
     }
 
     private static MetricPoint gauge(String area, double value) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("area", area);
         return new MetricPoint("bench_memory_bytes", "Memory in use.", null, MetricType.GAUGE, labels, value,
-                Temporality.DELTA, null, null, null, null);
+                Temporality.DELTA, null, null, null, null, null);
     }
 
     @Benchmark

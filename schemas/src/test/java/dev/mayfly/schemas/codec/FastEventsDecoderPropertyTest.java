@@ -6,6 +6,7 @@ import dev.mayfly.schemas.avro.HistogramValue;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
@@ -44,16 +45,24 @@ class FastEventsDecoderPropertyTest {
         Arbitrary<MetricPoint> point = Combinators.combine(
                 text, optional, optional, Arbitraries.of(MetricType.class), labels, Arbitraries.doubles(),
                 Arbitraries.of(Temporality.class), optional).as((name, help, unit, type, l, value, temporality, streamId) ->
-                new MetricPoint(name, help, unit, type, l, value, temporality, streamId, null, null, null));
+                new MetricPoint(name, help, unit, type, l, value, temporality, streamId, null, null, null, null));
         Arbitrary<MetricPoint> fullPoint = Combinators.combine(point,
                 Arbitraries.longs().between(0, 4_000_000_000_000L).injectNull(0.5),
-                histogram.injectNull(0.5), Arbitraries.of(Aggregation.class).injectNull(0.5))
-                .as((p, start, h, a) -> MetricPoint.newBuilder(p).setStartTime(start == null ? null : Instant.ofEpochMilli(start))
-                        .setHistogram(h).setAggregation(a).build());
+                histogram.injectNull(0.5), Arbitraries.of(Aggregation.class).injectNull(0.5), nativeHistograms().injectNull(0.5))
+                .as((p, start, h, a, n) -> MetricPoint.newBuilder(p).setStartTime(start == null ? null : Instant.ofEpochMilli(start))
+                        .setHistogram(h).setAggregation(a).setNativeHistogram(n).build());
         Arbitrary<Source> source = Combinators.combine(text, optional, optional, optional).as(Source::new);
         return Combinators.combine(text, source, Arbitraries.longs().between(0, 4_000_000_000_000L),
                 Arbitraries.of(Operation.class), labels, fullPoint.list().ofMaxSize(6))
                 .as((id, s, emit, op, grouping, points) -> new MetricEventBatch(id, s, Instant.ofEpochMilli(emit), op, grouping, points));
+    }
+
+    /** Any field values (the codec does not validate): negative offsets, empty and long runs, extreme numbers. */
+    static Arbitrary<NativeHistogramValue> nativeHistograms() {
+        Arbitrary<List<Long>> counts = Arbitraries.longs().list().ofMaxSize(5);
+        return Combinators.combine(Arbitraries.integers(), Arbitraries.doubles(), Arbitraries.longs(), Arbitraries.integers(),
+                counts, Arbitraries.integers(), counts, Arbitraries.doubles())
+                .as((scale, zt, zc, po, pc, no, nc, sum) -> new NativeHistogramValue(scale, zt, zc, po, pc, no, nc, sum, zc ^ po));
     }
 
     @Property(tries = 300)

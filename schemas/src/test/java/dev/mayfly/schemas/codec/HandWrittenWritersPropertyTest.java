@@ -7,6 +7,7 @@ import dev.mayfly.schemas.avro.Label;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
@@ -135,6 +136,13 @@ class HandWrittenWritersPropertyTest {
                 .as(HistogramValue::new);
     }
 
+    private static Arbitrary<NativeHistogramValue> nativeHistograms() {
+        Arbitrary<List<Long>> counts = Arbitraries.longs().list().ofMaxSize(7);
+        return Combinators.combine(Arbitraries.integers(), doubles(), Arbitraries.longs(), Arbitraries.integers(), counts,
+                Arbitraries.integers(), counts, doubles())
+                .as((scale, zt, zc, po, pc, no, nc, sum) -> new NativeHistogramValue(scale, zt, zc, po, pc, no, nc, sum, zc - po));
+    }
+
     private static Arbitrary<MetricEventBatch> batches(Arbitrary<String> strings) {
         Arbitrary<MetricPoint> points = Builders.withBuilder(MetricPoint::newBuilder)
                 .use(strings).in(MetricPoint.Builder::setName)
@@ -148,6 +156,7 @@ class HandWrittenWritersPropertyTest {
                 .use(instants().injectNull(0.4)).in(MetricPoint.Builder::setStartTime)
                 .use(histograms().injectNull(0.5)).in(MetricPoint.Builder::setHistogram)
                 .use(Arbitraries.of(Aggregation.class).injectNull(0.4)).in(MetricPoint.Builder::setAggregation)
+                .use(nativeHistograms().injectNull(0.5)).in(MetricPoint.Builder::setNativeHistogram)
                 .build(MetricPoint.Builder::build);
         Arbitrary<Source> sources = Combinators.combine(strings, strings.injectNull(0.4), strings.injectNull(0.4), strings.injectNull(0.4))
                 .as(Source::new);
@@ -176,6 +185,7 @@ class HandWrittenWritersPropertyTest {
                 .use(instants()).in(Aggregate.Builder::setUpdatedTime)
                 .use(instants().injectNull(0.4)).in(Aggregate.Builder::setWindowStart)
                 .use(instants().injectNull(0.4)).in(Aggregate.Builder::setWindowEnd)
+                .use(nativeHistograms().injectNull(0.5)).in(Aggregate.Builder::setNativeHistogram)
                 .build(Aggregate.Builder::build);
     }
 }
