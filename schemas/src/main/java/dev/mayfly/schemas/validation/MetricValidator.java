@@ -21,7 +21,7 @@ import java.util.Map;
  *
  * <p>Values: counters must be finite and not negative; a gauge aggregated by LAST (the default) may be any double,
  * NaN and infinities included (Prometheus accepts them, and a last value aggregates them); by MAX or MIN it may not be
- * NaN; by SUM it must be finite. Histograms: finite, strictly increasing bounds, one more bucket count than bounds,
+ * NaN; by SUM it must be finite. Native histograms: see {@link NativeHistogramRules}. Histograms: finite, strictly increasing bounds, one more bucket count than bounds,
  * no negative count, counts adding up to {@code count}, a finite sum. Labels: valid, unreserved names, values of at
  * most {@code maxLabelValueLength} characters, at most {@code maxLabels} per series counting {@code job},
  * {@code function}, {@code region} and the grouping labels. Immutable and thread-safe.
@@ -151,6 +151,11 @@ public final class MetricValidator {
         double v = p.getValue();
         switch (p.getType()) {
             case HISTOGRAM -> {
+                if (p.getNativeHistogram() != null) {
+                    return p.getHistogram() != null
+                            ? new Violation("invalid_histogram", "histogram '" + name + "' has both explicit buckets and a native histogram; send one")
+                            : NativeHistogramRules.check(name, p.getNativeHistogram());
+                }
                 return checkHistogram(name, p.getHistogram());
             }
             case COUNTER -> {

@@ -1,0 +1,74 @@
+package dev.mayfly.schemas.validation;
+
+import dev.mayfly.schemas.avro.NativeHistogramValue;
+
+import java.util.List;
+
+/**
+ * The shape of a native histogram value ({@link MetricValidator#checkValue} applies it): scale within Prometheus'
+ * range, a finite non-negative zero threshold, non-negative counts that add up to count without overflow, a finite
+ * sum, and at most {@link #MAX_BUCKETS_PER_SIDE} dense buckets per side whose indexes fit an int.
+ */
+final class NativeHistogramRules {
+    static final int MIN_SCALE = -4;
+    static final int MAX_SCALE = 8;
+    /** Dense runs: a bound on what one point may make the aggregate hold (OpenTelemetry SDKs default to 160). */
+    static final int MAX_BUCKETS_PER_SIDE = 4096;
+
+    private NativeHistogramRules() {
+    }
+
+    static Violation check(String name, NativeHistogramValue h) {
+        if (h.getScale() < MIN_SCALE || h.getScale() > MAX_SCALE) {
+            return new Violation("invalid_native_histogram", "native histogram '" + name + "' has scale " + h.getScale()
+                    + "; the scale must be between " + MIN_SCALE + " and " + MAX_SCALE);
+        }
+        if (!Double.isFinite(h.getZeroThreshold()) || h.getZeroThreshold() < 0) {
+            return new Violation("invalid_native_histogram", "native histogram '" + name + "' has zero threshold "
+                    + h.getZeroThreshold() + "; it must be finite and not negative");
+        }
+        if (h.getZeroCount() < 0) {
+            return new Violation("invalid_histogram_buckets", "native histogram '" + name + "' has a negative zero count");
+        }
+        Violation side = checkSide(name, "positive", h.getPositiveOffset(), h.getPositiveCounts());
+        if (side == null) {
+            side = checkSide(name, "negative", h.getNegativeOffset(), h.getNegativeCounts());
+        }
+        if (side != null) {
+            return side;
+        }
+        long total = h.getZeroCount();
+        for (List<Long> counts : List.of(h.getPositiveCounts(), h.getNegativeCounts())) {
+            for (long c : counts) {
+                if (c > Long.MAX_VALUE - total) {
+                    return new Violation("invalid_histogram_buckets", "native histogram '" + name + "': bucket counts add up to more than " + Long.MAX_VALUE);
+                }
+                total += c;
+            }
+        }
+        if (total != h.getCount()) {
+            return new Violation("histogram_count_mismatch", "native histogram '" + name + "': zero count and bucket counts add up to "
+                    + total + " but count is " + h.getCount());
+        }
+        if (!Double.isFinite(h.getSum())) {
+            return new Violation("non_finite_value", "native histogram '" + name + "' has sum " + h.getSum() + "; a histogram's sum must be finite");
+        }
+        return null;
+    }
+
+    private static Violation checkSide(String name, String side, int offset, List<Long> counts) {
+        if (counts.size() > MAX_BUCKETS_PER_SIDE) {
+            return new Violation("invalid_native_histogram", "native histogram '" + name + "' has " + counts.size() + " " + side
+                    + " buckets; at most " + MAX_BUCKETS_PER_SIDE + " per side");
+        }
+        if ((long) offset + counts.size() > Integer.MAX_VALUE) {
+            return new Violation("invalid_native_histogram", "native histogram '" + name + "': " + side + " bucket indexes overflow");
+        }
+        for (long c : counts) {
+            if (c < 0) {
+                return new Violation("invalid_histogram_buckets", "native histogram '" + name + "' has a negative " + side + " bucket count");
+            }
+        }
+        return null;
+    }
+}
