@@ -158,8 +158,8 @@ class BadInputIT {
         c.add(new Case("OTLP as text", "POST", "/v1/metrics", "text/plain", new byte[0], List.of(), 415,
                 "unsupported Content-Type 'text/plain'; use application/x-protobuf or application/json", "otlp", "unsupported_media_type"));
         c.add(otlpJson("OTLP invalid JSON", "{\"resourceMetrics\": [", 400, "invalid OTLP JSON", "malformed"));
-        c.add(otlpJson("OTLP exponential histogram", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"1\",\"scale\":1}]}", "eh"),
-                400, "eh is an exponential histogram; Mayfly aggregates explicit-bucket histograms only", "unsupported_metric"));
+        c.add(otlpJson("OTLP exponential histogram whose counts do not add up", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"1\",\"sum\":1.0,\"scale\":1}]}", "eh"),
+                400, "native histogram 'eh': zero count and bucket counts add up to 0 but count is 1", "histogram_count_mismatch"));
         c.add(otlpJson("OTLP summary", otlp("\"summary\":{\"dataPoints\":[{\"count\":\"1\",\"sum\":1}]}", "s"),
                 400, "s is a summary: summaries cannot be aggregated; send a histogram", "summary"));
         c.add(otlpJson("OTLP sum without temporality", otlp("\"sum\":{\"isMonotonic\":true,\"dataPoints\":[{\"asInt\":\"1\"}]}", "c"),

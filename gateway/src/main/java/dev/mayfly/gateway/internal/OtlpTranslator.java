@@ -1,11 +1,13 @@
 package dev.mayfly.gateway.internal;
 
+import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Temporality;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
@@ -34,8 +36,8 @@ import java.util.TreeMap;
  * Metric and label names have every character outside {@code [a-zA-Z0-9_:]} replaced by {@code _}.
  *
  * <p>Data: monotonic Sum is a counter, non-monotonic Sum a gauge (cumulative: its level; delta: changes summed), Gauge
- * a gauge, explicit-bucket Histogram a histogram, each delta or cumulative as the point says. Exponential histograms
- * and summaries are refused. A cumulative point's stream is the identity of its resource, scope and attributes; its
+ * a gauge, explicit-bucket Histogram a histogram, ExponentialHistogram a native histogram (scale, zero bucket and
+ * offset + bucket counts per side as sent), each delta or cumulative as the point says. Summaries are refused. A cumulative point's stream is the identity of its resource, scope and attributes; its
  * start time is {@code start_time_unix_nano}. Points flagged "no recorded value" are skipped. Not thread-safe.
  */
 public final class OtlpTranslator {
@@ -143,8 +145,18 @@ public final class OtlpTranslator {
                     }
                 }
             }
-            case EXPONENTIAL_HISTOGRAM -> throw PushRejected.badRequest(PushRejected.UNSUPPORTED_METRIC, m.getName()
-                    + " is an exponential histogram; Mayfly aggregates explicit-bucket histograms only (configure the SDK's default histogram aggregation)");
+            case EXPONENTIAL_HISTOGRAM -> {
+                Temporality t = temporality(m.getExponentialHistogram().getAggregationTemporality(), m.getName());
+                for (ExponentialHistogramDataPoint p : m.getExponentialHistogram().getDataPointsList()) {
+                    if (!noValue(p.getFlags())) {
+                        if (!p.hasSum() && p.getCount() > 0) {
+                            throw PushRejected.malformed("exponential histogram " + name + " has no sum; Mayfly histograms need one");
+                        }
+                        out.nativeHistogram(name, help, unit, labels(p.getAttributesList(), promoted), nativeValue(p), t,
+                                streamId(scopeIdentity, p.getAttributesList(), t), startMillis(p.getStartTimeUnixNano(), t));
+                    }
+                }
+            }
             case SUMMARY -> throw PrometheusFamilies.summary(m.getName());
             default -> throw PushRejected.malformed("metric " + m.getName() + " has no data");
         }
@@ -166,6 +178,13 @@ public final class OtlpTranslator {
         }
         out.histogram(name, help, unit, labels(p.getAttributesList(), promoted), bounds, counts, p.getSum(), p.getCount(), t,
                 streamId(scopeIdentity, p.getAttributesList(), t), startMillis(p.getStartTimeUnixNano(), t));
+    }
+
+    /** OTLP's buckets are Mayfly's dense runs as they are; the shape (scale range, counts adding up) is the validator's. */
+    private static NativeHistogramValue nativeValue(ExponentialHistogramDataPoint p) {
+        return new NativeHistogramValue(p.getScale(), p.getZeroThreshold(), p.getZeroCount(),
+                p.getPositive().getOffset(), new ArrayList<>(p.getPositive().getBucketCountsList()),
+                p.getNegative().getOffset(), new ArrayList<>(p.getNegative().getBucketCountsList()), p.getSum(), p.getCount());
     }
 
     private static boolean noValue(int flags) {

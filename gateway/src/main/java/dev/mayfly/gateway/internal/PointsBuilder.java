@@ -5,6 +5,7 @@ import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.HistogramValue;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Temporality;
 
 import java.time.Instant;
@@ -60,16 +61,16 @@ public final class PointsBuilder {
     /** A counter whose temporality and stream are its own (OTLP: every point says). */
     public void counter(String name, String help, String unit, Map<String, String> labels, double value,
                         Temporality temporality, String streamId, Long startTimeMillis) {
-        add(name, help, unit, MetricType.COUNTER, labels, value, null, temporality, streamId, startTimeMillis, null);
+        add(name, help, unit, MetricType.COUNTER, labels, value, null, null, temporality, streamId, startTimeMillis, null);
     }
 
     public void gauge(String name, String help, String unit, Map<String, String> labels, double value) {
-        add(name, help, unit, MetricType.GAUGE, labels, value, null, Temporality.DELTA, null, null, null);
+        add(name, help, unit, MetricType.GAUGE, labels, value, null, null, Temporality.DELTA, null, null, null);
     }
 
     /** A gauge whose values are changes to be summed (an OTLP non-monotonic delta sum). */
     public void summedGaugeDelta(String name, String help, String unit, Map<String, String> labels, double value) {
-        add(name, help, unit, MetricType.GAUGE, labels, value, null, Temporality.DELTA, null, null, Aggregation.SUM);
+        add(name, help, unit, MetricType.GAUGE, labels, value, null, null, Temporality.DELTA, null, null, Aggregation.SUM);
     }
 
     /** A histogram with per-bucket counts: one more than bounds, the last for {@code +Inf}. */
@@ -81,11 +82,17 @@ public final class PointsBuilder {
     public void histogram(String name, String help, String unit, Map<String, String> labels, List<Double> bounds,
                           List<Long> bucketCounts, double sum, long count, Temporality temporality, String streamId, Long startTimeMillis) {
         HistogramValue h = new HistogramValue(bounds, bucketCounts, sum, count);
-        add(name, help, unit, MetricType.HISTOGRAM, labels, 0.0, h, temporality, streamId, startTimeMillis, null);
+        add(name, help, unit, MetricType.HISTOGRAM, labels, 0.0, h, null, temporality, streamId, startTimeMillis, null);
+    }
+
+    /** A native (exponential) histogram; its shape is the validator's. */
+    public void nativeHistogram(String name, String help, String unit, Map<String, String> labels, NativeHistogramValue h,
+                                Temporality temporality, String streamId, Long startTimeMillis) {
+        add(name, help, unit, MetricType.HISTOGRAM, labels, 0.0, null, h, temporality, streamId, startTimeMillis, null);
     }
 
     private void add(String name, String help, String unit, MetricType type, Map<String, String> labels, double value,
-                     HistogramValue histogram, Temporality temporality, String streamId, Long startTimeMillis, Aggregation forced) {
+                     HistogramValue histogram, NativeHistogramValue nativeHistogram, Temporality temporality, String streamId, Long startTimeMillis, Aggregation forced) {
         Aggregation aggregation = forced != null ? forced : options.defaultAggregation();
         for (Iterator<Map.Entry<String, String>> it = labels.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, String> label = it.next();
@@ -110,6 +117,6 @@ public final class PointsBuilder {
         boolean cumulative = temporality == Temporality.CUMULATIVE;
         points.add(new MetricPoint(name, help == null || help.isEmpty() ? null : help, unit == null || unit.isEmpty() ? null : unit,
                 type, labels, value, temporality, cumulative ? streamId : null,
-                cumulative && startTimeMillis != null ? Instant.ofEpochMilli(startTimeMillis) : null, histogram, aggregation, null));
+                cumulative && startTimeMillis != null ? Instant.ofEpochMilli(startTimeMillis) : null, histogram, aggregation, nativeHistogram));
     }
 }
