@@ -55,6 +55,7 @@ final class ContributionRejects {
                 .setStreamId(u.cumulative && !u.streamId.isEmpty() ? u.streamId : null)
                 .setStartTime(u.startTime == Update.NO_START_TIME ? null : Instant.ofEpochMilli(u.startTime))
                 .setHistogram(u.histogram == null ? null : u.histogram.toAvro())
+                .setNativeHistogram(u.histogram == null ? null : u.histogram.toNativeAvro())
                 .setAggregation(u.aggregation)
                 .build();
         MetricEventBatch batch = MetricEventBatch.newBuilder()

@@ -88,18 +88,8 @@ final class CumulativeState {
         if (u.histogram == null) {
             return u.value >= e.total ? new Delta(false, u.value - e.total, null) : null;
         }
-        Histogram h = e.histogram;
-        if (h == null || !h.sameBounds(u.histogram) || u.histogram.count < h.count) {
-            return null;
-        }
-        long[] counts = new long[h.counts.length];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = u.histogram.counts[i] - h.counts[i];
-            if (counts[i] < 0) {
-                return null;
-            }
-        }
-        return new Delta(false, 0, new Histogram(h.bounds, counts, u.histogram.sum - h.sum, u.histogram.count - h.count));
+        Histogram growth = e.histogram == null ? null : e.histogram.growthTo(u.histogram);
+        return growth == null ? null : new Delta(false, 0, growth);
     }
 
     private static Histogram copy(Histogram h) {

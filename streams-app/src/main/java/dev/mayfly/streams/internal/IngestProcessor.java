@@ -227,7 +227,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         String streamId = cumulative ? (p.getStreamId() == null ? "" : p.getStreamId()) : null;
         long startTime = cumulative && p.getStartTime() != null ? p.getStartTime().toEpochMilli() : Update.NO_START_TIME;
         return Update.point(eventId, eventTime, p.getType(), aggregation, cumulative, streamId, startTime,
-                p.getValue(), p.getHistogram() == null ? null : Histogram.of(p.getHistogram()), p.getHelp(), p.getUnit());
+                p.getValue(), Histogram.of(p), p.getHelp(), p.getUnit());
     }
 
     private static Rejection boundsMismatch(String name) {

@@ -15,9 +15,14 @@ import java.util.List;
  * scale s is bucket {@code i >> (s - s')} of scale s' &lt; s, exactly the union of 2^(s - s') finer buckets), then to
  * the larger zero threshold: a bucket lying entirely inside the zero bucket is folded into the zero count, and when
  * the threshold falls inside a non-empty bucket of either side the threshold is widened to that bucket's upper bound
- * (as Prometheus does), so that no bucket is ever split. Then counts are added bucket by bucket.
+ * (as Prometheus does), so that no bucket is ever split. Then counts are added bucket by bucket; when a side then
+ * spans more than {@link #MAX_SPAN} buckets, the scale is lowered until it does not.
  */
 final class NativeBuckets {
+    static final int MIN_SCALE = -4;
+    /** Most buckets one side of a merged histogram spans; beyond it, the merge lowers the scale (as Prometheus does). */
+    static final int MAX_SPAN = 4096;
+
     final int scale;
     final double zeroThreshold;
     final long zeroCount;
@@ -192,8 +197,12 @@ final class NativeBuckets {
 
     NativeBuckets plus(NativeBuckets other) {
         NativeBuckets[] ab = aligned(this, other);
-        return new NativeBuckets(ab[0].scale, ab[0].zeroThreshold, ab[0].zeroCount + ab[1].zeroCount,
+        NativeBuckets sum = new NativeBuckets(ab[0].scale, ab[0].zeroThreshold, ab[0].zeroCount + ab[1].zeroCount,
                 ab[0].positive.plus(ab[1].positive), ab[0].negative.plus(ab[1].negative));
+        while (sum.scale > MIN_SCALE && Math.max(sum.positive.counts.length, sum.negative.counts.length) > MAX_SPAN) {
+            sum = sum.downscaleTo(sum.scale - 1); // exact too: a bound on what one series holds
+        }
+        return sum;
     }
 
     /**

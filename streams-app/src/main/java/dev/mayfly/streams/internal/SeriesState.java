@@ -37,7 +37,7 @@ final class SeriesState {
         s.help = u.help;
         s.unit = u.unit;
         if (u.histogram != null) {
-            s.histogram = new Histogram(u.histogram.bounds, new long[u.histogram.counts.length], 0, 0);
+            s.histogram = u.histogram.emptyLike();
         }
         if (u.aggregation == Aggregation.MAX) {
             s.value = Double.NEGATIVE_INFINITY;
@@ -103,6 +103,7 @@ final class SeriesState {
                 .setAggregation(aggregation)
                 .setValue(value)
                 .setHistogram(histogram == null ? null : histogram.toAvro())
+                .setNativeHistogram(histogram == null ? null : histogram.toNativeAvro())
                 .setCreatedTime(Instant.ofEpochMilli(createdTime))
                 .setUpdatedTime(Instant.ofEpochMilli(updatedTime))
                 .setWindowStart(windowStart == NONE ? null : Instant.ofEpochMilli(windowStart))

@@ -85,9 +85,7 @@ public final class Update implements Routed {
                 return false;
             }
             if (cumulative) {
-                System.arraycopy(later.histogram.counts, 0, histogram.counts, 0, histogram.counts.length);
-                histogram.sum = later.histogram.sum;
-                histogram.count = later.histogram.count;
+                histogram.replaceWith(later.histogram);
             } else {
                 histogram.add(later.histogram);
             }
