@@ -2,6 +2,7 @@ package dev.mayfly.exporter.internal;
 
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusProtobufWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 
 import java.util.Locale;
@@ -14,6 +15,9 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code application/openmetrics-text} with no version, {@code 1.0.0} or {@code 0.0.1}: OpenMetrics 1.0, with
  *       {@code _created} samples for counters and histograms.</li>
+ *   <li>{@code application/vnd.google.protobuf} with {@code proto=io.prometheus.client.MetricFamily} and
+ *       {@code encoding=delimited} (or without them): the Prometheus protobuf format, the only one that carries native
+ *       histograms (Prometheus asks for it first when its native histograms are enabled).</li>
  *   <li>{@code text/plain} with no version or {@code 0.0.4}, {@code text/*}, {@code *}{@code /*}: text 0.0.4, without
  *       {@code _created} and without timestamps.</li>
  * </ul>
@@ -23,6 +27,7 @@ public final class ContentNegotiation {
             .setIncludeCreatedTimestamps(false).setTimestampsInMs(true).build();
     public static final ExpositionFormatWriter OPEN_METRICS = OpenMetricsTextFormatWriter.builder()
             .setCreatedTimestampsEnabled(true).setExemplarsOnAllMetricTypesEnabled(false).build();
+    public static final ExpositionFormatWriter PROTOBUF = new PrometheusProtobufWriter();
 
     private ContentNegotiation() {
     }
@@ -37,6 +42,7 @@ public final class ContentNegotiation {
             String[] parts = range.split(";");
             String mediaType = parts[0].trim().toLowerCase(Locale.ROOT);
             String version = null;
+            boolean protobufParameters = true;
             double q = 1.0;
             for (int i = 1; i < parts.length; i++) {
                 String[] kv = parts[i].split("=", 2);
@@ -49,9 +55,15 @@ public final class ContentNegotiation {
                     q = parseQ(value);
                 } else if (key.equals("version")) {
                     version = value;
+                } else if (key.equals("proto")) {
+                    protobufParameters &= value.equals("io.prometheus.client.MetricFamily");
+                } else if (key.equals("encoding")) {
+                    protobufParameters &= value.equals("delimited");
                 }
             }
-            ExpositionFormatWriter candidate = writerForRange(mediaType, version);
+            ExpositionFormatWriter candidate = mediaType.equals("application/vnd.google.protobuf")
+                    ? (protobufParameters ? PROTOBUF : null)
+                    : writerForRange(mediaType, version);
             if (candidate != null && q > bestQ) {
                 best = candidate;
                 bestQ = q;

@@ -247,6 +247,19 @@ public final class FamilyBuilder {
             case UNKNOWN -> new UnknownDataPointSnapshot(((ScalarSeries) series).value(), labels, null);
             case HISTOGRAM -> {
                 HistogramSeries s = (HistogramSeries) series;
+                HistogramSeries.NativeBuckets nb = s.nativeBuckets();
+                if (nb != null) {
+                    yield HistogramDataPointSnapshot.builder()
+                            .nativeSchema(nb.schema())
+                            .nativeZeroThreshold(nb.zeroThreshold())
+                            .nativeZeroCount(nb.zeroCount())
+                            .nativeBucketsForPositiveValues(nb.positive())
+                            .nativeBucketsForNegativeValues(nb.negative())
+                            .labels(labels)
+                            .sum(s.sum())
+                            .createdTimestampMillis(s.createdMillis())
+                            .build();
+                }
                 yield HistogramDataPointSnapshot.builder()
                         .classicHistogramBuckets(ClassicHistogramBuckets.of(s.upperBounds(), s.bucketCounts()))
                         .labels(labels)

@@ -4,6 +4,8 @@ import dev.mayfly.schemas.SeriesKey;
 import dev.mayfly.schemas.avro.Aggregate;
 import dev.mayfly.schemas.avro.HistogramValue;
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.NativeHistogramValue;
+import io.prometheus.metrics.model.snapshots.NativeHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.PrometheusNaming;
 
 import java.util.List;
@@ -34,7 +36,9 @@ public final class SeriesFactory {
         long updated = aggregate.getUpdatedTime().toEpochMilli();
         StoredSeries series = switch (type) {
             case COUNTER, GAUGE, UNKNOWN -> new ScalarSeries(metadata, created, updated, aggregate.getValue());
-            case HISTOGRAM -> histogram(metadata, created, updated, aggregate.getHistogram());
+            case HISTOGRAM -> aggregate.getNativeHistogram() != null && aggregate.getHistogram() == null
+                    ? nativeHistogram(metadata, created, updated, aggregate.getNativeHistogram())
+                    : histogram(metadata, created, updated, aggregate.getHistogram());
             case SUMMARY -> throw new RejectedAggregateException("unsupported_type", "summary aggregates are not served");
         };
         String labelPart = LabelPart.of(key, name);
@@ -73,6 +77,30 @@ public final class SeriesFactory {
             }
         }
         return new HistogramSeries(metadata, created, updated, interner.bounds(upperBounds), perBucket, h.getSum());
+    }
+
+    /** Mayfly's dense runs (OpenTelemetry's indexes) as Prometheus' native buckets (index + 1), empty buckets left out. */
+    private static HistogramSeries nativeHistogram(SeriesMetadata metadata, long created, long updated, NativeHistogramValue h) {
+        if (h.getScale() < -4 || h.getScale() > 8) {
+            throw new RejectedAggregateException("invalid_histogram", "native histogram scale " + h.getScale() + " is outside -4..8");
+        }
+        HistogramSeries.NativeBuckets buckets = new HistogramSeries.NativeBuckets(h.getScale(), h.getZeroThreshold(), h.getZeroCount(),
+                prometheusBuckets(h.getPositiveOffset(), h.getPositiveCounts()), prometheusBuckets(h.getNegativeOffset(), h.getNegativeCounts()));
+        return new HistogramSeries(metadata, created, updated, buckets, h.getSum());
+    }
+
+    private static NativeHistogramBuckets prometheusBuckets(int offset, List<Long> counts) {
+        NativeHistogramBuckets.Builder b = NativeHistogramBuckets.builder();
+        for (int k = 0; k < counts.size(); k++) {
+            long c = counts.get(k);
+            if (c < 0) {
+                throw new RejectedAggregateException("invalid_histogram", "negative bucket count: " + counts);
+            }
+            if (c > 0) {
+                b.bucket(offset + k + 1, c);
+            }
+        }
+        return b.build();
     }
 
     private static String emptyToNull(String s) {

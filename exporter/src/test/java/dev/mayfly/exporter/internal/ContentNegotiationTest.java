@@ -25,9 +25,14 @@ class ContentNegotiationTest {
         assertThat(contentTypeFor(null)).isEqualTo(TEXT);
         assertThat(contentTypeFor("")).isEqualTo(TEXT);
         assertThat(contentTypeFor("application/json")).isEqualTo(TEXT);
-        assertThat(contentTypeFor("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")).isEqualTo(TEXT);
         assertThat(contentTypeFor("application/openmetrics-text;version=2.0.0")).isEqualTo(TEXT);
         assertThat(contentTypeFor("*/*")).isEqualTo(TEXT);
+    }
+
+    @Test
+    void protobufIsServedWhenAskedFor() {
+        assertThat(contentTypeFor("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"))
+                .isEqualTo("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited");
     }
 
     @Test
