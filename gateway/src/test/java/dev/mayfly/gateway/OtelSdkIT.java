@@ -3,6 +3,7 @@ package dev.mayfly.gateway;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Temporality;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -12,7 +13,10 @@ import io.opentelemetry.api.metrics.LongUpDownCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.Aggregation;
+import io.opentelemetry.sdk.metrics.InstrumentType;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.export.DefaultAggregationSelector;
 import io.opentelemetry.sdk.metrics.export.AggregationTemporalitySelector;
 import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
@@ -48,9 +52,14 @@ class OtelSdkIT {
     }
 
     private SdkMeterProvider provider(AggregationTemporalitySelector temporality, String instance) {
+        return provider(temporality, instance, DefaultAggregationSelector.getDefault());
+    }
+
+    private SdkMeterProvider provider(AggregationTemporalitySelector temporality, String instance, DefaultAggregationSelector aggregations) {
         OtlpHttpMetricExporter exporter = OtlpHttpMetricExporter.builder()
                 .setEndpoint(h.url("/v1/metrics"))
                 .setAggregationTemporalitySelector(temporality)
+                .setDefaultAggregationSelector(aggregations)
                 .build();
         Resource resource = Resource.getDefault().merge(Resource.create(Attributes.of(
                 AttributeKey.stringKey("service.name"), "checkout",
@@ -104,6 +113,50 @@ class OtelSdkIT {
                 Points.counter("orders", "Orders.", labels("pay_method", "card"), 2),
                 Points.gauge("queue_depth", null, labels(), 4));
         assertThat(sorted(batches.get(2))).containsExactly(Points.gauge("queue_depth", null, labels(), 4));
+    }
+
+    /** The SDK's base-2 exponential histogram arrives as a native histogram: every observation in its bucket. */
+    @Test
+    void exponentialHistogramsArriveAsNativeHistograms() {
+        DefaultAggregationSelector exponential = DefaultAggregationSelector.getDefault()
+                .with(InstrumentType.HISTOGRAM, Aggregation.base2ExponentialBucketHistogram());
+        double[] observations = {0, 0.003, 0.2, 0.21, 1.5, 3, 3.1, 70, 1200};
+        try (SdkMeterProvider provider = provider(AggregationTemporalitySelector.alwaysCumulative(), "i-3", exponential)) {
+            DoubleHistogram latency = provider.get("shop").histogramBuilder("latency").setUnit("s").build();
+            for (double v : observations) {
+                latency.record(v);
+            }
+            flush(provider);
+            latency.record(0.2);
+            flush(provider);
+        }
+        List<MetricEventBatch> batches = h.read(3); // the third: the export on close
+        MetricPoint first = sorted(batches.get(0)).get(0);
+        assertThat(first.getType()).isEqualTo(MetricType.HISTOGRAM);
+        assertThat(first.getHistogram()).isNull();
+        assertThat(first.getTemporality()).isEqualTo(Temporality.CUMULATIVE);
+        assertThat(first.getStreamId()).startsWith("otlp:");
+        NativeHistogramValue h1 = first.getNativeHistogram();
+        assertThat(h1.getCount()).isEqualTo(observations.length);
+        assertThat(h1.getSum()).isCloseTo(java.util.Arrays.stream(observations).sum(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(h1.getZeroCount()).isEqualTo(1);
+        assertThat(h1.getScale()).isBetween(-4, 8);
+        // each observation in the bucket OpenTelemetry's index says: ceil(log2(v) * 2^scale) - 1
+        java.util.Map<Integer, Long> expected = new java.util.TreeMap<>();
+        for (double v : observations) {
+            if (v > 0) {
+                expected.merge((int) Math.ceil(Math.log(v) / Math.log(2) * Math.pow(2, h1.getScale())) - 1, 1L, Long::sum);
+            }
+        }
+        java.util.Map<Integer, Long> actual = new java.util.TreeMap<>();
+        for (int k = 0; k < h1.getPositiveCounts().size(); k++) {
+            if (h1.getPositiveCounts().get(k) > 0) {
+                actual.put(h1.getPositiveOffset() + k, h1.getPositiveCounts().get(k));
+            }
+        }
+        assertThat(actual).isEqualTo(expected);
+        NativeHistogramValue h2 = sorted(batches.get(1)).get(0).getNativeHistogram();
+        assertThat(h2.getCount()).isEqualTo(observations.length + 1);
     }
 
     @Test
