@@ -180,11 +180,35 @@ public final class OtlpTranslator {
                 streamId(scopeIdentity, p.getAttributesList(), t), startMillis(p.getStartTimeUnixNano(), t));
     }
 
-    /** OTLP's buckets are Mayfly's dense runs as they are; the shape (scale range, counts adding up) is the validator's. */
+    /** Prometheus' finest scale; OpenTelemetry SDKs go up to 20. */
+    private static final int MAX_SCALE = 8;
+
+    /**
+     * OTLP's buckets are Mayfly's dense runs (same indexes); a scale above Prometheus' 8 is lowered to 8 exactly
+     * (bucket i goes to i >> (scale - 8)). The rest of the shape (scale range, counts adding up) is the validator's.
+     */
     private static NativeHistogramValue nativeValue(ExponentialHistogramDataPoint p) {
-        return new NativeHistogramValue(p.getScale(), p.getZeroThreshold(), p.getZeroCount(),
-                p.getPositive().getOffset(), new ArrayList<>(p.getPositive().getBucketCountsList()),
-                p.getNegative().getOffset(), new ArrayList<>(p.getNegative().getBucketCountsList()), p.getSum(), p.getCount());
+        int by = Math.max(0, p.getScale() - MAX_SCALE);
+        List<Long> positive = downscaled(p.getPositive().getOffset(), p.getPositive().getBucketCountsList(), by);
+        List<Long> negative = downscaled(p.getNegative().getOffset(), p.getNegative().getBucketCountsList(), by);
+        return new NativeHistogramValue(p.getScale() - by, p.getZeroThreshold(), p.getZeroCount(),
+                p.getPositive().getOffset() >> by, positive, p.getNegative().getOffset() >> by, negative, p.getSum(), p.getCount());
+    }
+
+    private static List<Long> downscaled(int offset, List<Long> counts, int by) {
+        if (by == 0 || counts.isEmpty()) {
+            return new ArrayList<>(counts);
+        }
+        int first = offset >> by;
+        long[] out = new long[((offset + counts.size() - 1) >> by) - first + 1];
+        for (int k = 0; k < counts.size(); k++) {
+            out[((offset + k) >> by) - first] += counts.get(k);
+        }
+        List<Long> list = new ArrayList<>(out.length);
+        for (long c : out) {
+            list.add(c);
+        }
+        return list;
     }
 
     private static boolean noValue(int flags) {
