@@ -46,6 +46,14 @@ final class PrometheusServer implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        return scraping(targets, dir, port, List.of());
+    }
+
+    /**
+     * The same on a given port, with extra command-line flags, e.g. {@code --enable-feature=native-histograms}
+     * (then Prometheus asks for the protobuf format first).
+     */
+    static PrometheusServer scraping(List<String> targets, Path dir, int port, List<String> flags) throws Exception {
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, """
                 global:
@@ -57,8 +65,10 @@ final class PrometheusServer implements AutoCloseable {
                     static_configs:
                       - targets: [%s]
                 """.formatted(targets.stream().map(t -> "\"" + t + "\"").collect(Collectors.joining(", "))));
-        Process p = new ProcessBuilder(BINARY.toString(), "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
-                "--web.listen-address=127.0.0.1:" + port, "--log.level=warn")
+        List<String> command = new java.util.ArrayList<>(List.of(BINARY.toString(), "--config.file=" + config,
+                "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"));
+        command.addAll(flags);
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
         PrometheusServer server = new PrometheusServer(port, p);
         server.awaitReady();
