@@ -84,6 +84,7 @@ class NativeHistogramIT {
                 double truth = sorted[(int) Math.ceil(q * sorted.length) - 1];
                 double[] bucket = bucketOf(truth, MERGED_SCALE);
                 double computed = prometheus.query("histogram_quantile(" + q + ", " + series + ")").values().iterator().next();
+                System.out.printf("quantile %s: truth %.6f, Prometheus %.6f, bucket (%.6f, %.6f]%n", q, truth, computed, bucket[0], bucket[1]);
                 assertThat(computed).as("quantile %s: truth %s, its scale-%s bucket (%s, %s]", q, truth, MERGED_SCALE, bucket[0], bucket[1])
                         .isBetween(bucket[0], bucket[1]);
             }
