@@ -49,6 +49,8 @@ public final class Exporter implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final DeadLetterTail deadLetters;
     private final Thread deadLettersThread;
+    private static final Duration STATUS_REFRESH = Duration.ofSeconds(2);
+    private StatusReport lastStatus;
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
@@ -138,8 +140,19 @@ public final class Exporter implements AutoCloseable {
      * {@code process} tells about the process around it. On the exporter's own threads, like scrapes.
      */
     public Route statusRoute(ProcessStatus process) {
-        return Route.of(StatusPage.PATH, new StatusPage(() -> StatusReport.gather(store, consumer.isCaughtUp(), engineLag,
-                registry, deadLetters, Instant.now()), process)).onExecutor(scrapes);
+        return Route.of(StatusPage.PATH, new StatusPage(this::statusReport, process)).onExecutor(scrapes);
+    }
+
+    /**
+     * The status page's report, gathered at most once per {@link #STATUS_REFRESH}: it reads every series, so page
+     * views in a loop cannot take the scrape threads' CPU.
+     */
+    private synchronized StatusReport statusReport() {
+        Instant now = Instant.now();
+        if (lastStatus == null || !now.isBefore(lastStatus.generated().plus(STATUS_REFRESH))) {
+            lastStatus = StatusReport.gather(store, consumer.isCaughtUp(), engineLag, registry, deadLetters, now);
+        }
+        return lastStatus;
     }
 
     @Override
