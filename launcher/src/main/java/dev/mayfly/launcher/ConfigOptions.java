@@ -1,11 +1,13 @@
 package dev.mayfly.launcher;
 
+import dev.mayfly.http.RequestFilter;
+import dev.mayfly.http.ServerTls;
 import dev.mayfly.launcher.internal.Tls;
+import dev.mayfly.launcher.internal.webconfig.WebConfigFile;
 import dev.mayfly.schemas.config.ConfigException;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +33,36 @@ final class ConfigOptions {
             description = "File whose first line is the key store's password (instead of the variable).")
     Path tlsKeyStorePasswordFile;
 
-    /** The TLS context the flags ask for, or null for plain HTTP. */
-    SSLContext tls() {
+    @Option(names = "--web.config.file", paramLabel = "FILE",
+            description = "Web configuration file in the Prometheus exporter-toolkit format: TLS from PEM files, client "
+                    + "certificates, basic_auth_users, response headers; re-read when it or a file it names changes "
+                    + "(see docs/web-config.md).")
+    Path webConfigFile;
+
+    private WebConfigFile webConfig;
+
+    /** The web config file in force, or null without {@code --web.config.file}; read (and validated) once. */
+    WebConfigFile webConfig() {
+        if (webConfigFile != null && webConfig == null) {
+            if (tlsKeyStore != null) {
+                throw new ConfigException("--tls-keystore and --web.config.file both configure TLS: give one "
+                        + "(PEM files in the web config file's tls_server_config, or a PKCS#12 key store)");
+            }
+            webConfig = WebConfigFile.open(webConfigFile);
+        }
+        return webConfig;
+    }
+
+    /** Whether the HTTP port serves HTTPS. */
+    boolean servesTls() {
+        return tlsKeyStore != null || webConfig() != null && webConfig().servesTls();
+    }
+
+    /** Where the HTTP port's TLS comes from, or null for plain HTTP. */
+    ServerTls tls() {
+        if (webConfig() != null) {
+            return webConfig().tls();
+        }
         if (tlsKeyStore == null) {
             return null;
         }
@@ -45,7 +75,12 @@ final class ConfigOptions {
                 throw new ConfigException("cannot read the key store password file " + tlsKeyStorePasswordFile + ": " + e.getMessage());
             }
         }
-        return Tls.fromKeyStore(tlsKeyStore, password);
+        return ServerTls.of(Tls.fromKeyStore(tlsKeyStore, password));
+    }
+
+    /** What every route of the port goes through first (basic_auth_users, headers), or null. */
+    RequestFilter everyRoute() {
+        return webConfig() == null ? null : webConfig().filter();
     }
 
     Map<String, String> load(Map<String, String> flags) {

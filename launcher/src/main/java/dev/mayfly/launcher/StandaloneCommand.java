@@ -51,6 +51,9 @@ final class StandaloneCommand implements Callable<Integer> {
 
         var http = HttpSettings.options(raw, config.bind, httpPort, config.tls());
         host.showSettings(SettingsInForce.of(raw, known));
+        if (config.everyRoute() != null) {
+            host.filterEveryRoute(config.everyRoute());
+        }
         host.closeOnShutdown();
         try {
             broker.start(host, eventsRetention);
@@ -73,7 +76,7 @@ final class StandaloneCommand implements Callable<Integer> {
     }
 
     private void printEndpoints(PrintStream out, int port, String bootstrap) {
-        String base = (config.tlsKeyStore == null ? "http" : "https") + "://localhost:" + port;
+        String base = (config.servesTls() ? "https" : "http") + "://localhost:" + port;
         out.println("Mayfly standalone");
         out.println("  push (Pushgateway API)  " + base + "/metrics/job/<job>");
         out.println("  push (OTLP/HTTP)        " + base + "/v1/metrics");

@@ -1,11 +1,11 @@
 package dev.mayfly.launcher.internal;
 
 import dev.mayfly.http.HttpServerOptions;
+import dev.mayfly.http.ServerTls;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 
-import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,7 @@ public final class HttpSettings {
     }
 
     /** The server options of {@code raw}'s {@code http.*} keys (other keys are left to the services). */
-    public static HttpServerOptions options(Map<String, String> raw, String host, int port, SSLContext tlsOrNull) {
+    public static HttpServerOptions options(Map<String, String> raw, String host, int port, ServerTls tlsOrNull) {
         Settings settings = Settings.parse(ServiceConfigs.sliceFor(raw, ALL), ALL, "kafka.");
         try {
             return DEFAULTS.withAddress(host, port).withTls(tlsOrNull)
