@@ -33,10 +33,10 @@ final class ConfigOptions {
             description = "File whose first line is the key store's password (instead of the variable).")
     Path tlsKeyStorePasswordFile;
 
-    @Option(names = "--web.config.file", paramLabel = "FILE",
+    @Option(names = "--web.config.file", paramLabel = "FILE", defaultValue = "${env:MAYFLY_WEB_CONFIG_FILE}",
             description = "Web configuration file in the Prometheus exporter-toolkit format: TLS from PEM files, client "
                     + "certificates, basic_auth_users, response headers; re-read when it or a file it names changes "
-                    + "(see docs/web-config.md).")
+                    + "(default: the MAYFLY_WEB_CONFIG_FILE variable; see docs/web-config.md).")
     Path webConfigFile;
 
     private WebConfigFile webConfig;
@@ -78,9 +78,24 @@ final class ConfigOptions {
         return ServerTls.of(Tls.fromKeyStore(tlsKeyStore, password));
     }
 
-    /** What every route of the port goes through first (basic_auth_users, headers), or null. */
-    RequestFilter everyRoute() {
-        return webConfig() == null ? null : webConfig().filter();
+    /**
+     * What every route of the port goes through first (basic_auth_users, headers), or null. Refuses
+     * basic_auth_users beside bearer tokens ({@code push.auth.token.file}, {@code scrape.auth.token.file} in
+     * {@code raw}): one Authorization header cannot carry both a user and a token.
+     */
+    RequestFilter everyRoute(Map<String, String> raw) {
+        if (webConfig() == null) {
+            return null;
+        }
+        if (!webConfig().config().basicAuthUsers().isEmpty()) {
+            for (String tokens : List.of("push.auth.token.file", "scrape.auth.token.file")) {
+                if (!raw.getOrDefault(tokens, "").isBlank()) {
+                    throw new ConfigException("basic_auth_users in " + webConfigFile + " guard every endpoint, so the bearer tokens of '"
+                            + tokens + "' could never pass them (one Authorization header): use one or the other");
+                }
+            }
+        }
+        return webConfig().filter();
     }
 
     Map<String, String> load(Map<String, String> flags) {

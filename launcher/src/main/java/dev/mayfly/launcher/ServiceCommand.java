@@ -59,8 +59,9 @@ abstract class ServiceCommand implements Callable<Integer> {
         }
         raw = HttpSettings.without(raw);
         Supplier<Service> factory = build(raw, host);
-        if (config.everyRoute() != null) {
-            host.filterEveryRoute(config.everyRoute());
+        var everyRoute = config.everyRoute(raw);
+        if (everyRoute != null) {
+            host.filterEveryRoute(everyRoute);
         }
         host.closeOnShutdown();
         try {

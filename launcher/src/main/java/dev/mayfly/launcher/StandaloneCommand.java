@@ -51,8 +51,9 @@ final class StandaloneCommand implements Callable<Integer> {
 
         var http = HttpSettings.options(raw, config.bind, httpPort, config.tls());
         host.showSettings(SettingsInForce.of(raw, known));
-        if (config.everyRoute() != null) {
-            host.filterEveryRoute(config.everyRoute());
+        var everyRoute = config.everyRoute(raw);
+        if (everyRoute != null) {
+            host.filterEveryRoute(everyRoute);
         }
         host.closeOnShutdown();
         try {

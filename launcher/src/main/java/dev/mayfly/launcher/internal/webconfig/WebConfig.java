@@ -23,8 +23,11 @@ import java.util.Set;
  * @param tls             null when the file has no {@code tls_server_config} (plain HTTP)
  * @param headers         {@code http_server_config.headers}, added to every response
  * @param basicAuthUsers  {@code basic_auth_users}: user to bcrypt hash; empty: no basic auth
+ * @param notApplied      keys the file sets that Mayfly accepts but cannot apply ({@code rate_limit},
+ *                        {@code curve_preferences}), to warn about
  */
-public record WebConfig(TlsServerConfig tls, Map<String, String> headers, Map<String, String> basicAuthUsers) {
+public record WebConfig(TlsServerConfig tls, Map<String, String> headers, Map<String, String> basicAuthUsers,
+                        List<String> notApplied) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("tls_server_config", "http_server_config", "basic_auth_users", "rate_limit");
     private static final Set<String> HTTP = Set.of("http2", "headers");
@@ -83,7 +86,7 @@ public record WebConfig(TlsServerConfig tls, Map<String, String> headers, Map<St
             throw new ConfigException(origin + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (root == null || root.isNull() || root.isMissingNode()) {
-            return new WebConfig(null, Map.of(), Map.of());
+            return new WebConfig(null, Map.of(), Map.of(), List.of());
         }
         Reader r = new Reader(origin);
         r.onlyKeys(root, "", TOP);
@@ -119,7 +122,14 @@ public record WebConfig(TlsServerConfig tls, Map<String, String> headers, Map<St
                 throw new ConfigException(origin + ": basic_auth_users." + user + " is not a bcrypt hash ($2y$...)");
             }
         });
-        return new WebConfig(tls, Map.copyOf(headers), Map.copyOf(users));
+        List<String> notApplied = new ArrayList<>();
+        if (limit != null && !limit.isNull()) {
+            notApplied.add("rate_limit");
+        }
+        if (tls != null && !tls.curvePreferences().isEmpty()) {
+            notApplied.add("tls_server_config.curve_preferences");
+        }
+        return new WebConfig(tls, Map.copyOf(headers), Map.copyOf(users), List.copyOf(notApplied));
     }
 
     private static TlsServerConfig tls(Reader r, JsonNode t, Path dir) {

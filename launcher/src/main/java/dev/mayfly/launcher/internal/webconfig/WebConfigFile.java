@@ -55,9 +55,10 @@ public final class WebConfigFile {
     public static WebConfigFile open(Path file) {
         InForce first = load(file);
         LAST_RELOAD_OK.set(1);
-        if (first.config().hasTls() && !first.config().tls().curvePreferences().isEmpty()) {
-            log.warn("web config file {}: curve_preferences cannot be set per server on Java 17 and is not applied; "
-                    + "use -Djdk.tls.namedGroups=... for the whole JVM", file);
+        if (!first.config().notApplied().isEmpty()) {
+            log.warn("web config file {}: {} accepted but not applied (see docs/web-config.md: rate_limit is not "
+                    + "implemented; curve_preferences has no per-server setting on Java 17, -Djdk.tls.namedGroups sets "
+                    + "the JVM's)", file, first.config().notApplied());
         }
         return new WebConfigFile(file, first);
     }

@@ -127,6 +127,16 @@ class WebConfigTest {
     }
 
     @Test
+    void theDocumentedExampleFileIsValidAndSaysWhatIsNotApplied() throws Exception {
+        Path example = Path.of("..", "docs", "web-config.yml").toAbsolutePath().normalize();
+        WebConfig config = WebConfig.parse(Files.readString(example), example.getParent(), example.toString());
+        assertThat(config.tls().clientAuthType()).isEqualTo("RequireAndVerifyClientCert");
+        assertThat(config.basicAuthUsers()).containsKey("prometheus");
+        assertThat(config.headers()).containsKeys("Strict-Transport-Security", "X-Frame-Options").doesNotContainKey("X-XSS-Protection");
+        assertThat(config.notApplied()).containsExactly("rate_limit", "tls_server_config.curve_preferences");
+    }
+
+    @Test
     void anEmptyFileIsPlainHttpWithoutAuth() throws Exception {
         WebConfigFile file = open("");
         assertThat(file.servesTls()).isFalse();
