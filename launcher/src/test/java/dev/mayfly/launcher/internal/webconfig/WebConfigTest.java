@@ -86,6 +86,16 @@ class WebConfigTest {
     }
 
     @Test
+    void keysInTheFormsGoReadsAreAcceptedToo() throws Exception {
+        // what Go's tools and cert-manager write: SEC1 "BEGIN EC PRIVATE KEY" (and PKCS#1 for RSA), not only PKCS#8
+        Process p = new ProcessBuilder("openssl", "ec", "-in", "server.key", "-out", "server-sec1.key")
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        assertThat(p.waitFor()).isZero();
+        assertThat(Files.readString(dir.resolve("server-sec1.key"))).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        assertThat(open("tls_server_config:\n  cert_file: server.crt\n  key_file: server-sec1.key\n").servesTls()).isTrue();
+    }
+
+    @Test
     void anUnknownKeyIsRefusedByName() {
         refused("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cert_flie: x\n", "unknown key 'tls_server_config.cert_flie'");
         refused("basic_auth_user:\n  alice: x\n", "unknown key 'basic_auth_user'");
