@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code mayfly standalone --web.config.file}: served over TLS from PEM files made by the test, pushed to and scraped
- * over HTTPS; the certificate replaced on disk is served on the next connection without a restart; a broken
+ * over HTTPS (Java's client and curl, TLS 1.2 and 1.3; TLS 1.1 refused); the certificate replaced on disk is served on the next connection without a restart; a broken
  * certificate keeps the last good one and moves the reload-failure metric; mutual TLS with
  * RequireAndVerifyClientCert (switched on by editing the file, no restart) refuses a client without a certificate or
  * with one from another CA and accepts one signed by the client CA; basic_auth_users guard every endpoint.
@@ -73,6 +73,11 @@ class WebConfigIT {
             assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/-/healthy")).build(),
                     HttpResponse.BodyHandlers.discarding())).as("plain HTTP on the TLS port").isInstanceOf(IOException.class);
 
+            // a real curl, over TLS 1.2 and over TLS 1.3
+            assertThat(curl("--tlsv1.2", "--tls-max", "1.2", base + "/-/healthy")).isEqualTo("OK");
+            assertThat(curl("--tlsv1.3", base + "/-/healthy")).isEqualTo("OK");
+            assertThat(curl("--tlsv1.1", "--tls-max", "1.1", base + "/-/healthy")).as("TLS 1.1").isNull();
+
             // rotated on disk: the next connection gets the new certificate, no restart
             install("server-2", cert, key);
             assertThat(serialServed(trusting, base)).isEqualTo(serialOf(dir.resolve("server-2.crt")));
@@ -103,6 +108,14 @@ class WebConfigIT {
             SSLContext clientA = ca.trustingWithClientCertificate(ca, "client-a");
             assertThat(serialServed(clientA, base)).isEqualTo(serialOf(dir.resolve("server-1.crt")));
             assertThat(scrape(clientA, base).get("mayfly_http_web_config_last_reload_successful")).isEqualTo(1.0);
+            assertThat(curl("--cert", dir.resolve("client-a.crt").toString(), "--key", dir.resolve("client-a.key").toString(),
+                    base + "/-/healthy")).as("curl with the client certificate").isEqualTo("OK");
+            assertThat(curl(base + "/-/healthy")).as("curl without a client certificate").isNull();
+
+            // min_version TLS13: a TLS 1.2 client is refused, a TLS 1.3 one served
+            Files.writeString(web, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\n");
+            assertThat(curl("--tlsv1.2", "--tls-max", "1.2", base + "/-/healthy")).as("TLS 1.2 below min_version").isNull();
+            assertThat(curl("--tlsv1.3", base + "/-/healthy")).isEqualTo("OK");
 
             // basic_auth_users: every endpoint, health included, as in the Pushgateway
             String hash = BCrypt.withDefaults().hashToString(6, "pw-alice".toCharArray());
@@ -122,6 +135,16 @@ class WebConfigIT {
             assertThat(authorized.statusCode()).as(authorized.body()).isEqualTo(200);
             assertThat(send(trusting, HttpRequest.newBuilder(URI.create(base + "/-/healthy")).header("Authorization", alice)).statusCode()).isEqualTo(200);
         }
+    }
+
+    /** curl's output trusting the test CA, or null when curl failed (a refused handshake). */
+    private String curl(String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("curl", "-sS", "--fail", "--max-time", "10",
+                "--cacert", dir.resolve("mayfly-ca.crt").toString()));
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return p.waitFor() == 0 ? out.trim() : null;
     }
 
     private void install(String issued, Path cert, Path key) throws IOException {
