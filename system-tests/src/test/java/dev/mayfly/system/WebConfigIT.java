@@ -78,9 +78,16 @@ class WebConfigIT {
             assertThat(curl("--tlsv1.3", base + "/-/healthy")).isEqualTo("OK");
             assertThat(curl("--tlsv1.1", "--tls-max", "1.1", base + "/-/healthy")).as("TLS 1.1").isNull();
 
-            // rotated on disk: the next connection gets the new certificate, no restart
+            // rotated on disk: the next connection gets the new certificate, no restart; one open meanwhile keeps working
+            HttpClient open = HttpClient.newBuilder().sslContext(trusting).version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest healthy = HttpRequest.newBuilder(URI.create(base + "/-/healthy")).build();
+            assertThat(open.send(healthy, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
             install("server-2", cert, key);
             assertThat(serialServed(trusting, base)).isEqualTo(serialOf(dir.resolve("server-2.crt")));
+            HttpResponse<String> onOpenConnection = open.send(healthy, HttpResponse.BodyHandlers.ofString());
+            assertThat(onOpenConnection.statusCode()).isEqualTo(200);
+            assertThat(((X509Certificate) onOpenConnection.sslSession().orElseThrow().getPeerCertificates()[0]).getSerialNumber())
+                    .as("the connection opened before the rotation").isEqualTo(serialOf(dir.resolve("server-1.crt")));
             double failuresBefore = scrape(trusting, base).getOrDefault(FAILURES, 0.0);
 
             // a broken certificate: the last good one is served, the failure is counted once

@@ -147,6 +147,20 @@ class WebConfigTest {
     }
 
     @Test
+    void aBrokenReloadKeepsTheLastGoodConfigurationAndAGoodOneReplacesIt() throws Exception {
+        Path file = Files.writeString(dir.resolve("reloaded.yml"), "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n");
+        WebConfigFile web = WebConfigFile.open(file);
+        Files.writeString(file, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS99\n");
+        assertThat(web.config().tls().minVersion()).as("broken: the last good one").isEqualTo("TLS12");
+        Files.writeString(file, "basic_auth_users:\n  alice: $2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze\n");
+        assertThat(web.config().hasTls()).as("TLS is not turned off by a reload").isTrue();
+        assertThat(web.config().basicAuthUsers()).isEmpty();
+        Files.writeString(file, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\n");
+        assertThat(web.config().tls().minVersion()).isEqualTo("TLS13");
+        assertThat(web.tls().newEngine().getEnabledProtocols()).containsExactly("TLSv1.3");
+    }
+
+    @Test
     void anEmptyFileIsPlainHttpWithoutAuth() throws Exception {
         WebConfigFile file = open("");
         assertThat(file.servesTls()).isFalse();
