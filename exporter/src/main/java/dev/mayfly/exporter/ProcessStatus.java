@@ -1,5 +1,7 @@
 package dev.mayfly.exporter;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,6 +14,15 @@ public interface ProcessStatus {
 
     /** Every setting in force (defaults included), by key, with secrets already masked. */
     Map<String, String> settings();
+
+    /** The newest pushes this process's gateway refused, newest first (none without a gateway). */
+    default List<RefusedPush> refusedPushes() {
+        return List.of();
+    }
+
+    /** A refused push: when, which API and path, the reason, the HTTP status and the message the client got. */
+    record RefusedPush(Instant time, String api, String path, String reason, int status, String message) {
+    }
 
     /** A process that tells nothing beyond the exporter itself. */
     static ProcessStatus none() {

@@ -82,7 +82,11 @@ public final class Gateway implements AutoCloseable {
     /** A push route: bodies up to the limit; what the server refuses itself is counted like the gateway's refusals. */
     private Route pushRoute(String prefix, RequestHandler handler, String api) {
         return Route.of(prefix, handler).withMaxBodyBytes(maxBodyBytes)
-                .onRefused(status -> GatewayMetrics.REJECTED.labelValues(api, PushRejected.refusedByServer(status)).inc());
+                .onRefused(status -> {
+                    String reason = PushRejected.refusedByServer(status);
+                    GatewayMetrics.REJECTED.labelValues(api, reason).inc();
+                    RefusedPushes.add(api, prefix + "...", reason, status, "refused by the HTTP server before the gateway read it");
+                });
     }
 
     @Override

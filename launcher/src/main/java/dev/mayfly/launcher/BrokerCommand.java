@@ -1,13 +1,16 @@
 package dev.mayfly.launcher;
 
+
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.launcher.internal.ServiceHost;
-import dev.mayfly.schemas.TopicSetup;
+import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.ConfigException;
+import dev.mayfly.schemas.config.Settings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "broker", mixinStandardHelpOptions = true,
@@ -38,7 +41,7 @@ final class BrokerCommand implements Callable<Integer> {
         ServiceHost host = new ServiceHost().closeOnShutdown();
         EmbeddedKafka kafka;
         if (clusterNode == null) {
-            kafka = broker.start(host, TopicSetup.DEFAULT_EVENTS_RETENTION);
+            kafka = broker.start(host, Settings.parse(Map.of(), CommonSettings.ALL)); // the default topic names
         } else {
             host.own(clusterNode);
             kafka = clusterNode.start();

@@ -3,13 +3,14 @@ package dev.mayfly.launcher;
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.launcher.internal.ServiceHost;
 import dev.mayfly.schemas.TopicSetup;
+import dev.mayfly.schemas.config.CommonSettings;
+import dev.mayfly.schemas.config.Settings;
 import dev.mayfly.schemas.config.ConfigException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
 /** The embedded broker's options, shared by {@code standalone} and {@code broker}, and how it is started. */
@@ -36,15 +37,16 @@ final class BrokerOptions {
     }
 
     /**
-     * Starts the broker (closed with {@code host}) with its data under the data directory, and creates Mayfly's topics,
-     * the events topic retained for {@code eventsRetention}.
+     * Starts the broker (closed with {@code host}) with its data under the data directory, and creates Mayfly's topics
+     * under the names {@code common} gives them, the events topic retained for its {@code topic.events.retention}.
      */
-    EmbeddedKafka start(ServiceHost host, Duration eventsRetention) {
+    EmbeddedKafka start(ServiceHost host, Settings common) {
         EmbeddedKafka kafka = EmbeddedKafka.on(dataDir.resolve("kafka"), kafkaPort);
         host.own(kafka);
         kafka.start();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            TopicSetup.ensureDefaults(admin, partitions, (short) 1, eventsRetention);
+            TopicSetup.ensure(admin, common.get(CommonSettings.EVENTS_TOPIC), common.get(CommonSettings.AGGREGATES_TOPIC),
+                    common.get(CommonSettings.DEAD_LETTER_TOPIC), partitions, (short) 1, (short) 1, CommonSettings.eventsRetention(common));
         }
         return kafka;
     }

@@ -5,6 +5,7 @@ import dev.mayfly.launcher.internal.events.BatchDecoder;
 import dev.mayfly.launcher.internal.events.BatchFilter;
 import dev.mayfly.launcher.internal.events.BatchOutput;
 import dev.mayfly.launcher.internal.events.JsonlOutput;
+import dev.mayfly.launcher.internal.topics.CommandOutput;
 import dev.mayfly.launcher.internal.topics.ProgressFormat;
 import dev.mayfly.launcher.internal.topics.ProgressReporter;
 import dev.mayfly.launcher.internal.topics.RangeConsumers;
@@ -22,9 +23,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -126,15 +124,7 @@ final class EventsCommand implements Callable<Integer> {
     }
 
     private OutputStream open() throws IOException {
-        if (out == null) {
-            return new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16) {
-                @Override
-                public void close() throws IOException {
-                    flush();
-                }
-            };
-        }
-        return new BufferedOutputStream(new FileOutputStream(out.toFile()), 1 << 16);
+        return CommandOutput.open(out);
     }
 
     private BatchOutput output(OutputStream stream, String topic) throws IOException {

@@ -11,7 +11,8 @@ import java.net.BindException;
 @Command(name = "mayfly", mixinStandardHelpOptions = true, version = "Mayfly 0.1.0",
         description = "Prometheus metrics for code that does not live long enough to be scraped.",
         subcommands = {StandaloneCommand.class, BrokerCommand.class, StreamsCommand.class, ExporterCommand.class,
-                GatewayCommand.class, ExampleCommand.class, EventsCommand.class, SettingsCommand.class, CommandLine.HelpCommand.class})
+                GatewayCommand.class, ExampleCommand.class, EventsCommand.class, ReplayCommand.class, RedriveCommand.class,
+                BackfillCommand.class, SettingsCommand.class, CommandLine.HelpCommand.class})
 public final class Mayfly implements Runnable {
     /** Exit code for a bad flag or bad configuration. */
     public static final int EXIT_USAGE = 2;

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The options of the commands that read a range of a topic by record timestamp ({@code mayfly events}): the
+ * The options of the commands that read a range of a topic by record timestamp ({@code mayfly events}, {@code mayfly replay}): the
  * cluster, the configuration, and {@code --from}/{@code --to}.
  */
 final class RangeOptions {
@@ -46,11 +46,16 @@ final class RangeOptions {
      * one file can configure a whole deployment; an unknown key is a {@link ConfigException}.
      */
     Settings settings() {
+        return Settings.parse(ServiceConfigs.sliceFor(raw(), CommonSettings.ALL), CommonSettings.ALL, CommonSettings.KAFKA_PREFIX);
+    }
+
+    /** Every key the sources give (flags first), any service's; an unknown key is a {@link ConfigException}. */
+    Map<String, String> raw() {
         Map<String, String> flags = new LinkedHashMap<>();
         flags.put(CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrapServers);
         Map<String, String> raw = config.load(flags);
         ServiceConfigs.rejectUnknown(raw, List.of(ServiceConfigs.streamsSettings(), ServiceConfigs.exporterSettings(),
                 ServiceConfigs.gatewaySettings(), HttpSettings.ALL));
-        return Settings.parse(ServiceConfigs.sliceFor(raw, CommonSettings.ALL), CommonSettings.ALL, CommonSettings.KAFKA_PREFIX);
+        return raw;
     }
 }

@@ -12,7 +12,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -46,8 +45,8 @@ final class StandaloneCommand implements Callable<Integer> {
         var streams = ServiceConfigs.streams(ServiceConfigs.sliceFor(raw, ServiceConfigs.streamsSettings()));
         var exporter = ServiceConfigs.exporter(ServiceConfigs.sliceFor(raw, ServiceConfigs.exporterSettings()), host);
         var gateway = ServiceConfigs.gateway(ServiceConfigs.sliceFor(raw, ServiceConfigs.gatewaySettings()));
-        Duration eventsRetention = CommonSettings.eventsRetention(Settings.parse(
-                ServiceConfigs.sliceFor(raw, CommonSettings.ALL), CommonSettings.ALL, CommonSettings.KAFKA_PREFIX));
+        Settings common = Settings.parse(ServiceConfigs.sliceFor(raw, CommonSettings.ALL), CommonSettings.ALL, CommonSettings.KAFKA_PREFIX);
+        CommonSettings.eventsRetention(common); // validated before anything starts
 
         var http = HttpSettings.options(raw, config.bind, httpPort, config.tls());
         host.showSettings(SettingsInForce.of(raw, known));
@@ -57,7 +56,7 @@ final class StandaloneCommand implements Callable<Integer> {
         }
         host.closeOnShutdown();
         try {
-            broker.start(host, eventsRetention);
+            broker.start(host, common);
             host.start(streams.get());
             host.start(exporter.get());
             host.start(gateway.get());

@@ -5,6 +5,7 @@ import dev.mayfly.micrometer.internal.MayflyCounter;
 import dev.mayfly.micrometer.internal.MayflyDistributionSummary;
 import dev.mayfly.micrometer.internal.MayflyTimer;
 import dev.mayfly.micrometer.internal.Polled;
+import dev.mayfly.micrometer.internal.CumulativeDelta;
 import dev.mayfly.micrometer.internal.PolledFunctionCounter;
 import dev.mayfly.micrometer.internal.PolledGauge;
 import dev.mayfly.micrometer.internal.PolledTimeGauge;
@@ -33,6 +34,8 @@ import io.micrometer.core.instrument.util.NamedThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -88,6 +91,11 @@ public final class MayflyMeterRegistry extends PushMeterRegistry implements Auto
     private final SeriesFactory series;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final StepConfig stepConfig;
+    /**
+     * The last count read of every function counter ever registered, by id: one removed and registered again goes on
+     * from its last read instead of counting its whole running total a second time (a lower count is still a reset).
+     */
+    private final Map<Meter.Id, CumulativeDelta> functionCounterReads = new ConcurrentHashMap<>();
 
     /**
      * A registry with its own producer (created on the first publish) configured by {@code config}'s producer settings.
@@ -215,7 +223,7 @@ public final class MayflyMeterRegistry extends PushMeterRegistry implements Auto
 
     @Override
     protected <T> FunctionCounter newFunctionCounter(Meter.Id id, T obj, ToDoubleFunction<T> countFunction) {
-        return new PolledFunctionCounter<>(id, obj, countFunction, published(id,
+        return new PolledFunctionCounter<>(id, obj, countFunction, functionCounterReads.computeIfAbsent(id, i -> new CumulativeDelta()), published(id,
                 () -> series.counter(getConventionName(id), id.getDescription(), getConventionTags(id)), amount -> { }));
     }
 

@@ -153,6 +153,22 @@ class MayflyMeterRegistryTest {
     }
 
     @Test
+    void aFunctionCounterRemovedAndRegisteredAgainGoesOnFromItsLastReadAndAResetCountsInFull() throws Exception {
+        AtomicLong hits = new AtomicLong(10);
+        FunctionCounter first = FunctionCounter.builder("cache.hits", hits, AtomicLong::get).register(registry);
+        registry.flush();
+        registry.remove(first);
+        hits.set(12);
+        FunctionCounter.builder("cache.hits", hits, AtomicLong::get).register(registry);
+        registry.flush();
+        AtomicLong restarted = new AtomicLong(5); // a new source object that started from 0
+        registry.remove(registry.find("cache.hits").functionCounter());
+        FunctionCounter.builder("cache.hits", restarted, AtomicLong::get).register(registry);
+        registry.flush();
+        assertThat(recording.batches()).extracting(b -> only(b).getValue()).containsExactly(10.0, 2.0, 5.0);
+    }
+
+    @Test
     void groupingLabelsGoOnEverySeriesAndWinOverATagOfTheSameName() throws Exception {
         try (MayflyMeterRegistry grouped = new MayflyMeterRegistry(MayflyRegistryConfig.builder().groupingLabel("env", "prod").build(), recording.metrics())) {
             grouped.counter("deploys", "env", "dev", "team", "pay").increment();

@@ -17,6 +17,10 @@ public final class Topics {
     public static final String HEADER_SOURCE_TOPIC = "mayfly.source.topic";
     public static final String HEADER_SOURCE_PARTITION = "mayfly.source.partition";
     public static final String HEADER_SOURCE_OFFSET = "mayfly.source.offset";
+    /** Header of an events record {@code mayfly redrive} published: the event id of the batch it was dead-lettered under. */
+    public static final String HEADER_REDRIVEN_EVENT_ID = "mayfly.redrive.event.id";
+    /** Header of an events record {@code mayfly redrive} published: the dead letter it came from, {@code topic/partition/offset}. */
+    public static final String HEADER_REDRIVEN_FROM = "mayfly.redrive.from";
 
     private Topics() {
     }

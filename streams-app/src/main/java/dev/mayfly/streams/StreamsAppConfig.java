@@ -79,10 +79,22 @@ public final class StreamsAppConfig {
     private final Rules rules;
     private final SchemaRegistryClient registry;
 
-    private StreamsAppConfig(Settings settings, Rules rules) {
+    private final Map<Integer, Long> inputEnd;
+
+    private StreamsAppConfig(Settings settings, Rules rules, Map<Integer, Long> inputEnd) {
         this.settings = settings;
         this.rules = rules;
         this.registry = CommonSettings.registry(settings);
+        this.inputEnd = Map.copyOf(inputEnd);
+    }
+
+    /**
+     * This configuration for a replay of a range: the events record at or after {@code endByPartition}'s offset in its
+     * partition is skipped as if it did not exist (Kafka Streams still reads and commits past it; nothing is counted,
+     * stored or forwarded for it). A partition absent from the map has no end.
+     */
+    public StreamsAppConfig withInputEnd(Map<Integer, Long> endByPartition) {
+        return new StreamsAppConfig(settings, rules, endByPartition);
     }
 
     /** Parses and validates; rejects unknown keys, bad values and a bad rules file with a one-line message. */
@@ -106,7 +118,7 @@ public final class StreamsAppConfig {
         }
         String rulesFile = settings.get(RULES_FILE);
         Rules rules = rulesFile.isBlank() ? Rules.none() : Rules.load(Path.of(rulesFile));
-        return new StreamsAppConfig(settings, rules);
+        return new StreamsAppConfig(settings, rules, Map.of());
     }
 
     public String eventsTopic() {
@@ -138,7 +150,7 @@ public final class StreamsAppConfig {
                 settings.get(LATENESS), settings.get(SERIES_TTL), settings.get(CUMULATIVE_IDLE), settings.get(WINDOW_GRACE),
                 settings.get(EXPIRY_SCAN_INTERVAL), settings.get(PUBLISH_INTERVAL), settings.get(SELF_METRICS_INTERVAL),
                 CommonSettings.validator(settings), settings.get(SERIES_LIMIT_PER_TASK),
-                settings.get(SERIES_LIMIT_PER_METRIC), settings.get(LAST_PUSH_TTL), rules);
+                settings.get(SERIES_LIMIT_PER_METRIC), settings.get(LAST_PUSH_TTL), rules, inputEnd);
     }
 
     /**

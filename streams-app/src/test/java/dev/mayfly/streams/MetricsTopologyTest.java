@@ -30,6 +30,21 @@ class MetricsTopologyTest {
     private static final long T0 = 1_700_000_000_000L;
 
     @Test
+    void aReplaysInputEndSkipsEveryRecordFromThatOffsetOnAsIfAbsent() {
+        try (Pipeline p = Pipeline.replayingUpTo(Map.of(0, 2L))) {
+            p.send(batch("e1", T0, counter("requests_total", 2)));
+            p.send(batch("e2", T0 + 1000, counter("requests_total", 3)));
+            p.send(batch("e3", T0 + 2000, counter("requests_total", 5), counter("other_total", 1)));
+            p.sendBytes("garbage", new byte[]{1, 2, 3}, T0 + 3000);
+            assertThat(p.value("requests{job=\"fn\"}")).isEqualTo(5.0);
+            assertThat(p.aggregate("requests{job=\"fn\"}").getUpdatedTime()).isEqualTo(Instant.ofEpochMilli(T0 + 1000));
+            assertThat(p.aggregates()).doesNotContainKey("other{job=\"fn\"}");
+            assertThat(p.counter("mayfly_pipeline_events{task=\"0_0\"}")).isEqualTo(2.0);
+            assertThat(p.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
     void deltaCountersSumIntoOneSeriesStoredWithoutTotal() {
         try (Pipeline p = Pipeline.start()) {
             p.send(batch("e1", T0, counter("requests_total", 2, "code", "200"), counter("requests", 3, "code", "200")));

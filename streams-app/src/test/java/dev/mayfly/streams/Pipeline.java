@@ -51,6 +51,10 @@ final class Pipeline implements AutoCloseable {
     private final List<TestRecord<byte[], byte[]>> deadLetterRecords = new ArrayList<>();
 
     private Pipeline(Map<String, String> settings) {
+        this(settings, Map.of());
+    }
+
+    private Pipeline(Map<String, String> settings, Map<Integer, Long> inputEnd) {
         Map<String, String> all = new HashMap<>();
         all.put("publish.interval", "0ms");
         try {
@@ -59,7 +63,7 @@ final class Pipeline implements AutoCloseable {
             throw new java.io.UncheckedIOException(e);
         }
         all.putAll(settings);
-        StreamsAppConfig config = StreamsAppConfig.from(all);
+        StreamsAppConfig config = StreamsAppConfig.from(all).withInputEnd(inputEnd);
         Properties props = config.streamsProperties();
         driver = new TopologyTestDriver(MetricsTopology.build(config), props, Instant.EPOCH);
         events = driver.createInputTopic(Topics.EVENTS, new StringSerializer(), new ByteArraySerializer());
@@ -69,6 +73,11 @@ final class Pipeline implements AutoCloseable {
 
     static Pipeline start() {
         return new Pipeline(Map.of());
+    }
+
+    /** The topology as a replay runs it: events at or after {@code inputEnd}'s offset in their partition are skipped. */
+    static Pipeline replayingUpTo(Map<Integer, Long> inputEnd) {
+        return new Pipeline(Map.of(), inputEnd);
     }
 
     static Pipeline start(Map<String, String> settings) {

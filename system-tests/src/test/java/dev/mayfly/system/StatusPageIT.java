@@ -54,7 +54,10 @@ class StatusPageIT {
             long before = System.currentTimeMillis();
             assertThat(push(base, "checkout/instance/a", "# TYPE orders_total counter\norders_total{country=\"fr\"} 3\n")).isEqualTo(200);
             assertThat(push(base, "checkout/instance/b", "# TYPE orders_total counter\norders_total{country=\"de\"} 2\n")).isEqualTo(200);
-            assertThat(push(base, "search", "# TYPE <b>hits_total counter\n")).as("a malformed push").isEqualTo(400);
+            HttpResponse<String> malformed = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics/job/search"))
+                    .POST(HttpRequest.BodyPublishers.ofString("# TYPE <b>hits_total counter\n")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(malformed.statusCode()).as("a malformed push").isEqualTo(400);
+            String refusedMessage = malformed.body().trim();
             assertThat(push(base, "checkout/instance/a", "# TYPE orders gauge\norders{country=\"fr\"} 1\n"))
                     .as("only the engine knows orders is a counter").isEqualTo(200);
             long after = System.currentTimeMillis();
@@ -82,6 +85,10 @@ class StatusPageIT {
             assertThat(table(page, "metrics")).contains(List.of("orders_total", "counter", "2"),
                     List.of("mayfly_group_last_push_timestamp_seconds", "gauge", "2"));
             assertThat(table(page, "push-rejections")).containsExactly(List.of(pushReason, "1"));
+            List<List<String>> refused = table(page, "recent-push-rejections");
+            assertThat(refused).hasSize(1);
+            assertThat(refused.get(0).subList(1, 4)).containsExactly("/metrics/job/search", pushReason, "400");
+            assertThat(refused.get(0).get(4)).as("what the client was told").isEqualTo(refusedMessage);
             assertThat(table(page, "dead-letters")).containsExactly(List.of("type_mismatch", "1"));
             assertThat(table(page, "dead-letters-by-job")).containsExactly(List.of("checkout", "type_mismatch", "1"));
             List<List<String>> recent = table(page, "recent-dead-letters");

@@ -50,13 +50,14 @@ public final class StatusPage implements RequestHandler {
             response.sendText(405, "method " + request.method() + " not allowed: use GET");
             return;
         }
-        byte[] body = render(report.get(), process.services(), process.settings()).getBytes(StandardCharsets.UTF_8);
+        byte[] body = render(report.get(), process.services(), process.settings(), process.refusedPushes()).getBytes(StandardCharsets.UTF_8);
         response.header("Cache-Control", "no-store");
         response.send(200, "text/html; charset=utf-8", request.isHead() ? new byte[0] : body);
     }
 
-    /** The page for {@code r}, the process's services and settings. */
-    static String render(StatusReport r, Map<String, String> services, Map<String, String> settings) {
+    /** The page for {@code r}, the process's services, settings and newest refused pushes. */
+    static String render(StatusReport r, Map<String, String> services, Map<String, String> settings,
+                         List<ProcessStatus.RefusedPush> refused) {
         Html h = new Html();
         h.raw("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Mayfly status</title><style>")
                 .raw(STYLE).raw("</style></head><body>");
@@ -98,6 +99,15 @@ public final class StatusPage implements RequestHandler {
         h.raw("<h2>Rejections</h2>");
         h.raw("<p>Refused at push time (the client got a 4xx naming the problem):</p>");
         counts(h, "push-rejections", r.pushRejections(), "none in this process");
+        if (!refused.isEmpty()) {
+            h.raw("<table id=\"recent-push-rejections\"><tr><th>time</th><th>path</th><th>reason</th><th>status</th><th>message</th></tr>");
+            for (ProcessStatus.RefusedPush p : refused) {
+                h.raw("<tr><td>").text(p.time().truncatedTo(ChronoUnit.SECONDS).toString()).raw("</td><td><code>").text(p.path())
+                        .raw("</code></td><td>").text(p.reason()).raw("</td><td class=\"n\">").text(String.valueOf(p.status()))
+                        .raw("</td><td>").text(p.message()).raw("</td></tr>");
+            }
+            h.raw("</table>");
+        }
         h.raw("<p>Dead-lettered by the pipeline (read them with <code>mayfly events --dead-letter</code>):</p>");
         counts(h, "dead-letters", r.deadLetters(), "none");
         if (!r.deadLettersByJob().isEmpty()) {

@@ -1,10 +1,12 @@
 package dev.mayfly.exporter.internal;
 
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.exporter.ProcessStatus;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,7 +36,7 @@ class StatusPageTest {
         assertThat(r.metrics()).containsEntry("orders_total", new StatusReport.Metric(MetricType.COUNTER, 2));
         assertThat(r.deadLetters()).isEqualTo(Map.of("type_mismatch", 3.0, "unknown_framing", 4.0));
         assertThat(r.deadLettersByJob()).isEqualTo(Map.of("checkout", Map.of("type_mismatch", 3.0)));
-        String html = StatusPage.render(r, Map.of("exporter", "ready"), Map.of());
+        String html = StatusPage.render(r, Map.of("exporter", "ready"), Map.of(), List.of());
         assertThat(html).contains("<td>checkout</td><td>2026-12-02T09:58:30Z (90 s ago)</td><td class=\"n\">2</td>");
     }
 
@@ -43,8 +45,10 @@ class StatusPageTest {
         SeriesStore store = new SeriesStore();
         long t = NOW.toEpochMilli();
         store.put("x", "job=\"<script>alert(1)</script>\"", new ScalarSeries(COUNTER, t, t, 1));
-        String html = StatusPage.render(report(store), Map.of(), Map.of("k", "\"><img src=x>"));
-        assertThat(html).doesNotContain("<script>alert", "<img").contains("&lt;script&gt;alert(1)&lt;/script&gt;", "&quot;&gt;&lt;img src=x&gt;");
+        String html = StatusPage.render(report(store), Map.of(), Map.of("k", "\"><img src=x>"), List.of(new ProcessStatus.RefusedPush(NOW,
+                "pushgateway", "/metrics/job/<i>", "malformed", 400, "bad <b>line</b>")));
+        assertThat(html).doesNotContain("<script>alert", "<img", "<i>", "<b>line").contains("&lt;script&gt;alert(1)&lt;/script&gt;",
+                "&quot;&gt;&lt;img src=x&gt;", "/metrics/job/&lt;i&gt;", "bad &lt;b&gt;line&lt;/b&gt;");
     }
 
     @Test
@@ -54,7 +58,7 @@ class StatusPageTest {
         for (int i = 0; i < StatusPage.MAX_ROWS + 7; i++) {
             store.put("m" + i, "job=\"j" + i + "\"", new ScalarSeries(COUNTER, t, t, 1));
         }
-        String html = StatusPage.render(report(store), Map.of(), Map.of());
+        String html = StatusPage.render(report(store), Map.of(), Map.of(), List.of());
         assertThat(html).contains("and 7 more");
         assertThat(html.split("<td>j", -1)).hasSize(StatusPage.MAX_ROWS + 1);
     }
@@ -62,10 +66,10 @@ class StatusPageTest {
     @Test
     void aProcessNotReadyOrAnExporterCatchingUpIsShownAsNotReady() {
         StatusReport catchingUp = StatusReport.gather(new SeriesStore(), false, null, new PrometheusRegistry(), null, NOW);
-        assertThat(StatusPage.render(catchingUp, Map.of("streams", "ready"), Map.of())).contains("not ready", "catching up");
+        assertThat(StatusPage.render(catchingUp, Map.of("streams", "ready"), Map.of(), List.of())).contains("not ready", "catching up");
         StatusReport caughtUp = report(new SeriesStore());
-        assertThat(StatusPage.render(caughtUp, Map.of("streams", "starting"), Map.of()))
+        assertThat(StatusPage.render(caughtUp, Map.of("streams", "starting"), Map.of(), List.of()))
                 .contains("<span id=\"state\" class=\"bad\">not ready</span>", "No job has pushed yet.");
-        assertThat(StatusPage.render(caughtUp, Map.of("streams", "ready"), Map.of())).contains("class=\"ok\">ready</span>");
+        assertThat(StatusPage.render(caughtUp, Map.of("streams", "ready"), Map.of(), List.of())).contains("class=\"ok\">ready</span>");
     }
 }

@@ -1,5 +1,7 @@
 package dev.mayfly.gateway.internal;
 
+import dev.mayfly.gateway.RefusedPushes;
+
 import dev.mayfly.http.HttpRequest;
 import dev.mayfly.http.HttpResponse;
 import dev.mayfly.gateway.Authenticator;
@@ -198,13 +200,19 @@ public final class PushPipeline {
                             replier.success(request, response);
                         } else {
                             PushRejected rejected = asRejection(error);
-                            GatewayMetrics.REJECTED.labelValues(api, rejected.reason()).inc();
+                            count(request, api, rejected);
                             replier.failure(request, response, rejected);
                         }
                     } catch (IOException | RuntimeException e) {
                         response.abort();
                     }
                 }, replies);
+    }
+
+    /** Counts a refusal by reason, and keeps it, with what the client is told, for the status page. */
+    private static void count(HttpRequest request, String api, PushRejected rejected) {
+        GatewayMetrics.REJECTED.labelValues(api, rejected.reason()).inc();
+        RefusedPushes.add(api, request.path(), rejected.reason(), rejected.status(), rejected.getMessage());
     }
 
     private static PushRejected asRejection(Throwable error) {
@@ -221,7 +229,7 @@ public final class PushPipeline {
 
     /** Counts a refused push and answers it. */
     public static void reject(HttpRequest request, HttpResponse response, String api, PushRejected rejected, Replier replier) {
-        GatewayMetrics.REJECTED.labelValues(api, rejected.reason()).inc();
+        count(request, api, rejected);
         try {
             replier.failure(request, response, rejected);
         } catch (IOException | RuntimeException e) {

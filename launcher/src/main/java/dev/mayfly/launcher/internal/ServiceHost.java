@@ -1,6 +1,7 @@
 package dev.mayfly.launcher.internal;
 
 import dev.mayfly.exporter.ProcessStatus;
+import dev.mayfly.gateway.RefusedPushes;
 import dev.mayfly.http.HttpRequest;
 import dev.mayfly.http.HttpResponse;
 import dev.mayfly.http.HttpServer;
@@ -48,6 +49,12 @@ public final class ServiceHost implements AutoCloseable, ProcessStatus {
             out.put(s.name(), !s.isHealthy() ? "failed" : s.isReady() ? "ready" : "starting");
         }
         return out;
+    }
+
+    @Override
+    public List<RefusedPush> refusedPushes() {
+        return RefusedPushes.newestFirst().stream()
+                .map(p -> new RefusedPush(p.time(), p.api(), p.path(), p.reason(), p.status(), p.message())).toList();
     }
 
     @Override

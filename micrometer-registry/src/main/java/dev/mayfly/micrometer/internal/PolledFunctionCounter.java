@@ -16,10 +16,12 @@ public final class PolledFunctionCounter<T> extends AbstractMeter implements Fun
     private final WeakReference<T> ref;
     private final ToDoubleFunction<T> function;
     private final CounterDataPoint series;
-    private final CumulativeDelta delta = new CumulativeDelta();
+    private final CumulativeDelta delta;
 
-    public PolledFunctionCounter(Id id, T obj, ToDoubleFunction<T> function, CounterDataPoint series) {
+    /** @param delta the reads of this id so far (shared with an earlier meter of the same id, if any) */
+    public PolledFunctionCounter(Id id, T obj, ToDoubleFunction<T> function, CumulativeDelta delta, CounterDataPoint series) {
         super(id);
+        this.delta = delta;
         this.ref = new WeakReference<>(obj);
         this.function = function;
         this.series = series;

@@ -81,6 +81,10 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        RecordMetadata source = context.recordMetadata().orElse(null);
+        if (source != null && options.beyondInputEnd(source.partition(), source.offset())) {
+            return; // past the end of a replayed range: as if absent
+        }
         long now = context.currentStreamTimeMs();
         metrics.add("events", 1, now);
         if (record.value() == null) {

@@ -3,6 +3,7 @@ package dev.mayfly.streams.internal;
 import dev.mayfly.schemas.validation.MetricValidator;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * What the processors need from the configuration. Immutable.
@@ -20,10 +21,21 @@ import java.time.Duration;
  * @param seriesLimitPerTask      most series one task (partition) keeps
  * @param seriesLimitPerMetric    most series of one metric name one task keeps
  * @param lastPushTtl             a job's (or group's) last push time series expires after this span of event time without a push
+ * @param inputEnd                per events partition, the offset at which input ends (a replay of a range): records
+ *                                at or after it are skipped as if absent; empty for the live pipeline (no end)
  */
 public record PipelineOptions(String eventsTopic, Duration dedupHorizon, Duration futureSkew, Duration lateness,
                               Duration defaultTtl, Duration cumulativeIdle, Duration windowGrace,
                               Duration expiryScanInterval, Duration publishInterval, Duration selfMetricsInterval,
                               MetricValidator validator, int seriesLimitPerTask, int seriesLimitPerMetric,
-                              Duration lastPushTtl, Rules rules) {
+                              Duration lastPushTtl, Rules rules, Map<Integer, Long> inputEnd) {
+    public PipelineOptions {
+        inputEnd = Map.copyOf(inputEnd);
+    }
+
+    /** Whether the events record at {@code offset} of {@code partition} lies at or after the input's end. */
+    public boolean beyondInputEnd(int partition, long offset) {
+        Long end = inputEnd.get(partition);
+        return end != null && offset >= end;
+    }
 }

@@ -45,6 +45,11 @@ public final class ProgressReporter {
         records++;
     }
 
+    /** For a reader that learns its progress in totals (a replay, from committed offsets): {@code total} records read so far. */
+    public void recordsRead(long total) {
+        records = total;
+    }
+
     /** {@code done} offsets of the range are read; shows progress if it is time to. */
     public void update(long done) {
         this.done = done;

@@ -34,8 +34,11 @@ public final class RangeConsumers {
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** The Kafka client's connection warnings would bury the one line a command prints when the cluster is down. */
-    private static void quietKafkaLogs() {
+    /**
+     * The Kafka client's connection warnings would bury the one line a command prints when the cluster is down. Call
+     * before any Kafka class logs (a logger's level is fixed when it is created); {@link #create} calls it too.
+     */
+    public static void quietKafkaLogs() {
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka",
                 System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error"));
     }

@@ -26,21 +26,30 @@ public final class TimeArgument {
             return null;
         }
         String t = text.trim();
+        Instant instant = null;
         try {
-            return Instant.parse(t);
+            instant = Instant.parse(t);
         } catch (DateTimeParseException notAnInstant) {
             // try the other forms
         }
-        try {
-            return OffsetDateTime.parse(t).toInstant();
-        } catch (DateTimeParseException notAnOffsetTime) {
-            // try a duration
+        if (instant == null) {
+            try {
+                instant = OffsetDateTime.parse(t).toInstant();
+            } catch (DateTimeParseException notAnOffsetTime) {
+                // try a duration
+            }
         }
-        try {
-            return now.minus(Setting.parseDuration(t));
-        } catch (IllegalArgumentException notADuration) {
-            throw new ConfigException(option + " '" + text + "' is neither an ISO-8601 instant (e.g. 2026-12-01T10:00:00Z)"
-                    + " nor a duration ago (e.g. 30m, 2h, 7d)");
+        if (instant == null) {
+            try {
+                instant = now.minus(Setting.parseDuration(t));
+            } catch (IllegalArgumentException | ArithmeticException | java.time.DateTimeException notADuration) {
+                throw new ConfigException(option + " '" + text + "' is neither an ISO-8601 instant (e.g. 2026-12-01T10:00:00Z)"
+                        + " nor a duration ago (e.g. 30m, 2h, 7d)");
+            }
         }
+        if (instant.isBefore(Instant.EPOCH)) {
+            throw new ConfigException(option + " '" + text + "' is before 1970, where no record timestamp can be");
+        }
+        return instant;
     }
 }

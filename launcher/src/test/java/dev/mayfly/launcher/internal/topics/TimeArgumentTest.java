@@ -42,4 +42,14 @@ class TimeArgumentTest {
                     .hasMessageContaining("--from '" + bad + "'").hasMessageContaining("ISO-8601").hasMessageContaining("2h");
         }
     }
+
+    @Test
+    void aTimeBefore1970OrADurationPastAnyInstantIsAUsageError() {
+        assertThatThrownBy(() -> TimeArgument.parse("--from", "30000d", NOW)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--from '30000d' is before 1970");
+        assertThatThrownBy(() -> TimeArgument.parse("--from", "1969-12-31T23:59:59Z", NOW)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("before 1970");
+        assertThatThrownBy(() -> TimeArgument.parse("--to", "99999999999999d", NOW)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--to '99999999999999d'");
+    }
 }
