@@ -2,6 +2,7 @@ package dev.mayfly.launcher;
 
 import dev.mayfly.http.RequestFilter;
 import dev.mayfly.http.ServerTls;
+import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.Tls;
 import dev.mayfly.launcher.internal.webconfig.WebConfigFile;
 import dev.mayfly.schemas.config.ConfigException;
@@ -33,10 +34,10 @@ final class ConfigOptions {
             description = "File whose first line is the key store's password (instead of the variable).")
     Path tlsKeyStorePasswordFile;
 
-    @Option(names = "--web.config.file", paramLabel = "FILE", defaultValue = "${env:MAYFLY_WEB_CONFIG_FILE}",
+    @Option(names = "--web.config.file", paramLabel = "FILE",
             description = "Web configuration file in the Prometheus exporter-toolkit format: TLS from PEM files, client "
                     + "certificates, basic_auth_users, response headers; re-read when it or a file it names changes "
-                    + "(default: the MAYFLY_WEB_CONFIG_FILE variable; see docs/web-config.md).")
+                    + "(or config key web.config.file; see docs/web-config.md).")
     Path webConfigFile;
 
     private WebConfigFile webConfig;
@@ -98,7 +99,15 @@ final class ConfigOptions {
         return webConfig().filter();
     }
 
+    /** The raw configuration; the flag {@code --web.config.file} is its key {@code web.config.file}, and wins. */
     Map<String, String> load(Map<String, String> flags) {
-        return sources.load(flags);
+        Map<String, String> withFlags = new java.util.LinkedHashMap<>(flags);
+        if (webConfigFile != null) {
+            withFlags.put(HttpSettings.WEB_CONFIG_FILE.name(), webConfigFile.toString());
+        }
+        Map<String, String> raw = sources.load(withFlags);
+        String file = raw.getOrDefault(HttpSettings.WEB_CONFIG_FILE.name(), "");
+        webConfigFile = file.isBlank() ? null : Path.of(file);
+        return raw;
     }
 }

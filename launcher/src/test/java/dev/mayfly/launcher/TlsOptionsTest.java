@@ -61,4 +61,15 @@ class TlsOptionsTest {
         assertThatThrownBy(() -> options.everyRoute(java.util.Map.of("push.auth.token.file", "/etc/mayfly/tokens")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'push.auth.token.file' could never pass them");
     }
+
+    @Test
+    void theWebConfigFileCanComeFromTheConfigurationAndTheFlagWins() throws Exception {
+        Path web = Files.writeString(dir.resolve("from-config.yml"), "http_server_config:\n  headers:\n    X-Frame-Options: deny\n");
+        ConfigOptions fromSet = parse("--set", "web.config.file=" + web);
+        assertThat(fromSet.load(new java.util.HashMap<>())).containsEntry("web.config.file", web.toString());
+        assertThat(fromSet.everyRoute(java.util.Map.of())).isNotNull();
+        ConfigOptions flagWins = parse("--set", "web.config.file=" + dir.resolve("absent.yml"), "--web.config.file", web.toString());
+        assertThat(flagWins.load(new java.util.HashMap<>())).containsEntry("web.config.file", web.toString());
+        assertThat(flagWins.everyRoute(java.util.Map.of())).isNotNull();
+    }
 }

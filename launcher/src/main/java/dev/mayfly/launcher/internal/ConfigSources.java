@@ -23,7 +23,7 @@ public final class ConfigSources {
      * Variables with the prefix that are not config keys: the launcher script's JVM options, and secrets the launcher
      * reads itself so that they never sit on a command line.
      */
-    public static final Set<String> LAUNCHER_VARIABLES = Set.of("MAYFLY_JAVA_OPTS", "MAYFLY_TLS_KEYSTORE_PASSWORD", "MAYFLY_WEB_CONFIG_FILE");
+    public static final Set<String> LAUNCHER_VARIABLES = Set.of("MAYFLY_JAVA_OPTS", "MAYFLY_TLS_KEYSTORE_PASSWORD");
 
     private ConfigSources() {
     }
