@@ -74,6 +74,10 @@ public final class StatusPage implements RequestHandler {
         h.row("engine lag, events", Double.isNaN(r.engineLagEvents()) ? "not measured" : String.format("%.0f", r.engineLagEvents()), null);
         h.row("engine lag, seconds", Double.isNaN(r.engineLagSeconds()) ? "not measured" : String.format("%.1f", r.engineLagSeconds()),
                 Double.isNaN(r.engineLagSeconds()) ? null : r.engineLagSeconds() <= LAG_WARNING_SECONDS);
+        if (r.webConfigReloadOk() != null) {
+            h.row("web config file", r.webConfigReloadOk() ? "in force as last read"
+                    : "the last reading failed; the last good one is in force (see the log)", r.webConfigReloadOk());
+        }
         h.raw("</table>");
 
         h.raw("<h2>Jobs</h2>");
