@@ -10,6 +10,7 @@ import dev.mayfly.exporter.internal.Scraper;
 import dev.mayfly.exporter.internal.SeriesStore;
 import dev.mayfly.exporter.internal.StatusPage;
 import dev.mayfly.exporter.internal.StatusReport;
+import dev.mayfly.http.RequestHandler;
 import dev.mayfly.http.Route;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
@@ -132,7 +133,7 @@ public final class Exporter implements AutoCloseable {
      * that answer pushes.
      */
     public Route route() {
-        return Route.of(MetricsHandler.PATH, handler).onExecutor(scrapes);
+        return Route.of(MetricsHandler.PATH, handler.forPath()).onExecutor(scrapes);
     }
 
     /**
@@ -140,7 +141,7 @@ public final class Exporter implements AutoCloseable {
      * {@code process} tells about the process around it. On the exporter's own threads, like scrapes.
      */
     public Route statusRoute(ProcessStatus process) {
-        return Route.of(StatusPage.PATH, new StatusPage(this::statusReport, process)).onExecutor(scrapes);
+        return Route.of(StatusPage.PATH, RequestHandler.getOnly(StatusPage.PATH, new StatusPage(this::statusReport, process))).onExecutor(scrapes);
     }
 
     /**

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * {@code GET /}: the status page, server-rendered HTML with no script and no external asset. It shows what
  * Prometheus is served (series by metric and job, each job's last push), the pipeline's health and lag, rejections
  * with their reasons and the newest dead letters, versions and the settings in force (secrets masked by the
- * process). Only the exact path {@code /} is served (404 otherwise); GET and HEAD only (405).
+ * process). Mounted for exactly the path {@code /}, GET and HEAD ({@link RequestHandler#getOnly}).
  */
 public final class StatusPage implements RequestHandler {
     public static final String PATH = "/";
@@ -41,15 +41,6 @@ public final class StatusPage implements RequestHandler {
 
     @Override
     public void handle(HttpRequest request, HttpResponse response) {
-        if (!PATH.equals(request.path())) {
-            response.sendText(404, "not found: " + request.path());
-            return;
-        }
-        if (!request.method().equals("GET") && !request.isHead()) {
-            response.header("Allow", "GET, HEAD");
-            response.sendText(405, "method " + request.method() + " not allowed: use GET");
-            return;
-        }
         byte[] body = render(report.get(), process.services(), process.settings(), process.refusedPushes()).getBytes(StandardCharsets.UTF_8);
         response.header("Cache-Control", "no-store");
         response.send(200, "text/html; charset=utf-8", request.isHead() ? new byte[0] : body);
