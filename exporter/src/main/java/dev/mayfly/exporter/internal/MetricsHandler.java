@@ -52,7 +52,10 @@ public final class MetricsHandler implements RequestHandler {
         }
         try {
             serve(request, response);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // the scraper went away, timed out, or the server is stopping: nothing is wrong here
+            LOG.info("a scrape of {} was cut off: {}", PATH, e.getMessage());
+        } catch (RuntimeException e) {
             LOG.warn("serving {} failed: {}", PATH, e.toString());
             if (!response.isStarted()) {
                 response.sendText(500, "scrape failed: " + e);
