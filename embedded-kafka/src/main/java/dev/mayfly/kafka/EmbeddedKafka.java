@@ -36,6 +36,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int nodeId;
     private final QuorumVoters voters;
     private final Properties overrides;
+    private int sslPort = -1;
     private KafkaRaftServer server;
 
     private EmbeddedKafka(Path dataDir, int port, int nodeId, QuorumVoters voters, Properties overrides) {
@@ -69,6 +70,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         QuorumVoters quorum = QuorumVoters.parse(voters);
         quorum.voter(nodeId);
         return new EmbeddedKafka(dataDir, port == 0 ? freePort() : port, nodeId, quorum, new Properties());
+    }
+
+    /**
+     * Adds a listener for clients on {@code sslPort} (0 picks a free one) that speaks TLS (security protocol SSL);
+     * brokers and controllers keep talking plaintext among themselves. Its keys come from the broker properties given
+     * to {@link #on(Path, int, Properties)} ({@code ssl.keystore.*}, {@code ssl.truststore.*}, {@code ssl.client.auth}).
+     * Call before {@link #start()}.
+     */
+    public EmbeddedKafka withSslListener(int sslPort) {
+        this.sslPort = sslPort == 0 ? freePort() : sslPort;
+        return this;
     }
 
     /** Replicas of each internal topic in a cluster of {@code nodes} nodes. */
@@ -145,6 +157,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         return host() + ":" + port;
     }
 
+    /** The bootstrap address of the TLS listener added by {@link #withSslListener(int)}. */
+    public String sslBootstrapServers() {
+        if (sslPort < 0) {
+            throw new IllegalStateException("this broker has no SSL listener");
+        }
+        return host() + ":" + sslPort;
+    }
+
     private String host() {
         return voters.voter(nodeId).host();
     }
@@ -174,11 +194,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(nodeId));
         p.put("controller.quorum.voters", voters.toString());
-        p.put("listeners", "PLAINTEXT://" + self.host() + ":" + port + ",CONTROLLER://" + self.host() + ":" + self.port());
-        p.put("advertised.listeners", "PLAINTEXT://" + self.host() + ":" + port);
+        String ssl = sslPort < 0 ? "" : ",SSL://" + self.host() + ":" + sslPort;
+        p.put("listeners", "PLAINTEXT://" + self.host() + ":" + port + ssl + ",CONTROLLER://" + self.host() + ":" + self.port());
+        p.put("advertised.listeners", "PLAINTEXT://" + self.host() + ":" + port + ssl);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (ssl.isEmpty() ? "" : ",SSL:SSL"));
         p.put("log.dirs", logDir.toString());
         p.put("num.partitions", "1");
         p.put("default.replication.factor", replicas);
