@@ -2,6 +2,9 @@ package dev.mayfly.system;
 
 import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.schemas.testing.TestPki;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,15 +21,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Mayfly's services reaching the brokers over mutual TLS through the {@code kafka.*} pass-through only, as the README
  * shows it: a broker whose client listener speaks TLS and requires a client certificate (keys made by the test), and
  * the streams engine, an exporter and a gateway as separate processes given nothing but that listener, the CA's PEM
  * certificate as trust store and a PKCS#12 client key store. Pushes through the gateway come out summed on the
- * exporter's /metrics, the exporter's engine-lag Admin client answers, and the key store password shows on no status
+ * exporter's /metrics, the exporter's engine-lag Admin client answers (while a client without a certificate is
+ * refused), and the key store password shows on no status
  * page and in no log.
  */
 class KafkaTlsIT {
@@ -58,6 +64,7 @@ class KafkaTlsIT {
         List<MayflyProcess> services = new ArrayList<>();
         try (EmbeddedKafka broker = EmbeddedKafka.on(dir.resolve("broker"), 0, ssl).withSslListener(0).start()) {
             String bootstrap = broker.sslBootstrapServers();
+            assertRefusesClientsWithoutCertificate(bootstrap, pki.caCertificate());
             List<String> tls = List.of(
                     "--set", "kafka.security.protocol=SSL",
                     "--set", "kafka.ssl.truststore.type=PEM",
@@ -100,6 +107,17 @@ class KafkaTlsIT {
             for (MayflyProcess p : services) {
                 p.close();
             }
+        }
+    }
+
+    /** The listener really requires a client certificate: a TLS client that trusts the CA but presents none is refused. */
+    private static void assertRefusesClientsWithoutCertificate(String bootstrap, Path ca) {
+        Map<String, Object> config = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SSL", "ssl.truststore.type", "PEM",
+                "ssl.truststore.location", ca.toString());
+        try (Admin admin = Admin.create(config)) {
+            assertThatThrownBy(() -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS))
+                    .as("a client without a certificate").hasCauseInstanceOf(SslAuthenticationException.class);
         }
     }
 
