@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Mayfly's services reaching the brokers over mutual TLS through the {@code kafka.*} pass-through only, as the README
  * shows it: a broker whose client listener speaks TLS and requires a client certificate (keys made by the test), and
  * the streams engine, an exporter and a gateway as separate processes given nothing but that listener, the CA's PEM
- * certificate as trust store and a PKCS#12 client key store. Pushes through the gateway come out summed on the
+ * certificate as trust store and a PKCS#12 client key store whose password is in the environment
+ * ({@code MAYFLY_KAFKA_SSL_KEYSTORE_PASSWORD}). Pushes through the gateway come out summed on the
  * exporter's /metrics, the exporter's engine-lag Admin client answers (while a client without a certificate is
  * refused), and the key store password shows on no status
  * page and in no log.
@@ -70,17 +71,16 @@ class KafkaTlsIT {
                     "--set", "kafka.ssl.truststore.type=PEM",
                     "--set", "kafka.ssl.truststore.location=" + pki.caCertificate(),
                     "--set", "kafka.ssl.keystore.type=PKCS12",
-                    "--set", "kafka.ssl.keystore.location=" + clientStore,
-                    "--set", "kafka.ssl.keystore.password=" + clientPassword);
+                    "--set", "kafka.ssl.keystore.location=" + clientStore);
             int streamsPort = Ports.free();
             int exporterPort = Ports.free();
             int gatewayPort = Ports.free();
-            MayflyProcess streams = service("streams", bootstrap, streamsPort, tls,
+            MayflyProcess streams = service("streams", bootstrap, streamsPort, tls, clientPassword,
                     "--replication-factor", "1", "--set", "state.dir=" + dir.resolve("streams-state"));
             services.add(streams);
             streams.awaitOutput("Mayfly streams listening", TIMEOUT); // printed once it created the topics over TLS
-            services.add(service("exporter", bootstrap, exporterPort, tls, "--set", "exporter.engine.lag.interval=1s"));
-            services.add(service("gateway", bootstrap, gatewayPort, tls));
+            services.add(service("exporter", bootstrap, exporterPort, tls, clientPassword, "--set", "exporter.engine.lag.interval=1s"));
+            services.add(service("gateway", bootstrap, gatewayPort, tls, clientPassword));
             for (int port : new int[]{streamsPort, exporterPort, gatewayPort}) {
                 MetricsText.awaitStatus("http://localhost:" + port + "/-/ready", 200, TIMEOUT);
             }
@@ -121,12 +121,15 @@ class KafkaTlsIT {
         }
     }
 
-    private MayflyProcess service(String command, String bootstrap, int httpPort, List<String> tls, String... more) throws Exception {
+    /** {@code command} as a process, its key store password in the environment: never on a command line. */
+    private MayflyProcess service(String command, String bootstrap, int httpPort, List<String> tls, String keyStorePassword,
+                                  String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of(command, "--bootstrap-servers", bootstrap,
                 "--http-port", String.valueOf(httpPort), "--bind", "127.0.0.1"));
         args.addAll(tls);
         args.addAll(List.of(more));
-        return new MayflyProcess(command, dir, args.toArray(String[]::new)).lean("256m").start();
+        return new MayflyProcess(command, dir, args.toArray(String[]::new)).lean("256m")
+                .environment("MAYFLY_KAFKA_SSL_KEYSTORE_PASSWORD", keyStorePassword).start();
     }
 
     private static void push(String base, int increment, String idempotencyKey) throws Exception {
