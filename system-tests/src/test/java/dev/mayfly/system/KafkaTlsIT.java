@@ -4,6 +4,9 @@ import dev.mayfly.kafka.EmbeddedKafka;
 import dev.mayfly.schemas.testing.TestPki;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -27,14 +30,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Mayfly's services reaching the brokers over mutual TLS through the {@code kafka.*} pass-through only, as the README
- * shows it: a broker whose client listener speaks TLS and requires a client certificate (keys made by the test), and
- * the streams engine, an exporter and a gateway as separate processes given nothing but that listener, the CA's PEM
- * certificate as trust store and a PKCS#12 client key store whose password is in the environment
- * ({@code MAYFLY_KAFKA_SSL_KEYSTORE_PASSWORD}). Pushes through the gateway come out summed on the
- * exporter's /metrics, the exporter's engine-lag Admin client answers (while a client without a certificate is
- * refused), and the key store password shows on no status
- * page and in no log.
+ * Mayfly's services reaching secured brokers through the {@code kafka.*} pass-through only, as the README shows it:
+ * a broker with a client listener secured by keys made by the test, and the streams engine, an exporter and a gateway
+ * as separate processes given nothing but that listener and the keys, their secret in the environment
+ * ({@code MAYFLY_KAFKA_...}), never on a command line. Mutual TLS (the listener refuses a client without a
+ * certificate; the CA's PEM certificate as trust store, a PKCS#12 client key store) and SASL_SSL with SCRAM-SHA-512.
+ * Pushes through the gateway come out summed on the exporter's /metrics, the exporter's engine-lag Admin client
+ * answers, and the password shows on no status page and in no log.
  */
 class KafkaTlsIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
@@ -62,9 +64,8 @@ class KafkaTlsIT {
         ssl.put("ssl.truststore.type", "PEM");
         ssl.put("ssl.truststore.location", pki.caCertificate().toString());
         ssl.put("ssl.client.auth", "required");
-        List<MayflyProcess> services = new ArrayList<>();
-        try (EmbeddedKafka broker = EmbeddedKafka.on(dir.resolve("broker"), 0, ssl).withSslListener(0).start()) {
-            String bootstrap = broker.sslBootstrapServers();
+        try (EmbeddedKafka broker = EmbeddedKafka.on(dir.resolve("broker"), 0, ssl).withSecureListener("SSL", 0).start()) {
+            String bootstrap = broker.secureBootstrapServers();
             assertRefusesClientsWithoutCertificate(bootstrap, pki.caCertificate());
             List<String> tls = List.of(
                     "--set", "kafka.security.protocol=SSL",
@@ -72,15 +73,59 @@ class KafkaTlsIT {
                     "--set", "kafka.ssl.truststore.location=" + pki.caCertificate(),
                     "--set", "kafka.ssl.keystore.type=PKCS12",
                     "--set", "kafka.ssl.keystore.location=" + clientStore);
+            servicesCountThrough(bootstrap, tls, "kafka.ssl.keystore.password", clientPassword, clientPassword);
+        }
+    }
+
+    @Test
+    void servicesCountPushesOverSaslSslWithScram() throws Exception {
+        Path pkiDir = Files.createDirectories(dir.resolve("pki"));
+        TestPki pki = TestPki.create(pkiDir, "kafka");
+        pki.issue("broker", true);
+        String brokerPassword = "broker-" + UUID.randomUUID();
+        Path brokerStore = pki.keyStore("broker", brokerPassword);
+        Properties sasl = new Properties();
+        sasl.put("ssl.keystore.type", "PKCS12");
+        sasl.put("ssl.keystore.location", brokerStore.toString());
+        sasl.put("ssl.keystore.password", brokerPassword);
+        sasl.put("ssl.key.password", brokerPassword);
+        sasl.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+        sasl.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        try (EmbeddedKafka broker = EmbeddedKafka.on(dir.resolve("broker"), 0, sasl).withSecureListener("SASL_SSL", 0).start()) {
+            String userPassword = "scram-" + UUID.randomUUID();
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("mayfly",
+                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), userPassword))).all().get(30, TimeUnit.SECONDS);
+            }
+            String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"mayfly\" password=\"" + userPassword + "\";";
+            List<String> scram = List.of(
+                    "--set", "kafka.security.protocol=SASL_SSL",
+                    "--set", "kafka.sasl.mechanism=SCRAM-SHA-512",
+                    "--set", "kafka.ssl.truststore.type=PEM",
+                    "--set", "kafka.ssl.truststore.location=" + pki.caCertificate());
+            servicesCountThrough(broker.secureBootstrapServers(), scram, "kafka.sasl.jaas.config", jaas, userPassword);
+        }
+    }
+
+    /**
+     * Runs streams, exporter and gateway against {@code bootstrap} with {@code kafkaArgs}, the secret Kafka key
+     * {@code secretKey} set to {@code secret} in each one's environment, and checks pushes are counted exactly, the
+     * engine lag is measured, and {@code password} (the secret part of it) shows on no status page and in no log.
+     */
+    private void servicesCountThrough(String bootstrap, List<String> kafkaArgs, String secretKey, String secret, String password)
+            throws Exception {
+        List<MayflyProcess> services = new ArrayList<>();
+        String variable = "MAYFLY_" + secretKey.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
+        try {
             int streamsPort = Ports.free();
             int exporterPort = Ports.free();
             int gatewayPort = Ports.free();
-            MayflyProcess streams = service("streams", bootstrap, streamsPort, tls, clientPassword,
+            MayflyProcess streams = service("streams", bootstrap, streamsPort, kafkaArgs, variable, secret,
                     "--replication-factor", "1", "--set", "state.dir=" + dir.resolve("streams-state"));
             services.add(streams);
-            streams.awaitOutput("Mayfly streams listening", TIMEOUT); // printed once it created the topics over TLS
-            services.add(service("exporter", bootstrap, exporterPort, tls, clientPassword, "--set", "exporter.engine.lag.interval=1s"));
-            services.add(service("gateway", bootstrap, gatewayPort, tls, clientPassword));
+            streams.awaitOutput("Mayfly streams listening", TIMEOUT); // printed once it created the topics
+            services.add(service("exporter", bootstrap, exporterPort, kafkaArgs, variable, secret, "--set", "exporter.engine.lag.interval=1s"));
+            services.add(service("gateway", bootstrap, gatewayPort, kafkaArgs, variable, secret));
             for (int port : new int[]{streamsPort, exporterPort, gatewayPort}) {
                 MetricsText.awaitStatus("http://localhost:" + port + "/-/ready", 200, TIMEOUT);
             }
@@ -90,18 +135,17 @@ class KafkaTlsIT {
             push(gateway, 3, "tls-2");
             push(gateway, 3, "tls-2"); // a retry of the same push counts once
             String metrics = "http://localhost:" + exporterPort + "/metrics";
-            String sample = "tls_orders_total{job=\"tls\"}";
-            awaitValue(metrics, sample, 5.0);
+            awaitValue(metrics, "tls_orders_total{job=\"tls\"}", 5.0);
             Map<String, Double> scraped = MetricsText.awaitSamples(metrics, null, "mayfly_engine_lag_events");
-            assertThat(scraped.get("mayfly_engine_lag_events")).as("the engine's lag, read by the exporter's Admin client over TLS")
+            assertThat(scraped.get("mayfly_engine_lag_events")).as("the engine's lag, read by the exporter's Admin client")
                     .isNotNull().isGreaterThanOrEqualTo(0.0);
 
             String page = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + exporterPort + "/")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(page).as("the exporter's status page").contains("kafka.ssl.keystore.password")
-                    .contains("kafka.ssl.keystore.location").doesNotContain(clientPassword);
+            assertThat(page).as("the exporter's status page").contains(secretKey).contains("kafka.ssl.truststore.location")
+                    .doesNotContain(password);
             for (MayflyProcess service : services) {
-                assertThat(service.output()).as("the log of a service").doesNotContain(clientPassword);
+                assertThat(service.output()).as("the log of a service").doesNotContain(password);
             }
         } finally {
             for (MayflyProcess p : services) {
@@ -121,15 +165,15 @@ class KafkaTlsIT {
         }
     }
 
-    /** {@code command} as a process, its key store password in the environment: never on a command line. */
-    private MayflyProcess service(String command, String bootstrap, int httpPort, List<String> tls, String keyStorePassword,
-                                  String... more) throws Exception {
+    /** {@code command} as a process, its secret in the environment variable {@code variable}: never on a command line. */
+    private MayflyProcess service(String command, String bootstrap, int httpPort, List<String> tls, String variable,
+                                  String secret, String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of(command, "--bootstrap-servers", bootstrap,
                 "--http-port", String.valueOf(httpPort), "--bind", "127.0.0.1"));
         args.addAll(tls);
         args.addAll(List.of(more));
         return new MayflyProcess(command, dir, args.toArray(String[]::new)).lean("256m")
-                .environment("MAYFLY_KAFKA_SSL_KEYSTORE_PASSWORD", keyStorePassword).start();
+                .environment(variable, secret).start();
     }
 
     private static void push(String base, int increment, String idempotencyKey) throws Exception {
