@@ -7,6 +7,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -47,20 +48,11 @@ class KafkaTlsIT {
 
     @Test
     void servicesCountPushesOverMutualTlsToTheBroker() throws Exception {
-        Path pkiDir = Files.createDirectories(dir.resolve("pki"));
-        TestPki pki = TestPki.create(pkiDir, "kafka");
-        pki.issue("broker", true);
+        TestPki pki = TestPki.create(Files.createDirectories(dir.resolve("pki")), "kafka");
+        Properties ssl = brokerKeys(pki);
         pki.issue("mayfly-services", false);
-        String brokerPassword = "broker-" + UUID.randomUUID();
         String clientPassword = "client-" + UUID.randomUUID();
-        Path brokerStore = pki.keyStore("broker", brokerPassword);
         Path clientStore = pki.keyStore("mayfly-services", clientPassword);
-
-        Properties ssl = new Properties();
-        ssl.put("ssl.keystore.type", "PKCS12");
-        ssl.put("ssl.keystore.location", brokerStore.toString());
-        ssl.put("ssl.keystore.password", brokerPassword);
-        ssl.put("ssl.key.password", brokerPassword);
         ssl.put("ssl.truststore.type", "PEM");
         ssl.put("ssl.truststore.location", pki.caCertificate().toString());
         ssl.put("ssl.client.auth", "required");
@@ -79,16 +71,8 @@ class KafkaTlsIT {
 
     @Test
     void servicesCountPushesOverSaslSslWithScram() throws Exception {
-        Path pkiDir = Files.createDirectories(dir.resolve("pki"));
-        TestPki pki = TestPki.create(pkiDir, "kafka");
-        pki.issue("broker", true);
-        String brokerPassword = "broker-" + UUID.randomUUID();
-        Path brokerStore = pki.keyStore("broker", brokerPassword);
-        Properties sasl = new Properties();
-        sasl.put("ssl.keystore.type", "PKCS12");
-        sasl.put("ssl.keystore.location", brokerStore.toString());
-        sasl.put("ssl.keystore.password", brokerPassword);
-        sasl.put("ssl.key.password", brokerPassword);
+        TestPki pki = TestPki.create(Files.createDirectories(dir.resolve("pki")), "kafka");
+        Properties sasl = brokerKeys(pki);
         sasl.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
         sasl.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
         try (EmbeddedKafka broker = EmbeddedKafka.on(dir.resolve("broker"), 0, sasl).withSecureListener("SASL_SSL", 0).start()) {
@@ -98,6 +82,14 @@ class KafkaTlsIT {
                         new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), userPassword))).all().get(30, TimeUnit.SECONDS);
             }
             String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"mayfly\" password=\"" + userPassword + "\";";
+            Map<String, Object> wrongPassword = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.secureBootstrapServers(),
+                    AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-512",
+                    "sasl.jaas.config", jaas.replace(userPassword, "wrong"),
+                    "ssl.truststore.type", "PEM", "ssl.truststore.location", pki.caCertificate().toString());
+            try (Admin admin = Admin.create(wrongPassword)) {
+                assertThatThrownBy(() -> admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS))
+                        .as("a client with a wrong password").hasCauseInstanceOf(SaslAuthenticationException.class);
+            }
             List<String> scram = List.of(
                     "--set", "kafka.security.protocol=SASL_SSL",
                     "--set", "kafka.sasl.mechanism=SCRAM-SHA-512",
@@ -152,6 +144,18 @@ class KafkaTlsIT {
                 p.close();
             }
         }
+    }
+
+    /** The broker's TLS key store: a certificate for localhost issued by {@code pki}, in PKCS#12. */
+    private static Properties brokerKeys(TestPki pki) throws Exception {
+        pki.issue("broker", true);
+        String password = "broker-" + UUID.randomUUID();
+        Properties keys = new Properties();
+        keys.put("ssl.keystore.type", "PKCS12");
+        keys.put("ssl.keystore.location", pki.keyStore("broker", password).toString());
+        keys.put("ssl.keystore.password", password);
+        keys.put("ssl.key.password", password);
+        return keys;
     }
 
     /** The listener really requires a client certificate: a TLS client that trusts the CA but presents none is refused. */
