@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code mayfly standalone --web.config.file}: served over TLS from PEM files made by the test, pushed to and scraped
- * over HTTPS (Java's client and curl, TLS 1.2 and 1.3; TLS 1.1 refused); the certificate replaced on disk is served on the next connection without a restart; a broken
+ * over HTTPS (Java's client, curl and Python's urllib, TLS 1.2 and 1.3; TLS 1.1 refused by the server, shown with
+ * openssl s_client); the certificate replaced on disk is served on the next connection without a restart; a broken
  * certificate keeps the last good one and moves the reload-failure metric; mutual TLS with
  * RequireAndVerifyClientCert (switched on by editing the file, no restart) refuses a client without a certificate or
  * with one from another CA and accepts one signed by the client CA; basic_auth_users guard every endpoint.
@@ -55,11 +56,11 @@ class WebConfigIT {
                   cert_file: server.crt
                   key_file: server.key
                 """);
-        int httpPort = 45010;
+        int httpPort = Ports.free();
         String base = "https://localhost:" + httpPort;
         SSLContext trusting = ca.trusting();
         try (MayflyProcess standalone = new MayflyProcess("standalone-tls", dir, "standalone", "--data-dir", dir.resolve("data").toString(),
-                "--http-port", String.valueOf(httpPort), "--kafka-port", "45011", "--bind", "127.0.0.1",
+                "--http-port", String.valueOf(httpPort), "--kafka-port", String.valueOf(Ports.free()), "--bind", "127.0.0.1",
                 "--web.config.file", web.toString()).start()) {
             standalone.awaitOutput("Mayfly is ready", Duration.ofSeconds(120));
             assertThat(standalone.output()).contains("scrape                  https://localhost:" + httpPort + "/metrics");
@@ -77,6 +78,12 @@ class WebConfigIT {
             assertThat(curl("--tlsv1.2", "--tls-max", "1.2", base + "/-/healthy")).isEqualTo("OK");
             assertThat(curl("--tlsv1.3", base + "/-/healthy")).isEqualTo("OK");
             assertThat(curl("--tlsv1.1", "--tls-max", "1.1", base + "/-/healthy")).as("TLS 1.1").isNull();
+            assertServerRefusesTls11(httpPort);
+
+            // a real Python client (the standard library's urllib and ssl), pinned to TLS 1.2, then to TLS 1.3
+            assertThat(python(base, "1.2")).isEqualTo("TLSv1.2 200 OK");
+            assertThat(python(base, "1.3")).isEqualTo("TLSv1.3 200 OK");
+            awaitSample(trusting, base, "tls_pushes_total{", 3 + 2 * 5);
 
             // rotated on disk: the next connection gets the new certificate, no restart; one open meanwhile keeps working
             HttpClient open = HttpClient.newBuilder().sslContext(trusting).version(HttpClient.Version.HTTP_1_1).build();
@@ -142,6 +149,79 @@ class WebConfigIT {
             assertThat(authorized.statusCode()).as(authorized.body()).isEqualTo(200);
             assertThat(send(trusting, HttpRequest.newBuilder(URI.create(base + "/-/healthy")).header("Authorization", alice)).statusCode()).isEqualTo(200);
         }
+    }
+
+    /**
+     * The server itself refuses TLS 1.1: an OpenSSL client that offers TLS 1.1 only, and allows it (security level 0,
+     * as OpenSSL 3 refuses TLS 1.1 on its own otherwise), receives the server's protocol_version alert (number 70).
+     * The same client command completes a TLS 1.1 handshake with a server that accepts it ({@code openssl s_server
+     * -tls1_1}), so the refusal is not the client's.
+     */
+    private void assertServerRefusesTls11(int httpPort) throws Exception {
+        String refused = sClientTls11(httpPort);
+        assertThat(refused).as("openssl s_client -tls1_1 against Mayfly").contains("alert protocol version")
+                .contains("SSL alert number 70").contains("Cipher is (NONE)");
+        int controlPort = Ports.free();
+        Process control = new ProcessBuilder("openssl", "s_server", "-accept", String.valueOf(controlPort),
+                "-cert", dir.resolve("server-1.crt").toString(), "-key", dir.resolve("server-1.key").toString(),
+                "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0", "-www").redirectErrorStream(true)
+                .redirectOutput(dir.resolve("s_server.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            String accepted = "";
+            while (System.nanoTime() < deadline && !handshakeCompleted(accepted)) {
+                Thread.sleep(200);
+                accepted = sClientTls11(controlPort);
+            }
+            assertThat(handshakeCompleted(accepted)).as("the same client against a TLS 1.1 server: %s", accepted).isTrue();
+        } finally {
+            control.destroyForcibly().waitFor();
+        }
+    }
+
+    /** Whether s_client's output shows a completed TLS 1.1 handshake (it prints the attempted protocol either way). */
+    private static boolean handshakeCompleted(String sClientOutput) {
+        return sClientOutput.contains("Protocol  : TLSv1.1") && !sClientOutput.contains("Cipher is (NONE)");
+    }
+
+    private String sClientTls11(int port) throws Exception {
+        Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-tls1_1",
+                "-cipher", "DEFAULT:@SECLEVEL=0", "-CAfile", dir.resolve("mayfly-ca.crt").toString())
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    /**
+     * Debian's /usr/bin/python3 with the standard library only: pushes {@code tls_pushes_total 5} with urllib over
+     * TLS pinned to {@code version} (min and max), trusting the test CA's PEM only, then prints the negotiated
+     * version and the answer to GET /-/healthy.
+     */
+    private String python(String base, String version) throws Exception {
+        Path script = dir.resolve("tls_client.py");
+        Files.writeString(script, """
+                import http.client, ssl, sys, urllib.request
+                base, cafile, version = sys.argv[1], sys.argv[2], sys.argv[3]
+                pinned = {'1.2': ssl.TLSVersion.TLSv1_2, '1.3': ssl.TLSVersion.TLSv1_3}[version]
+                ctx = ssl.create_default_context(cafile=cafile)
+                ctx.minimum_version = pinned
+                ctx.maximum_version = pinned
+                push = urllib.request.Request(base + '/metrics/job/tls', method='POST',
+                        data=b'# TYPE tls_pushes_total counter\\ntls_pushes_total 5\\n')
+                with urllib.request.urlopen(push, context=ctx, timeout=10) as r:
+                    assert r.status == 200, r.status
+                host, port = base.split('//')[1].split(':')
+                conn = http.client.HTTPSConnection(host, int(port), context=ctx, timeout=10)
+                conn.request('GET', '/-/healthy')
+                r = conn.getresponse()
+                print(conn.sock.version(), r.status, r.read().decode().strip())
+                """);
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), base, dir.resolve("mayfly-ca.crt").toString(), version)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor()).as("python: %s", out).isZero();
+        return out;
     }
 
     /** curl's output trusting the test CA, or null when curl failed (a refused handshake). */

@@ -58,6 +58,17 @@ public final class TestPki {
         return new Path[]{cert, key};
     }
 
+    /**
+     * A PKCS#12 key store {@code dir/<file>.p12} holding the certificate and key {@code file} issued by this CA,
+     * protected by {@code password} (the store's and the key's).
+     */
+    public Path keyStore(String file, String password) throws Exception {
+        Path p12 = dir.resolve(file + ".p12");
+        openssl(dir, "pkcs12", "-export", "-in", dir.resolve(file + ".crt").toString(),
+                "-inkey", dir.resolve(file + ".key").toString(), "-out", p12.toString(), "-passout", "pass:" + password);
+        return p12;
+    }
+
     /** A client context that trusts this CA only (and presents no certificate). */
     public SSLContext trusting() throws Exception {
         return context(null, null);
