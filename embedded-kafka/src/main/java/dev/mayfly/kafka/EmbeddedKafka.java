@@ -36,6 +36,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int nodeId;
     private final QuorumVoters voters;
     private final Properties overrides;
+    private int securePort = -1;
+    private String secureProtocol;
     private KafkaRaftServer server;
 
     private EmbeddedKafka(Path dataDir, int port, int nodeId, QuorumVoters voters, Properties overrides) {
@@ -69,6 +71,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         QuorumVoters quorum = QuorumVoters.parse(voters);
         quorum.voter(nodeId);
         return new EmbeddedKafka(dataDir, port == 0 ? freePort() : port, nodeId, quorum, new Properties());
+    }
+
+    /**
+     * Adds a listener for clients on {@code port} (0 picks a free one) speaking {@code securityProtocol}
+     * ({@code SSL} or {@code SASL_SSL}); brokers and controllers keep talking plaintext among themselves. Its keys
+     * and mechanisms come from the broker properties given to {@link #on(Path, int, Properties)}
+     * ({@code ssl.keystore.*}, {@code ssl.truststore.*}, {@code ssl.client.auth}, {@code sasl.enabled.mechanisms},
+     * {@code listener.name.sasl_ssl.*}). Call before {@link #start()}.
+     */
+    public EmbeddedKafka withSecureListener(String securityProtocol, int port) {
+        if (!securityProtocol.equals("SSL") && !securityProtocol.equals("SASL_SSL")) {
+            throw new IllegalArgumentException("a secure listener speaks SSL or SASL_SSL, not " + securityProtocol);
+        }
+        this.secureProtocol = securityProtocol;
+        this.securePort = port == 0 ? freePort() : port;
+        return this;
     }
 
     /** Replicas of each internal topic in a cluster of {@code nodes} nodes. */
@@ -145,6 +163,14 @@ public final class EmbeddedKafka implements AutoCloseable {
         return host() + ":" + port;
     }
 
+    /** The bootstrap address of the listener added by {@link #withSecureListener(String, int)}. */
+    public String secureBootstrapServers() {
+        if (securePort < 0) {
+            throw new IllegalStateException("this broker has no secure listener");
+        }
+        return host() + ":" + securePort;
+    }
+
     private String host() {
         return voters.voter(nodeId).host();
     }
@@ -174,11 +200,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", String.valueOf(nodeId));
         p.put("controller.quorum.voters", voters.toString());
-        p.put("listeners", "PLAINTEXT://" + self.host() + ":" + port + ",CONTROLLER://" + self.host() + ":" + self.port());
-        p.put("advertised.listeners", "PLAINTEXT://" + self.host() + ":" + port);
+        String secure = securePort < 0 ? "" : "," + secureProtocol + "://" + self.host() + ":" + securePort;
+        p.put("listeners", "PLAINTEXT://" + self.host() + ":" + port + secure + ",CONTROLLER://" + self.host() + ":" + self.port());
+        p.put("advertised.listeners", "PLAINTEXT://" + self.host() + ":" + port + secure);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT" + (secure.isEmpty() ? "" : "," + secureProtocol + ":" + secureProtocol));
         p.put("log.dirs", logDir.toString());
         p.put("num.partitions", "1");
         p.put("default.replication.factor", replicas);

@@ -10,6 +10,7 @@ import dev.mayfly.exporter.internal.Scraper;
 import dev.mayfly.exporter.internal.SeriesStore;
 import dev.mayfly.exporter.internal.StatusPage;
 import dev.mayfly.exporter.internal.StatusReport;
+import dev.mayfly.http.RequestHandler;
 import dev.mayfly.http.Route;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
@@ -49,6 +50,8 @@ public final class Exporter implements AutoCloseable {
     private final PrometheusRegistry registry;
     private final DeadLetterTail deadLetters;
     private final Thread deadLettersThread;
+    private static final Duration STATUS_REFRESH = Duration.ofSeconds(2);
+    private StatusReport lastStatus;
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
@@ -130,7 +133,7 @@ public final class Exporter implements AutoCloseable {
      * that answer pushes.
      */
     public Route route() {
-        return Route.of(MetricsHandler.PATH, handler).onExecutor(scrapes);
+        return Route.of(MetricsHandler.PATH, handler.forPath()).onExecutor(scrapes);
     }
 
     /**
@@ -138,8 +141,19 @@ public final class Exporter implements AutoCloseable {
      * {@code process} tells about the process around it. On the exporter's own threads, like scrapes.
      */
     public Route statusRoute(ProcessStatus process) {
-        return Route.of(StatusPage.PATH, new StatusPage(() -> StatusReport.gather(store, consumer.isCaughtUp(), engineLag,
-                registry, deadLetters, Instant.now()), process)).onExecutor(scrapes);
+        return Route.of(StatusPage.PATH, RequestHandler.getOnly(StatusPage.PATH, new StatusPage(this::statusReport, process))).onExecutor(scrapes);
+    }
+
+    /**
+     * The status page's report, gathered at most once per {@link #STATUS_REFRESH}: it reads every series, so page
+     * views in a loop cannot take the scrape threads' CPU.
+     */
+    private synchronized StatusReport statusReport() {
+        Instant now = Instant.now();
+        if (lastStatus == null || !now.isBefore(lastStatus.generated().plus(STATUS_REFRESH))) {
+            lastStatus = StatusReport.gather(store, consumer.isCaughtUp(), engineLag, registry, deadLetters, now);
+        }
+        return lastStatus;
     }
 
     @Override

@@ -151,6 +151,18 @@ public final class Authenticator {
                 Authenticator::bcryptMatches);
     }
 
+    /**
+     * Basic auth for the users of a web config file's {@code basic_auth_users} (user to bcrypt hash, any job), failures
+     * counted under {@code scope}, with the default failure limit.
+     */
+    public static Authenticator ofUsers(Map<String, String> bcryptHashByUser, String scope) {
+        Map<String, User> users = new HashMap<>();
+        bcryptHashByUser.forEach((user, hash) -> users.put(user, new User(hash, null)));
+        return new Authenticator(users, Map.of(), scope,
+                new FailureLimiter(DEFAULT_FAILURE_LIMIT, DEFAULT_FAILURE_WINDOW.toMillis(), System::currentTimeMillis),
+                Authenticator::bcryptMatches);
+    }
+
     /** For tests: {@code passwordMatches(password, bcryptHash)} is the one place a password is checked. */
     static Authenticator of(Path basicFileOrNull, Path tokenFileOrNull, String scope, FailureLimiter failures,
                             BiPredicate<String, String> passwordMatches) {

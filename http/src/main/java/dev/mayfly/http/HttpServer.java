@@ -23,7 +23,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-import javax.net.ssl.SSLEngine;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -91,9 +90,7 @@ public final class HttpServer implements AutoCloseable {
                             }
                             ChannelPipeline pipeline = channel.pipeline();
                             if (options.tls() != null) {
-                                SSLEngine engine = options.tls().createSSLEngine();
-                                engine.setUseClientMode(false);
-                                pipeline.addLast("tls", new SslHandler(engine));
+                                pipeline.addLast("tls", new SslHandler(options.tls().newEngine()));
                             }
                             pipeline.addLast("idle", new IdleStateHandler(true, 0, 0,
                                     options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));

@@ -16,8 +16,9 @@ import java.util.Objects;
  * @param maxBufferedBytes request bodies held by the server at once (being received or being handled), over every
  *                         connection; a request that would pass it is answered 503 with {@code Retry-After}
  * @param handlerThreads   threads of the shared pool that runs handlers
+ * @param tls              null for plain HTTP; else asked for an engine on every new connection
  */
-public record HttpServerOptions(String host, int port, SSLContext tls, int maxConnections, Duration idleTimeout,
+public record HttpServerOptions(String host, int port, ServerTls tls, int maxConnections, Duration idleTimeout,
                                 Duration requestTimeout, Duration writeTimeout, long maxBufferedBytes, int handlerThreads) {
     public HttpServerOptions {
         Objects.requireNonNull(host, "host");
@@ -40,8 +41,13 @@ public record HttpServerOptions(String host, int port, SSLContext tls, int maxCo
         return new HttpServerOptions(bindHost, bindPort, tls, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, handlerThreads);
     }
 
+    /** TLS from one context (null: plain HTTP). */
     public HttpServerOptions withTls(SSLContext context) {
-        return new HttpServerOptions(host, port, context, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, handlerThreads);
+        return withTls(context == null ? null : ServerTls.of(context));
+    }
+
+    public HttpServerOptions withTls(ServerTls engines) {
+        return new HttpServerOptions(host, port, engines, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, handlerThreads);
     }
 
     public HttpServerOptions withLimits(int connections, long bufferedBytes) {

@@ -12,4 +12,21 @@ package dev.mayfly.http;
 @FunctionalInterface
 public interface RequestHandler {
     void handle(HttpRequest request, HttpResponse response) throws Exception;
+
+    /**
+     * {@code handler} for exactly {@code path}, GET and HEAD only: any other path under the route's prefix is
+     * answered 404, any other method 405 with {@code Allow}. For read-only pages (scrapes, the status page).
+     */
+    static RequestHandler getOnly(String path, RequestHandler handler) {
+        return (request, response) -> {
+            if (!path.equals(request.path())) {
+                response.sendText(404, "not found: " + request.path() + " (only " + path + " is served here)");
+            } else if (!request.method().equals("GET") && !request.isHead()) {
+                response.header("Allow", "GET, HEAD");
+                response.sendText(405, "method " + request.method() + " not allowed: use GET");
+            } else {
+                handler.handle(request, response);
+            }
+        };
+    }
 }

@@ -59,6 +59,10 @@ abstract class ServiceCommand implements Callable<Integer> {
         }
         raw = HttpSettings.without(raw);
         Supplier<Service> factory = build(raw, host);
+        var everyRoute = config.everyRoute(raw);
+        if (everyRoute != null) {
+            host.filterEveryRoute(everyRoute);
+        }
         host.closeOnShutdown();
         try {
             beforeStart(raw);
@@ -68,7 +72,7 @@ abstract class ServiceCommand implements Callable<Integer> {
                 host.route(ProcessMetrics.route());
             }
             int port = host.serveHttp(http); // the service's routes exist before the port opens
-            System.out.println("Mayfly " + service.name() + " listening on http://localhost:" + port
+            System.out.println("Mayfly " + service.name() + " listening on " + (config.servesTls() ? "https" : "http") + "://localhost:" + port
                     + " (Kafka " + raw.getOrDefault(CommonSettings.BOOTSTRAP_SERVERS.name(), CommonSettings.BOOTSTRAP_SERVERS.defaultValue()) + ")");
             System.out.flush();
             host.awaitShutdown();

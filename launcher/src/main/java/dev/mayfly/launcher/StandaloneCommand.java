@@ -50,6 +50,10 @@ final class StandaloneCommand implements Callable<Integer> {
 
         var http = HttpSettings.options(raw, config.bind, httpPort, config.tls());
         host.showSettings(SettingsInForce.of(raw, known));
+        var everyRoute = config.everyRoute(raw);
+        if (everyRoute != null) {
+            host.filterEveryRoute(everyRoute);
+        }
         host.closeOnShutdown();
         try {
             broker.start(host, common);
@@ -72,7 +76,7 @@ final class StandaloneCommand implements Callable<Integer> {
     }
 
     private void printEndpoints(PrintStream out, int port, String bootstrap) {
-        String base = (config.tlsKeyStore == null ? "http" : "https") + "://localhost:" + port;
+        String base = (config.servesTls() ? "https" : "http") + "://localhost:" + port;
         out.println("Mayfly standalone");
         out.println("  push (Pushgateway API)  " + base + "/metrics/job/<job>");
         out.println("  push (OTLP/HTTP)        " + base + "/v1/metrics");

@@ -49,4 +49,27 @@ class TlsOptionsTest {
         assertThatThrownBy(() -> parse("--tls-keystore", keyStore.toString(), "--tls-keystore-password-file", dir.resolve("missing").toString()).tls())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("cannot read the key store password file");
     }
+
+    @Test
+    void aKeyStoreAndAWebConfigFileAreNotBothTaken() throws Exception {
+        Path web = Files.writeString(dir.resolve("web.yml"), "basic_auth_users:\n  alice: $2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze\n");
+        assertThatThrownBy(() -> parse("--tls-keystore", keyStore.toString(), "--web.config.file", web.toString()).tls())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--tls-keystore and --web.config.file both configure TLS");
+        ConfigOptions options = parse("--web.config.file", web.toString());
+        assertThat(options.tls()).as("no tls_server_config: plain HTTP").isNull();
+        assertThat(options.everyRoute(java.util.Map.of())).isNotNull();
+        assertThatThrownBy(() -> options.everyRoute(java.util.Map.of("push.auth.token.file", "/etc/mayfly/tokens")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("'push.auth.token.file' could never pass them");
+    }
+
+    @Test
+    void theWebConfigFileCanComeFromTheConfigurationAndTheFlagWins() throws Exception {
+        Path web = Files.writeString(dir.resolve("from-config.yml"), "http_server_config:\n  headers:\n    X-Frame-Options: deny\n");
+        ConfigOptions fromSet = parse("--set", "web.config.file=" + web);
+        assertThat(fromSet.load(new java.util.HashMap<>())).containsEntry("web.config.file", web.toString());
+        assertThat(fromSet.everyRoute(java.util.Map.of())).isNotNull();
+        ConfigOptions flagWins = parse("--set", "web.config.file=" + dir.resolve("absent.yml"), "--web.config.file", web.toString());
+        assertThat(flagWins.load(new java.util.HashMap<>())).containsEntry("web.config.file", web.toString());
+        assertThat(flagWins.everyRoute(java.util.Map.of())).isNotNull();
+    }
 }

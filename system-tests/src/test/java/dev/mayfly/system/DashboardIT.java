@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The Grafana dashboard ({@code deploy/grafana/dashboards/mayfly.json}) against the real thing: a Prometheus scraping a
@@ -33,9 +32,7 @@ class DashboardIT {
 
     @Test
     void everyPanelsQueryReturnsDataFromARealPrometheusScrapingAStandalone() throws Exception {
-        if (System.getenv("CI") == null) {
-            assumeTrue(PrometheusServer.isInstalled(), "prometheus is not installed");
-        }
+        Requirements.require(PrometheusServer.isInstalled(), "prometheus (Debian package)");
         Map<String, String> queries = panelQueries(new ObjectMapper().readTree(DASHBOARD.toFile()));
         assertThat(queries).as("the dashboard's queries").hasSizeGreaterThan(15);
 

@@ -1,7 +1,5 @@
 package dev.mayfly.system;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -12,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import static dev.mayfly.system.Requirements.require;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,15 +35,6 @@ class JsClientIT {
         Result tests = run(600, "node", "test/run.js");
         assertThat(tests.exitCode).as("npm test in %s:\n%s", CLIENT, tests.output).isZero();
         assertThat(tests.output).as(tests.output).containsPattern(PASSED).containsPattern(NONE_FAILED);
-    }
-
-    private static void require(boolean available, String what) {
-        if (!available) {
-            if (System.getenv("CI") != null) {
-                Assertions.fail(what + " is missing, and CI is set");
-            }
-            Assumptions.abort(what + " is missing");
-        }
     }
 
     private record Result(int exitCode, String output) {

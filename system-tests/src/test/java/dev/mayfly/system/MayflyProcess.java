@@ -17,6 +17,7 @@ final class MayflyProcess implements AutoCloseable {
     private final Path log;
     private String maxHeap = "512m";
     private boolean quickJit;
+    private final java.util.Map<String, String> environment = new java.util.HashMap<>();
     private Process process;
 
     MayflyProcess(String name, Path logDir, String... args) {
@@ -39,6 +40,12 @@ final class MayflyProcess implements AutoCloseable {
         return this;
     }
 
+    /** Sets the environment variable {@code name} for the process (every other {@code MAYFLY_*} one is removed). */
+    MayflyProcess environment(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
     MayflyProcess start() throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -54,6 +61,7 @@ final class MayflyProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().keySet().removeIf(k -> k.startsWith("MAYFLY_"));
+        builder.environment().putAll(environment);
         process = builder.start();
         return this;
     }

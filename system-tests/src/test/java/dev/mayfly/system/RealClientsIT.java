@@ -13,8 +13,6 @@ import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.exporter.PushGateway;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -30,6 +28,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
+import static dev.mayfly.system.Requirements.require;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -206,15 +205,6 @@ class RealClientsIT {
             Thread.sleep(200);
         }
         assertThat(actual).isEqualTo(new TreeMap<>(expected));
-    }
-
-    private static void require(boolean available, String what) {
-        if (!available) {
-            if (System.getenv("CI") != null) {
-                Assertions.fail(what + " is missing, and CI is set");
-            }
-            Assumptions.abort(what + " is missing");
-        }
     }
 
     private record Result(int exitCode, String output) {

@@ -22,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The status page of a standalone, as an operator sees it: rendered by a real headless Chromium after known good and
@@ -39,9 +38,7 @@ class StatusPageIT {
 
     @Test
     void aRealBrowserShowsTheJobsTheirLastPushTheRejectionsAndTheSettingsWithSecretsMasked() throws Exception {
-        if (System.getenv("CI") == null) {
-            assumeTrue(CHROMIUM.canExecute(), "chromium is not installed");
-        }
+        Requirements.require(CHROMIUM.canExecute(), "chromium (Debian package)");
         Path users = Files.writeString(dir.resolve("scrapers"), "viewer:" + BCrypt.withDefaults().hashToString(4, "s3cret".toCharArray()) + "\n");
         int httpPort = Ports.free();
         String base = "http://127.0.0.1:" + httpPort;

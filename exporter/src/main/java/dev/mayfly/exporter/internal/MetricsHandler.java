@@ -22,7 +22,7 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * {@code GET /metrics}: 503 until the store has caught up, then the scrape in the negotiated format, gzip when
- * the client accepts it. Only the exact path {@code /metrics} is served (404 otherwise); GET and HEAD only (405).
+ * the client accepts it. Mounted through {@link #forPath()}: only the exact path {@code /metrics}, GET and HEAD.
  * {@code ?name[]=...} restricts the families, see {@link NameParameterFilter}.
  */
 public final class MetricsHandler implements RequestHandler {
@@ -39,25 +39,23 @@ public final class MetricsHandler implements RequestHandler {
         this.metrics = metrics;
     }
 
+    /** This handler for exactly {@link #PATH}, GET and HEAD only. */
+    public RequestHandler forPath() {
+        return RequestHandler.getOnly(PATH, this);
+    }
+
     @Override
     public void handle(HttpRequest request, HttpResponse response) {
-        if (!PATH.equals(request.path())) {
-            response.sendText(404, "not found: only " + PATH + " is served here");
-            return;
-        }
-        String method = request.method();
-        if (!method.equals("GET") && !request.isHead()) {
-            response.header("Allow", "GET, HEAD");
-            response.sendText(405, "method " + method + " not allowed: use GET");
-            return;
-        }
         if (!ready.getAsBoolean()) {
             response.sendText(503, "not ready: the exporter has not caught up with the aggregates topic yet");
             return;
         }
         try {
             serve(request, response);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // the scraper went away, timed out, or the server is stopping: nothing is wrong here
+            LOG.info("a scrape of {} was cut off: {}", PATH, e.getMessage());
+        } catch (RuntimeException e) {
             LOG.warn("serving {} failed: {}", PATH, e.toString());
             if (!response.isStarted()) {
                 response.sendText(500, "scrape failed: " + e);

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * {@code GET /}: the status page, server-rendered HTML with no script and no external asset. It shows what
  * Prometheus is served (series by metric and job, each job's last push), the pipeline's health and lag, rejections
  * with their reasons and the newest dead letters, versions and the settings in force (secrets masked by the
- * process). Only the exact path {@code /} is served (404 otherwise); GET and HEAD only (405).
+ * process). Mounted for exactly the path {@code /}, GET and HEAD ({@link RequestHandler#getOnly}).
  */
 public final class StatusPage implements RequestHandler {
     public static final String PATH = "/";
@@ -41,15 +41,6 @@ public final class StatusPage implements RequestHandler {
 
     @Override
     public void handle(HttpRequest request, HttpResponse response) {
-        if (!PATH.equals(request.path())) {
-            response.sendText(404, "not found: " + request.path());
-            return;
-        }
-        if (!request.method().equals("GET") && !request.isHead()) {
-            response.header("Allow", "GET, HEAD");
-            response.sendText(405, "method " + request.method() + " not allowed: use GET");
-            return;
-        }
         byte[] body = render(report.get(), process.services(), process.settings(), process.refusedPushes()).getBytes(StandardCharsets.UTF_8);
         response.header("Cache-Control", "no-store");
         response.send(200, "text/html; charset=utf-8", request.isHead() ? new byte[0] : body);
@@ -74,6 +65,10 @@ public final class StatusPage implements RequestHandler {
         h.row("engine lag, events", Double.isNaN(r.engineLagEvents()) ? "not measured" : String.format("%.0f", r.engineLagEvents()), null);
         h.row("engine lag, seconds", Double.isNaN(r.engineLagSeconds()) ? "not measured" : String.format("%.1f", r.engineLagSeconds()),
                 Double.isNaN(r.engineLagSeconds()) ? null : r.engineLagSeconds() <= LAG_WARNING_SECONDS);
+        if (r.webConfigReloadOk() != null) {
+            h.row("web config file", r.webConfigReloadOk() ? "in force as last read"
+                    : "the last reading failed; the last good one is in force (see the log)", r.webConfigReloadOk());
+        }
         h.raw("</table>");
 
         h.raw("<h2>Jobs</h2>");

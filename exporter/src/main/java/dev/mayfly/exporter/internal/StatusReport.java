@@ -4,6 +4,7 @@ import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.avro.MetricType;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 
@@ -21,14 +22,17 @@ import java.util.TreeMap;
  * @param deadLetters     dead-lettered records and points by reason (the pipeline's counters, every task)
  * @param deadLettersByJob the same by job, then reason (jobs the pipeline could name)
  * @param pushRejections  pushes the gateway of this process refused, by reason (empty without a gateway here)
+ * @param webConfigReloadOk whether the last reading of the web config file succeeded (null: no web config file)
  */
 public record StatusReport(Instant generated, boolean caughtUp, int seriesServed, Instant newestUpdate,
                            double engineLagEvents, double engineLagSeconds,
                            Map<String, Job> jobs, Map<String, Metric> metrics,
                            Map<String, Double> deadLetters, Map<String, Map<String, Double>> deadLettersByJob,
-                           Map<String, Double> pushRejections, List<DeadLetterTail.Entry> recentDeadLetters) {
+                           Map<String, Double> pushRejections, List<DeadLetterTail.Entry> recentDeadLetters,
+                           Boolean webConfigReloadOk) {
     private static final String PIPELINE_REJECTS = "mayfly_pipeline_rejects";
     private static final String GATEWAY_REJECTS = "mayfly_gateway_rejected_pushes";
+    private static final String WEB_CONFIG_OK = "mayfly_http_web_config_last_reload_successful";
 
     public record Job(Instant lastPush, int series) {
     }
@@ -75,7 +79,16 @@ public record StatusReport(Instant generated, boolean caughtUp, int seriesServed
         return new StatusReport(now, caughtUp, store.size(), newest == Long.MIN_VALUE ? null : Instant.ofEpochMilli(newest),
                 lag == null ? Double.NaN : lag.events(), lag == null ? Double.NaN : lag.seconds(),
                 jobs, metrics, deadLetters, deadLettersByJob, pushRejections(registry),
-                tail == null ? List.of() : tail.recent());
+                tail == null ? List.of() : tail.recent(), webConfigReloadOk(registry));
+    }
+
+    private static Boolean webConfigReloadOk(PrometheusRegistry registry) {
+        for (MetricSnapshot snapshot : registry.scrape(WEB_CONFIG_OK::equals)) {
+            if (snapshot instanceof GaugeSnapshot gauge && !gauge.getDataPoints().isEmpty()) {
+                return gauge.getDataPoints().get(0).getValue() == 1.0;
+            }
+        }
+        return null;
     }
 
     private static Map<String, Double> pushRejections(PrometheusRegistry registry) {

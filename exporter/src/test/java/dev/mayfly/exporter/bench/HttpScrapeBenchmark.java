@@ -45,7 +45,7 @@ public final class HttpScrapeBenchmark {
                 new Scraper(new AggregatesCollector(store), new PrometheusRegistry(), metrics), () -> true, metrics);
         ExecutorService scrapePool = Executors.newFixedThreadPool(4);
         try (HttpServer server = HttpServer.create(HttpServerOptions.defaults().withAddress("127.0.0.1", 0))) {
-            server.route(Route.of(MetricsHandler.PATH, handler).onExecutor(scrapePool));
+            server.route(Route.of(MetricsHandler.PATH, handler.forPath()).onExecutor(scrapePool));
             server.start();
             HttpClient client = HttpClient.newHttpClient();
             URI uri = URI.create("http://127.0.0.1:" + server.port() + MetricsHandler.PATH);

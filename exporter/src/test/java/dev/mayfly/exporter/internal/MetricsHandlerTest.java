@@ -31,7 +31,7 @@ class MetricsHandlerTest {
     void start() throws IOException {
         fixture = new Fixture().put(counter("hits", 3, "job", "a"), gauge("temp", 1.5, "job", "a"));
         server = HttpServer.create(HttpServerOptions.defaults().withAddress("127.0.0.1", 0));
-        server.route(Route.of(MetricsHandler.PATH, new MetricsHandler(fixture.scraper, ready::get, fixture.metrics)));
+        server.route(Route.of(MetricsHandler.PATH, new MetricsHandler(fixture.scraper, ready::get, fixture.metrics).forPath()));
         server.start();
     }
 

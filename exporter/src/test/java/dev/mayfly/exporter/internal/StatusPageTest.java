@@ -72,4 +72,18 @@ class StatusPageTest {
                 .contains("<span id=\"state\" class=\"bad\">not ready</span>", "No job has pushed yet.");
         assertThat(StatusPage.render(caughtUp, Map.of("streams", "ready"), Map.of(), List.of())).contains("class=\"ok\">ready</span>");
     }
+
+    @Test
+    void aWebConfigFileThatFailedToReloadIsShownAsAProblem() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        io.prometheus.metrics.core.metrics.Gauge ok = io.prometheus.metrics.core.metrics.Gauge.builder()
+                .name("mayfly_http_web_config_last_reload_successful").register(registry);
+        ok.set(0);
+        StatusReport failed = StatusReport.gather(new SeriesStore(), true, null, registry, null, NOW);
+        assertThat(StatusPage.render(failed, Map.of(), Map.of(), List.of())).contains("class=\"bad\">the last reading failed");
+        ok.set(1);
+        StatusReport fine = StatusReport.gather(new SeriesStore(), true, null, registry, null, NOW);
+        assertThat(StatusPage.render(fine, Map.of(), Map.of(), List.of())).contains("in force as last read");
+        assertThat(StatusPage.render(report(new SeriesStore()), Map.of(), Map.of(), List.of())).doesNotContain("web config file");
+    }
 }

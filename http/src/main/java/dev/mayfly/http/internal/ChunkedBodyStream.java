@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 
 import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
 import java.io.OutputStream;
 
 /**
@@ -74,7 +75,12 @@ final class ChunkedBodyStream extends OutputStream {
             full.release();
             throw e;
         }
-        channel.writeAndFlush(new DefaultHttpContent(full), channel.voidPromise());
+        try {
+            channel.writeAndFlush(new DefaultHttpContent(full), channel.voidPromise());
+        } catch (RejectedExecutionException e) {
+            // the connection's event loop is gone: the server is stopping
+            throw new IOException("connection closed: the server is stopping", e);
+        }
     }
 
     @Override
@@ -89,6 +95,10 @@ final class ChunkedBodyStream extends OutputStream {
             connection.abort(response);
             throw e;
         }
-        connection.write(response, LastHttpContent.EMPTY_LAST_CONTENT, true, closeAfter);
+        try {
+            connection.write(response, LastHttpContent.EMPTY_LAST_CONTENT, true, closeAfter);
+        } catch (RejectedExecutionException e) {
+            throw new IOException("connection closed: the server is stopping", e);
+        }
     }
 }

@@ -249,7 +249,11 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (channel.eventLoop().inEventLoop()) {
             done(response, true);
         } else {
-            channel.eventLoop().execute(() -> done(response, true));
+            try {
+                channel.eventLoop().execute(() -> done(response, true));
+            } catch (RejectedExecutionException e) {
+                // the server is stopping: the connection is gone with its event loop
+            }
         }
     }
 

@@ -1,16 +1,16 @@
 package dev.mayfly.launcher.internal;
 
 import dev.mayfly.http.HttpServerOptions;
+import dev.mayfly.http.ServerTls;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 
-import javax.net.ssl.SSLContext;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** The HTTP port's limits and timeouts, the same keys for every command that serves HTTP. */
+/** The HTTP port's limits, timeouts and web config file, the same keys for every command that serves HTTP. */
 public final class HttpSettings {
     private static final HttpServerOptions DEFAULTS = HttpServerOptions.defaults();
     public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("http.max.connections", DEFAULTS.maxConnections(),
@@ -23,13 +23,16 @@ public final class HttpSettings {
             "A client that reads nothing of a response for this long has its connection closed");
     public static final Setting<Duration> IDLE_TIMEOUT = Setting.duration("http.idle.timeout", DEFAULTS.idleTimeout(),
             "A connection with no request under way and no traffic for this long is closed");
-    public static final List<Setting<?>> ALL = List.of(MAX_CONNECTIONS, MAX_BUFFERED_BYTES, REQUEST_TIMEOUT, WRITE_TIMEOUT, IDLE_TIMEOUT);
+    public static final Setting<String> WEB_CONFIG_FILE = Setting.string("web.config.file", "",
+            "Web configuration file in the Prometheus exporter-toolkit format (TLS from PEM, client certificates, basic_auth_users, headers; docs/web-config.md), as --web.config.file; empty: none");
+    public static final List<Setting<?>> ALL = List.of(MAX_CONNECTIONS, MAX_BUFFERED_BYTES, REQUEST_TIMEOUT, WRITE_TIMEOUT, IDLE_TIMEOUT,
+            WEB_CONFIG_FILE);
 
     private HttpSettings() {
     }
 
     /** The server options of {@code raw}'s {@code http.*} keys (other keys are left to the services). */
-    public static HttpServerOptions options(Map<String, String> raw, String host, int port, SSLContext tlsOrNull) {
+    public static HttpServerOptions options(Map<String, String> raw, String host, int port, ServerTls tlsOrNull) {
         Settings settings = Settings.parse(ServiceConfigs.sliceFor(raw, ALL), ALL, "kafka.");
         try {
             return DEFAULTS.withAddress(host, port).withTls(tlsOrNull)

@@ -2,6 +2,7 @@ package dev.mayfly.launcher.internal;
 
 import dev.mayfly.http.HttpRequest;
 import dev.mayfly.http.HttpResponse;
+import dev.mayfly.http.RequestHandler;
 import dev.mayfly.http.Route;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -27,16 +28,7 @@ public final class ProcessMetrics {
         PrometheusRegistry registry = PrometheusRegistry.defaultRegistry;
         JvmMetrics.builder().register(registry); // registers once per registry
         PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-        return Route.of(PATH, (HttpRequest request, HttpResponse response) -> {
-            if (!PATH.equals(request.path())) {
-                response.sendText(404, "not found: " + request.path());
-                return;
-            }
-            if (!request.method().equals("GET") && !request.isHead()) {
-                response.header("Allow", "GET, HEAD");
-                response.sendText(405, "method " + request.method() + " not allowed: use GET");
-                return;
-            }
+        return Route.of(PATH, RequestHandler.getOnly(PATH, (HttpRequest request, HttpResponse response) -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
                 writer.write(out, registry.scrape(), EscapingScheme.ALLOW_UTF8);
@@ -45,6 +37,6 @@ public final class ProcessMetrics {
                 return;
             }
             response.send(200, writer.getContentType(), request.isHead() ? new byte[0] : out.toByteArray());
-        });
+        }));
     }
 }

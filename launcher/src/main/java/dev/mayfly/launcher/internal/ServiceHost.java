@@ -6,6 +6,7 @@ import dev.mayfly.http.HttpRequest;
 import dev.mayfly.http.HttpResponse;
 import dev.mayfly.http.HttpServer;
 import dev.mayfly.http.HttpServerOptions;
+import dev.mayfly.http.RequestFilter;
 import dev.mayfly.http.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ public final class ServiceHost implements AutoCloseable, ProcessStatus {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private HttpServer http;
     private volatile Map<String, String> settings = Map.of();
+    private RequestFilter everyRoute;
 
     /** The settings the status page shows (secrets already masked, see {@link SettingsInForce}). */
     public void showSettings(Map<String, String> settingsInForce) {
@@ -71,7 +73,7 @@ public final class ServiceHost implements AutoCloseable, ProcessStatus {
         services.add(service);
         service.start();
         if (http != null) {
-            service.routes().forEach(http::route);
+            service.routes().forEach(r -> http.route(guarded(r)));
         }
     }
 
@@ -80,14 +82,26 @@ public final class ServiceHost implements AutoCloseable, ProcessStatus {
         ownRoutes.add(route);
     }
 
+    /**
+     * Puts {@code filter} in front of every route of the port, the health endpoints included (e.g. the web config
+     * file's basic_auth_users, which guard every endpoint, as in the Pushgateway). Call before {@link #serveHttp}.
+     */
+    public synchronized void filterEveryRoute(RequestFilter filter) {
+        this.everyRoute = filter;
+    }
+
+    private Route guarded(Route route) {
+        return everyRoute == null ? route : route.filtered(everyRoute);
+    }
+
     /** Opens the HTTP port with the services' routes and the health endpoints. Returns the bound port. */
     public synchronized int serveHttp(HttpServerOptions options) {
         http = HttpServer.create(options);
-        http.route(Route.of("/-/healthy", this::healthy));
-        http.route(Route.of("/-/ready", this::ready));
-        ownRoutes.forEach(http::route);
+        http.route(guarded(Route.of("/-/healthy", this::healthy)));
+        http.route(guarded(Route.of("/-/ready", this::ready)));
+        ownRoutes.forEach(r -> http.route(guarded(r)));
         for (Service s : services) {
-            s.routes().forEach(http::route);
+            s.routes().forEach(r -> http.route(guarded(r)));
         }
         http.start();
         return http.port();
