@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.avro.HistogramValue;
+import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.codec.DecodeException;
@@ -126,7 +127,33 @@ public final class JsonlOutput implements BatchOutput {
             json.writeEndObject();
         }
         json.writeStringField("aggregation", p.getAggregation() == null ? null : p.getAggregation().name());
+        NativeHistogramValue n = p.getNativeHistogram();
+        if (n == null) {
+            json.writeNullField("native_histogram");
+        } else {
+            json.writeObjectFieldStart("native_histogram");
+            json.writeNumberField("scale", n.getScale());
+            json.writeFieldName("zero_threshold");
+            number(n.getZeroThreshold());
+            json.writeNumberField("zero_count", n.getZeroCount());
+            json.writeNumberField("positive_offset", n.getPositiveOffset());
+            counts("positive_counts", n.getPositiveCounts());
+            json.writeNumberField("negative_offset", n.getNegativeOffset());
+            counts("negative_counts", n.getNegativeCounts());
+            json.writeFieldName("sum");
+            number(n.getSum());
+            json.writeNumberField("count", n.getCount());
+            json.writeEndObject();
+        }
         json.writeEndObject();
+    }
+
+    private void counts(String field, java.util.List<Long> counts) throws IOException {
+        json.writeArrayFieldStart(field);
+        for (long c : counts) {
+            json.writeNumber(c);
+        }
+        json.writeEndArray();
     }
 
     /** Labels sorted by name, so equal batches give equal lines. */
