@@ -9,11 +9,15 @@ import java.util.List;
  * range, a finite non-negative zero threshold, non-negative counts that add up to count without overflow, a finite
  * sum, and at most {@link #MAX_BUCKETS_PER_SIDE} dense buckets per side whose indexes fit an int.
  */
-final class NativeHistogramRules {
-    static final int MIN_SCALE = -4;
-    static final int MAX_SCALE = 8;
-    /** Dense runs: a bound on what one point may make the aggregate hold (OpenTelemetry SDKs default to 160). */
-    static final int MAX_BUCKETS_PER_SIDE = 4096;
+public final class NativeHistogramRules {
+    /** The coarsest and finest resolutions (Prometheus' range); the engine merges down to MIN_SCALE at most. */
+    public static final int MIN_SCALE = -4;
+    public static final int MAX_SCALE = 8;
+    /**
+     * Dense runs: a bound on what one point may make the aggregate hold (OpenTelemetry SDKs default to 160); a merged
+     * histogram spanning more on a side is lowered in scale until it fits.
+     */
+    public static final int MAX_BUCKETS_PER_SIDE = 4096;
 
     private NativeHistogramRules() {
     }

@@ -1,6 +1,7 @@
 package dev.mayfly.streams.internal;
 
 import dev.mayfly.schemas.avro.NativeHistogramValue;
+import dev.mayfly.schemas.validation.NativeHistogramRules;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,9 +20,9 @@ import java.util.List;
  * spans more than {@link #MAX_SPAN} buckets, the scale is lowered until it does not.
  */
 final class NativeBuckets {
-    static final int MIN_SCALE = -4;
+    static final int MIN_SCALE = NativeHistogramRules.MIN_SCALE;
     /** Most buckets one side of a merged histogram spans; beyond it, the merge lowers the scale (as Prometheus does). */
-    static final int MAX_SPAN = 4096;
+    static final int MAX_SPAN = NativeHistogramRules.MAX_BUCKETS_PER_SIDE;
 
     final int scale;
     final double zeroThreshold;
