@@ -1,5 +1,7 @@
 package dev.mayfly.gateway.internal;
 
+import dev.mayfly.schemas.validation.NativeHistogramRules;
+
 import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Temporality;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
@@ -181,7 +183,7 @@ public final class OtlpTranslator {
     }
 
     /** Prometheus' finest scale; OpenTelemetry SDKs go up to 20. */
-    private static final int MAX_SCALE = 8;
+    private static final int MAX_SCALE = NativeHistogramRules.MAX_SCALE;
 
     /**
      * OTLP's buckets are Mayfly's dense runs (same indexes); a scale above Prometheus' 8 is lowered to 8 exactly
