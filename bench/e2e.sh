@@ -20,7 +20,8 @@
 # default 256), WRK_THREADS (2), PRODUCER_THREADS (64), OPEN_CONNS (64), PORT_BASE (21090: HTTP +1, Kafka +2,
 # Pushgateway +3; the broker's controller port is a free ephemeral one), E2E_JAR, E2E_JAVA_OPTS
 # (-Xmx1g -XX:+UseSerialGC, as ./mayfly), SKIP_BUILD=1 (use the built jar and test classes as they are),
-# DRAIN_TIMEOUT (s, default 600), SKIP_PUSHGATEWAY=1, SKIP_OPEN=1.
+# DRAIN_TIMEOUT (s, default 600), SKIP_PUSHGATEWAY=1, SKIP_OPEN=1, E2E_ARGS (more standalone flags, for example
+# "--set push.coalesce=false").
 # Needs wrk and prometheus-pushgateway (Debian). Everything listens on 127.0.0.1; every process and the data dir are
 # removed at the end. Output: stdout and target/e2e/<timestamp>/ (one file per step, summary.txt).
 set -euo pipefail
@@ -149,7 +150,7 @@ fi
 say "== Mayfly standalone on 127.0.0.1:$HTTP (Kafka $KAFKA), $JAVA_OPTS, fresh data dir"
 t_start=$(now)
 # shellcheck disable=SC2086
-java $JAVA_OPTS -jar "$JAR" standalone --data-dir "$DATA" --http-port "$HTTP" --kafka-port "$KAFKA" --bind 127.0.0.1 \
+java $JAVA_OPTS -jar "$JAR" standalone --data-dir "$DATA" --http-port "$HTTP" --kafka-port "$KAFKA" --bind 127.0.0.1 ${E2E_ARGS:-} \
   > "$OUT/standalone.log" 2>&1 & MAYFLY=$!; PIDS+=($MAYFLY)
 until curl -fs "http://127.0.0.1:$HTTP/-/ready" > /dev/null 2>&1; do
   kill -0 "$MAYFLY" 2>/dev/null || { tail -20 "$OUT/standalone.log"; exit 1; }; sleep 0.2

@@ -6,6 +6,7 @@ import dev.mayfly.gateway.internal.BatchSink;
 import dev.mayfly.gateway.internal.GatewayMetrics;
 import dev.mayfly.gateway.internal.KafkaBatchSink;
 import dev.mayfly.gateway.internal.OtlpHandler;
+import dev.mayfly.gateway.internal.PushCoalescer;
 import dev.mayfly.gateway.internal.PushPipeline;
 import dev.mayfly.gateway.internal.PushRejected;
 import dev.mayfly.gateway.internal.PushgatewayHandler;
@@ -41,7 +42,8 @@ public final class Gateway implements AutoCloseable {
         });
         this.authenticator = config.pushAuthenticator();
         this.maxBodyBytes = config.maxBodyBytes();
-        PushPipeline pipeline = new PushPipeline(sink, authenticator, replies, config.maxInFlightBytes(),
+        PushCoalescer coalescer = new PushCoalescer(sink, replies, PushCoalescer.MAX_POINTS, config.coalesce());
+        PushPipeline pipeline = new PushPipeline(coalescer, authenticator, replies, config.maxInFlightBytes(),
                 config.maxBodyBytes(), config.maxSeries(), config.ackTimeout(), config.validator());
         this.pushgateway = new PushgatewayHandler(pipeline, config.defaultTemporality());
         this.otlp = new OtlpHandler(pipeline, config.otlpPromotedResourceAttributes());

@@ -28,13 +28,16 @@ public final class GatewayConfig {
             "Push style when the grouping key has no mayfly_temporality label: delta (a fresh registry per invocation) or cumulative");
     public static final Setting<String> OTLP_PROMOTED_RESOURCE_ATTRIBUTES = Setting.string("otlp.promote.resource.attributes", "",
             "Comma-separated OTLP resource attributes that become labels (others are dropped, except the ones mapped to the source)");
+    public static final Setting<Boolean> COALESCE = Setting.bool("push.coalesce", true,
+            "Write pushes into the same group that arrive while one of its writes is in flight as one events record "
+                    + "(pushes with an Idempotency-Key, cumulative and delete pushes are always written alone)");
     public static final String PUSH_AUTH_PREFIX = "push.auth.";
 
     public static final List<Setting<?>> SETTINGS;
 
     static {
         List<Setting<?>> all = new ArrayList<>(List.of(MAX_BODY_BYTES, MAX_SERIES, MAX_IN_FLIGHT_BYTES, ACK_TIMEOUT,
-                DEFAULT_TEMPORALITY, OTLP_PROMOTED_RESOURCE_ATTRIBUTES));
+                DEFAULT_TEMPORALITY, OTLP_PROMOTED_RESOURCE_ATTRIBUTES, COALESCE));
         all.addAll(Authenticator.settings(PUSH_AUTH_PREFIX));
         all.addAll(CommonSettings.ALL);
         SETTINGS = List.copyOf(all);
@@ -74,6 +77,10 @@ public final class GatewayConfig {
 
     public Duration ackTimeout() {
         return settings.get(ACK_TIMEOUT);
+    }
+
+    public boolean coalesce() {
+        return settings.get(COALESCE);
     }
 
     public Temporality defaultTemporality() {

@@ -116,6 +116,20 @@ final class GatewayHarness implements AutoCloseable {
         return out;
     }
 
+    /** Every batch written since the last read: reads until the topic has been quiet for a second. */
+    List<MetricEventBatch> readAll() {
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < Duration.ofSeconds(1).toNanos()) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                unread.add(codec.decode(r.value()));
+                quietSince = System.nanoTime();
+            }
+        }
+        List<MetricEventBatch> out = new ArrayList<>(unread);
+        unread.clear();
+        return out;
+    }
+
     /**
      * Proves nothing was written since the last read: pushes a marker and checks the marker is the very next batch.
      */

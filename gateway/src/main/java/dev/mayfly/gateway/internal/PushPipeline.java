@@ -21,7 +21,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The steps every push takes, shared by both APIs: authenticate, take in-flight room, read the body, write the batch
- * to the {@link BatchSink} and answer when it is acknowledged. In-flight room is counted in KiB of request body: at
+ * to the {@link BatchSink} (through the {@link PushCoalescer}) and answer when it is acknowledged. In-flight room is counted in KiB of request body: at
  * most {@code maxInFlightBytes} of bodies (and the batches made of them) are held at once; a push that finds no room
  * within {@link #ROOM_WAIT} gets 429. Responses to acknowledged writes are sent from {@code replies}, never from the
  * sink's own threads. Thread-safe.
@@ -30,7 +30,7 @@ public final class PushPipeline {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PushPipeline.class);
     static final Duration ROOM_WAIT = Duration.ofMillis(250);
 
-    private final BatchSink sink;
+    private final PushCoalescer sink;
     private final Authenticator authenticator;
     private final Executor replies;
     private final Semaphore room;
@@ -39,7 +39,7 @@ public final class PushPipeline {
     private final Duration ackTimeout;
     private final MetricValidator validator;
 
-    public PushPipeline(BatchSink sink, Authenticator authenticator, Executor replies, long maxInFlightBytes,
+    public PushPipeline(PushCoalescer sink, Authenticator authenticator, Executor replies, long maxInFlightBytes,
                         int maxBodyBytes, int maxSeries, Duration ackTimeout, MetricValidator validator) {
         this.sink = sink;
         this.authenticator = authenticator;
@@ -189,7 +189,7 @@ public final class PushPipeline {
     }
 
     public void submit(HttpRequest request, HttpResponse response, String api, MetricEventBatch batch, int permits, Replier replier) {
-        sink.write(batch)
+        sink.write(batch, request.header("Idempotency-Key") == null)
                 .orTimeout(ackTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((ok, error) -> {
                     giveBackRoom(permits);

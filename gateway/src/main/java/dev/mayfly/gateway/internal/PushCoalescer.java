@@ -1,0 +1,226 @@
+package dev.mayfly.gateway.internal;
+
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.avro.Temporality;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Writes pushes into the same group that arrive while an earlier write of that group is in flight as ONE batch: a
+ * fleet of invocations pushing into one group costs the events topic and the engine one record per round trip to
+ * Kafka, not one per push. Nothing waits for company: a push into an idle group is written at once, alone.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>Only pushes whose event id the gateway chose (no {@code Idempotency-Key}: a retry could not be recognised
+ *       anyway), of operation RECORD, with no cumulative point, merge; every other push is written alone with its own
+ *       event id. Merged pushes share job, source and grouping labels (the group), so the merged batch is exactly the
+ *       points pushed, in arrival order, under a fresh event id and the newest push's emit time: the engine sums
+ *       counters and histograms and takes the last gauge value within a batch as it would across batches.</li>
+ *   <li>Each push's future completes when the batch holding it is durably written, or fails with that batch's failure:
+ *       all the pushes of a batch succeed or fail together. A merged batch the sink finds too large is written again
+ *       push by push, so a push is refused as too large only when it is too large alone.</li>
+ *   <li>One round of writes per group is in flight at a time; pushes arriving meanwhile wait for the next round. A
+ *       merged batch holds at most {@code maxPoints} points; a round may hold several.</li>
+ *   <li>Thread-safe. Writes of the next round are started from {@code executor}, never from the sink's callback.</li>
+ * </ul>
+ */
+public final class PushCoalescer {
+    /** Most points in a merged batch: about 250 KB of 10-label points, well under Kafka's 1 MB record default. */
+    public static final int MAX_POINTS = 1000;
+
+    private final BatchSink sink;
+    private final Executor executor;
+    private final int maxPoints;
+    private final boolean enabled;
+    private final ConcurrentHashMap<GroupKey, Group> groups = new ConcurrentHashMap<>();
+
+    public PushCoalescer(BatchSink sink, Executor executor, int maxPoints, boolean enabled) {
+        this.sink = sink;
+        this.executor = executor;
+        this.maxPoints = maxPoints;
+        this.enabled = enabled;
+    }
+
+    /** Writes {@code batch}, merged with others of its group when {@code mayMerge} and the contract above allow it. */
+    public CompletableFuture<Void> write(MetricEventBatch batch, boolean mayMerge) {
+        if (!enabled || !mayMerge || !mergeable(batch)) {
+            return sink.write(batch);
+        }
+        GroupKey key = new GroupKey(batch.getSource(), batch.getGroupingLabels());
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Push push = new Push(batch, done);
+        while (true) {
+            Group group = groups.computeIfAbsent(key, Group::new);
+            Boolean startNow = group.offer(push);
+            if (startNow != null) {
+                if (startNow) {
+                    Batch alone = new Batch();
+                    alone.add(push);
+                    writeRound(group, List.of(alone));
+                }
+                return done;
+            }
+            // the group retired between the lookup and the offer: look it up again
+        }
+    }
+
+    /** Groups with a round in flight (for tests). */
+    int activeGroups() {
+        return groups.size();
+    }
+
+    private boolean mergeable(MetricEventBatch batch) {
+        if (batch.getOperation() != Operation.RECORD || batch.getPoints().size() >= maxPoints) {
+            return false;
+        }
+        for (MetricPoint p : batch.getPoints()) {
+            if (p.getTemporality() == Temporality.CUMULATIVE) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void writeRound(Group group, List<Batch> round) {
+        List<CompletableFuture<Void>> writes = new ArrayList<>(round.size());
+        for (Batch b : round) {
+            writes.add(b.write());
+        }
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenCompleteAsync((ok, error) -> {
+            List<Batch> next = group.next();
+            if (next != null) {
+                writeRound(group, next);
+            }
+        }, executor);
+    }
+
+    private record GroupKey(Source source, Map<String, String> grouping) {
+    }
+
+    private record Push(MetricEventBatch batch, CompletableFuture<Void> done) {
+    }
+
+    /** The pushes written as one record. */
+    private final class Batch {
+        private final List<Push> pushes = new ArrayList<>();
+        private int points;
+
+        boolean fits(Push p) {
+            return points + p.batch.getPoints().size() <= maxPoints;
+        }
+
+        void add(Push p) {
+            pushes.add(p);
+            points += p.batch.getPoints().size();
+        }
+
+        /** Writes the batch; completes every push's future; the returned future completes after them, never exceptionally. */
+        CompletableFuture<Void> write() {
+            if (pushes.size() == 1) {
+                Push only = pushes.get(0);
+                return sink.write(only.batch).handle((ok, error) -> complete(only, error));
+            }
+            return sink.write(merged()).handle((ok, error) -> {
+                if (error != null && tooLarge(error)) {
+                    return null; // written again push by push below
+                }
+                for (Push p : pushes) {
+                    complete(p, error);
+                }
+                return null;
+            }).thenCompose(v -> pushes.get(0).done.isDone() ? CompletableFuture.completedFuture(null) : writeEach());
+        }
+
+        private CompletableFuture<Void> writeEach() {
+            List<CompletableFuture<Void>> each = new ArrayList<>(pushes.size());
+            for (Push p : pushes) {
+                each.add(sink.write(p.batch).handle((ok, error) -> complete(p, error)));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
+        }
+
+        private MetricEventBatch merged() {
+            MetricEventBatch first = pushes.get(0).batch;
+            List<MetricPoint> all = new ArrayList<>(points);
+            Instant emit = first.getEmitTime();
+            for (Push p : pushes) {
+                all.addAll(p.batch.getPoints());
+                if (p.batch.getEmitTime().isAfter(emit)) {
+                    emit = p.batch.getEmitTime();
+                }
+            }
+            return new MetricEventBatch(UUID.randomUUID().toString(), first.getSource(), emit, Operation.RECORD,
+                    first.getGroupingLabels(), all);
+        }
+    }
+
+    private static Void complete(Push p, Throwable error) {
+        if (error == null) {
+            p.done.complete(null);
+        } else {
+            p.done.completeExceptionally(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+        }
+        return null;
+    }
+
+    private static boolean tooLarge(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof BatchSink.SinkException e && e.kind() == BatchSink.SinkException.Kind.TOO_LARGE;
+    }
+
+    /** One group's state: whether a round is in flight, and the batches waiting for the next one. */
+    private final class Group {
+        private final GroupKey key;
+        private final ArrayDeque<Batch> waiting = new ArrayDeque<>();
+        private boolean writing;
+        private boolean retired;
+
+        Group(GroupKey key) {
+            this.key = key;
+        }
+
+        /** null: retired, look the group up again; true: write it now, alone; false: it waits for the next round. */
+        synchronized Boolean offer(Push p) {
+            if (retired) {
+                return null;
+            }
+            if (!writing) {
+                writing = true;
+                return true;
+            }
+            Batch last = waiting.peekLast();
+            if (last == null || !last.fits(p)) {
+                last = new Batch();
+                waiting.addLast(last);
+            }
+            last.add(p);
+            return false;
+        }
+
+        /** The next round, or null when nothing waits: then the group retires (a later push starts a new one). */
+        synchronized List<Batch> next() {
+            if (waiting.isEmpty()) {
+                writing = false;
+                retired = true;
+                groups.remove(key, this);
+                return null;
+            }
+            List<Batch> round = new ArrayList<>(waiting);
+            waiting.clear();
+            return round;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.mayfly.gateway.internal;
+
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.avro.Temporality;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The coalescer over a sink whose writes the test completes by hand: what is merged, when, and what each push is told. */
+class PushCoalescerTest {
+    private final HeldSink sink = new HeldSink();
+    private final PushCoalescer coalescer = new PushCoalescer(sink, Runnable::run, 10, true);
+
+    @Test
+    void aPushIntoAnIdleGroupIsWrittenAtOnceAloneWithItsOwnId() {
+        MetricEventBatch push = push("a", "checkout", Map.of("instance", "1"), 1, 3);
+        CompletableFuture<Void> done = coalescer.write(push, true);
+        assertThat(sink.written).containsExactly(push);
+        assertThat(done).isNotDone();
+        sink.complete(0);
+        assertThat(done).isCompleted();
+        assertThat(coalescer.activeGroups()).as("an idle group is forgotten").isZero();
+    }
+
+    @Test
+    void pushesArrivingDuringAWriteAreMergedInArrivalOrderAndAnsweredWithTheirBatch() {
+        CompletableFuture<Void> first = coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        CompletableFuture<Void> second = coalescer.write(push("b", "checkout", Map.of(), 5, 2), true);
+        CompletableFuture<Void> third = coalescer.write(push("c", "checkout", Map.of(), 3, 3), true);
+        CompletableFuture<Void> otherGroup = coalescer.write(push("d", "search", Map.of(), 1, 4), true);
+        assertThat(sink.written).as("the second and third wait; another group does not").hasSize(2);
+
+        sink.complete(0);
+        assertThat(first).isCompleted();
+        assertThat(sink.written).hasSize(3);
+        MetricEventBatch merged = sink.written.get(2);
+        assertThat(merged.getEventId()).isNotIn("a", "b", "c", "d");
+        assertThat(merged.getSource().getJob()).isEqualTo("checkout");
+        assertThat(merged.getEmitTime()).as("the newest push's emit time").isEqualTo(Instant.ofEpochMilli(5));
+        assertThat(merged.getPoints()).extracting(MetricPoint::getValue).containsExactly(2.0, 3.0);
+        assertThat(second).isNotDone();
+        assertThat(third).isNotDone();
+
+        sink.complete(2);
+        assertThat(second).isCompleted();
+        assertThat(third).isCompleted();
+        assertThat(otherGroup).isNotDone();
+    }
+
+    @Test
+    void pushesThatMustKeepTheirIdentityAreWrittenAloneAtOnce() {
+        coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        MetricEventBatch keyed = push("b", "checkout", Map.of(), 1, 2);
+        MetricEventBatch delete = new MetricEventBatch("c", new Source("checkout", null, null, null), Instant.ofEpochMilli(1),
+                Operation.DELETE_GROUP, Map.of(), List.of());
+        MetricEventBatch cumulative = push("d", "checkout", Map.of(), 1, 3);
+        cumulative.getPoints().get(0).setTemporality(Temporality.CUMULATIVE);
+        coalescer.write(keyed, false);
+        coalescer.write(delete, true);
+        coalescer.write(cumulative, true);
+        assertThat(sink.written).extracting(MetricEventBatch::getEventId).containsExactly("a", "b", "c", "d");
+    }
+
+    @Test
+    void differentGroupingLabelsAreDifferentGroups() {
+        coalescer.write(push("a", "checkout", Map.of("instance", "1"), 1, 1), true);
+        coalescer.write(push("b", "checkout", Map.of("instance", "2"), 1, 2), true);
+        assertThat(sink.written).hasSize(2);
+    }
+
+    @Test
+    void aFailedMergedWriteFailsEveryPushInItWithItsCause() {
+        coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        CompletableFuture<Void> second = coalescer.write(push("b", "checkout", Map.of(), 1, 2), true);
+        CompletableFuture<Void> third = coalescer.write(push("c", "checkout", Map.of(), 1, 3), true);
+        sink.complete(0);
+        sink.fail(1, new BatchSink.SinkException(BatchSink.SinkException.Kind.UNAVAILABLE, "down", null));
+        for (CompletableFuture<Void> f : List.of(second, third)) {
+            assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class).hasRootCauseMessage("down");
+        }
+        assertThat(sink.written).as("nothing is written again").hasSize(2);
+    }
+
+    @Test
+    void aMergedBatchTooLargeForTheSinkIsWrittenAgainPushByPush() {
+        coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        CompletableFuture<Void> second = coalescer.write(push("b", "checkout", Map.of(), 1, 2), true);
+        CompletableFuture<Void> third = coalescer.write(push("c", "checkout", Map.of(), 1, 3), true);
+        sink.complete(0);
+        sink.fail(1, new BatchSink.SinkException(BatchSink.SinkException.Kind.TOO_LARGE, "too large", null));
+        assertThat(sink.written).extracting(MetricEventBatch::getEventId).containsSubsequence("a", "b", "c");
+        assertThat(second).isNotDone();
+        sink.complete(2);
+        sink.fail(3, new BatchSink.SinkException(BatchSink.SinkException.Kind.TOO_LARGE, "too large alone", null));
+        assertThat(second).isCompleted();
+        assertThatThrownBy(third::get).hasRootCauseMessage("too large alone");
+    }
+
+    @Test
+    void aMergedBatchHoldsAtMostMaxPointsAndARoundMayHoldSeveral() {
+        coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        for (int i = 0; i < 5; i++) {
+            coalescer.write(push("p" + i, "checkout", Map.of(), 1, 4, 4, 4), true); // 3 points each, 10 at most a batch
+        }
+        sink.complete(0);
+        assertThat(sink.written.subList(1, sink.written.size())).extracting(b -> b.getPoints().size()).containsExactly(9, 6);
+        assertThat(coalescer.write(push("big", "checkout", Map.of(), 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), true))
+                .isNotNull();
+        assertThat(sink.written.get(sink.written.size() - 1).getEventId()).as("a push of maxPoints or more is never merged").isEqualTo("big");
+    }
+
+    @Test
+    void disabledWritesEveryPushAlone() {
+        PushCoalescer off = new PushCoalescer(sink, Runnable::run, 10, false);
+        off.write(push("a", "checkout", Map.of(), 1, 1), true);
+        off.write(push("b", "checkout", Map.of(), 1, 2), true);
+        assertThat(sink.written).extracting(MetricEventBatch::getEventId).containsExactly("a", "b");
+    }
+
+    private static MetricEventBatch push(String id, String job, Map<String, String> grouping, long emitMillis, double... values) {
+        List<MetricPoint> points = new ArrayList<>();
+        for (double v : values) {
+            points.add(MetricPoint.newBuilder().setName("requests_total").setType(MetricType.COUNTER).setValue(v).build());
+        }
+        return new MetricEventBatch(id, new Source(job, null, null, null), Instant.ofEpochMilli(emitMillis), Operation.RECORD,
+                grouping, points);
+    }
+
+    /** Records every write; each completes when the test says. */
+    private static final class HeldSink implements BatchSink {
+        final List<MetricEventBatch> written = new CopyOnWriteArrayList<>();
+        final List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletableFuture<Void> write(MetricEventBatch batch) {
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            written.add(batch);
+            futures.add(f);
+            return f;
+        }
+
+        void complete(int i) {
+            futures.get(i).complete(null);
+        }
+
+        void fail(int i, Throwable error) {
+            futures.get(i).completeExceptionally(error);
+        }
+
+        @Override
+        public boolean isReady() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
