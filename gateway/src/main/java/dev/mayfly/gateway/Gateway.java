@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Gateway implements AutoCloseable {
     private final BatchSink sink;
     private final ExecutorService replies;
+    private final ExecutorService rounds;
     private final PushgatewayHandler pushgateway;
     private final OtlpHandler otlp;
     private final Authenticator authenticator;
@@ -42,7 +43,13 @@ public final class Gateway implements AutoCloseable {
         });
         this.authenticator = config.pushAuthenticator();
         this.maxBodyBytes = config.maxBodyBytes();
-        PushCoalescer coalescer = new PushCoalescer(sink, replies, PushCoalescer.MAX_POINTS, config.coalesce());
+        // the coalescer's next rounds start on their own thread: never queued behind replies, never on Kafka's thread
+        this.rounds = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "mayfly-gateway-coalescer");
+            t.setDaemon(true);
+            return t;
+        });
+        PushCoalescer coalescer = new PushCoalescer(sink, rounds, PushCoalescer.MAX_POINTS, config.coalesce());
         PushPipeline pipeline = new PushPipeline(coalescer, authenticator, replies, config.maxInFlightBytes(),
                 config.maxBodyBytes(), config.maxSeries(), config.ackTimeout(), config.validator());
         this.pushgateway = new PushgatewayHandler(pipeline, config.defaultTemporality());
@@ -94,6 +101,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         sink.close();
+        rounds.shutdown();
         replies.shutdown();
         try {
             replies.awaitTermination(2, TimeUnit.SECONDS);

@@ -32,14 +32,17 @@ import java.util.concurrent.Executor;
  *   <li>Each push's future completes when the batch holding it is durably written, or fails with that batch's failure:
  *       all the pushes of a batch succeed or fail together. A merged batch the sink finds too large is written again
  *       push by push, so a push is refused as too large only when it is too large alone.</li>
- *   <li>One round of writes per group is in flight at a time; pushes arriving meanwhile wait for the next round. A
- *       merged batch holds at most {@code maxPoints} points; a round may hold several.</li>
+ *   <li>At most {@link #ROUNDS_IN_FLIGHT} rounds of writes per group are in flight at a time; pushes arriving while
+ *       they all are wait for the next round. A merged batch holds at most {@code maxPoints} points; a round may hold
+ *       several.</li>
  *   <li>Thread-safe. Writes of the next round are started from {@code executor}, never from the sink's callback.</li>
  * </ul>
  */
 public final class PushCoalescer {
     /** Most points in a merged batch: about 250 KB of 10-label points, well under Kafka's 1 MB record default. */
     public static final int MAX_POINTS = 1000;
+    /** Rounds of writes of one group in flight at once: one more keeps the connection to Kafka busy between rounds. */
+    static final int ROUNDS_IN_FLIGHT = 2;
 
     private final BatchSink sink;
     private final Executor executor;
@@ -181,11 +184,11 @@ public final class PushCoalescer {
         return cause instanceof BatchSink.SinkException e && e.kind() == BatchSink.SinkException.Kind.TOO_LARGE;
     }
 
-    /** One group's state: whether a round is in flight, and the batches waiting for the next one. */
+    /** One group's state: the rounds in flight, and the batches waiting for the next one (only while all are). */
     private final class Group {
         private final GroupKey key;
         private final ArrayDeque<Batch> waiting = new ArrayDeque<>();
-        private boolean writing;
+        private int inFlight;
         private boolean retired;
 
         Group(GroupKey key) {
@@ -197,8 +200,8 @@ public final class PushCoalescer {
             if (retired) {
                 return null;
             }
-            if (!writing) {
-                writing = true;
+            if (inFlight < ROUNDS_IN_FLIGHT) {
+                inFlight++;
                 return true;
             }
             Batch last = waiting.peekLast();
@@ -210,12 +213,16 @@ public final class PushCoalescer {
             return false;
         }
 
-        /** The next round, or null when nothing waits: then the group retires (a later push starts a new one). */
+        /**
+         * A round ended: the next round, or null when nothing waits; with no round left in flight the group retires (a
+         * later push starts a new one).
+         */
         synchronized List<Batch> next() {
             if (waiting.isEmpty()) {
-                writing = false;
-                retired = true;
-                groups.remove(key, this);
+                if (--inFlight == 0) {
+                    retired = true;
+                    groups.remove(key, this);
+                }
                 return null;
             }
             List<Batch> round = new ArrayList<>(waiting);

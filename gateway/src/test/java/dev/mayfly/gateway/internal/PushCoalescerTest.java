@@ -36,33 +36,49 @@ class PushCoalescerTest {
     }
 
     @Test
-    void pushesArrivingDuringAWriteAreMergedInArrivalOrderAndAnsweredWithTheirBatch() {
-        CompletableFuture<Void> first = coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+    void pushesArrivingWhileEveryRoundIsInFlightAreMergedInArrivalOrderAndAnsweredWithTheirBatch() {
+        List<CompletableFuture<Void>> inFlight = fillRounds("checkout");
         CompletableFuture<Void> second = coalescer.write(push("b", "checkout", Map.of(), 5, 2), true);
         CompletableFuture<Void> third = coalescer.write(push("c", "checkout", Map.of(), 3, 3), true);
         CompletableFuture<Void> otherGroup = coalescer.write(push("d", "search", Map.of(), 1, 4), true);
-        assertThat(sink.written).as("the second and third wait; another group does not").hasSize(2);
+        int rounds = PushCoalescer.ROUNDS_IN_FLIGHT;
+        assertThat(sink.written).as("b and c wait; another group does not").hasSize(rounds + 1);
 
         sink.complete(0);
-        assertThat(first).isCompleted();
-        assertThat(sink.written).hasSize(3);
-        MetricEventBatch merged = sink.written.get(2);
-        assertThat(merged.getEventId()).isNotIn("a", "b", "c", "d");
+        assertThat(inFlight.get(0)).isCompleted();
+        assertThat(sink.written).hasSize(rounds + 2);
+        MetricEventBatch merged = sink.written.get(rounds + 1);
+        assertThat(merged.getEventId()).isNotIn("b", "c", "d");
         assertThat(merged.getSource().getJob()).isEqualTo("checkout");
         assertThat(merged.getEmitTime()).as("the newest push's emit time").isEqualTo(Instant.ofEpochMilli(5));
         assertThat(merged.getPoints()).extracting(MetricPoint::getValue).containsExactly(2.0, 3.0);
         assertThat(second).isNotDone();
         assertThat(third).isNotDone();
 
-        sink.complete(2);
+        sink.complete(rounds + 1);
         assertThat(second).isCompleted();
         assertThat(third).isCompleted();
         assertThat(otherGroup).isNotDone();
+        for (int i = 1; i <= rounds; i++) {
+            sink.complete(i);
+        }
+        assertThat(coalescer.activeGroups()).as("every group idle").isZero();
+    }
+
+    @Test
+    void pushesAreWrittenAloneAtOnceWhileARoundIsFree() {
+        for (int i = 0; i < PushCoalescer.ROUNDS_IN_FLIGHT; i++) {
+            coalescer.write(push("p" + i, "checkout", Map.of(), 1, 1), true);
+        }
+        assertThat(sink.written).extracting(MetricEventBatch::getEventId).hasSize(PushCoalescer.ROUNDS_IN_FLIGHT).doesNotContainNull();
+        coalescer.write(push("waits", "checkout", Map.of(), 1, 1), true);
+        assertThat(sink.written).hasSize(PushCoalescer.ROUNDS_IN_FLIGHT);
     }
 
     @Test
     void pushesThatMustKeepTheirIdentityAreWrittenAloneAtOnce() {
-        coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        fillRounds("checkout");
+        sink.written.clear();
         MetricEventBatch keyed = push("b", "checkout", Map.of(), 1, 2);
         MetricEventBatch delete = new MetricEventBatch("c", new Source("checkout", null, null, null), Instant.ofEpochMilli(1),
                 Operation.DELETE_GROUP, Map.of(), List.of());
@@ -71,52 +87,55 @@ class PushCoalescerTest {
         coalescer.write(keyed, false);
         coalescer.write(delete, true);
         coalescer.write(cumulative, true);
-        assertThat(sink.written).extracting(MetricEventBatch::getEventId).containsExactly("a", "b", "c", "d");
+        assertThat(sink.written).extracting(MetricEventBatch::getEventId).containsExactly("b", "c", "d");
     }
 
     @Test
     void differentGroupingLabelsAreDifferentGroups() {
-        coalescer.write(push("a", "checkout", Map.of("instance", "1"), 1, 1), true);
-        coalescer.write(push("b", "checkout", Map.of("instance", "2"), 1, 2), true);
-        assertThat(sink.written).hasSize(2);
+        for (int i = 0; i <= PushCoalescer.ROUNDS_IN_FLIGHT; i++) {
+            coalescer.write(push("one-" + i, "checkout", Map.of("instance", "1"), 1, 1), true);
+        }
+        coalescer.write(push("two", "checkout", Map.of("instance", "2"), 1, 2), true);
+        assertThat(sink.written).extracting(MetricEventBatch::getEventId).as("the last push into instance 1 waits, instance 2's does not")
+                .hasSize(PushCoalescer.ROUNDS_IN_FLIGHT + 1).contains("two").doesNotContain("one-" + PushCoalescer.ROUNDS_IN_FLIGHT);
     }
 
     @Test
     void aFailedMergedWriteFailsEveryPushInItWithItsCause() {
-        coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        int rounds = fillRounds("checkout").size();
         CompletableFuture<Void> second = coalescer.write(push("b", "checkout", Map.of(), 1, 2), true);
         CompletableFuture<Void> third = coalescer.write(push("c", "checkout", Map.of(), 1, 3), true);
         sink.complete(0);
-        sink.fail(1, new BatchSink.SinkException(BatchSink.SinkException.Kind.UNAVAILABLE, "down", null));
+        sink.fail(rounds, new BatchSink.SinkException(BatchSink.SinkException.Kind.UNAVAILABLE, "down", null));
         for (CompletableFuture<Void> f : List.of(second, third)) {
             assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class).hasRootCauseMessage("down");
         }
-        assertThat(sink.written).as("nothing is written again").hasSize(2);
+        assertThat(sink.written).as("nothing is written again").hasSize(rounds + 1);
     }
 
     @Test
     void aMergedBatchTooLargeForTheSinkIsWrittenAgainPushByPush() {
-        coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        int rounds = fillRounds("checkout").size();
         CompletableFuture<Void> second = coalescer.write(push("b", "checkout", Map.of(), 1, 2), true);
         CompletableFuture<Void> third = coalescer.write(push("c", "checkout", Map.of(), 1, 3), true);
         sink.complete(0);
-        sink.fail(1, new BatchSink.SinkException(BatchSink.SinkException.Kind.TOO_LARGE, "too large", null));
-        assertThat(sink.written).extracting(MetricEventBatch::getEventId).containsSubsequence("a", "b", "c");
+        sink.fail(rounds, new BatchSink.SinkException(BatchSink.SinkException.Kind.TOO_LARGE, "too large", null));
+        assertThat(sink.written.subList(rounds + 1, sink.written.size())).extracting(MetricEventBatch::getEventId).containsExactly("b", "c");
         assertThat(second).isNotDone();
-        sink.complete(2);
-        sink.fail(3, new BatchSink.SinkException(BatchSink.SinkException.Kind.TOO_LARGE, "too large alone", null));
+        sink.complete(rounds + 1);
+        sink.fail(rounds + 2, new BatchSink.SinkException(BatchSink.SinkException.Kind.TOO_LARGE, "too large alone", null));
         assertThat(second).isCompleted();
         assertThatThrownBy(third::get).hasRootCauseMessage("too large alone");
     }
 
     @Test
     void aMergedBatchHoldsAtMostMaxPointsAndARoundMayHoldSeveral() {
-        coalescer.write(push("a", "checkout", Map.of(), 1, 1), true);
+        int rounds = fillRounds("checkout").size();
         for (int i = 0; i < 5; i++) {
             coalescer.write(push("p" + i, "checkout", Map.of(), 1, 4, 4, 4), true); // 3 points each, 10 at most a batch
         }
         sink.complete(0);
-        assertThat(sink.written.subList(1, sink.written.size())).extracting(b -> b.getPoints().size()).containsExactly(9, 6);
+        assertThat(sink.written.subList(rounds, sink.written.size())).extracting(b -> b.getPoints().size()).containsExactly(9, 6);
         assertThat(coalescer.write(push("big", "checkout", Map.of(), 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1), true))
                 .isNotNull();
         assertThat(sink.written.get(sink.written.size() - 1).getEventId()).as("a push of maxPoints or more is never merged").isEqualTo("big");
@@ -128,6 +147,15 @@ class PushCoalescerTest {
         off.write(push("a", "checkout", Map.of(), 1, 1), true);
         off.write(push("b", "checkout", Map.of(), 1, 2), true);
         assertThat(sink.written).extracting(MetricEventBatch::getEventId).containsExactly("a", "b");
+    }
+
+    /** Takes every round of {@code job}'s group with one push each; returns their futures. */
+    private List<CompletableFuture<Void>> fillRounds(String job) {
+        List<CompletableFuture<Void>> out = new ArrayList<>();
+        for (int i = 0; i < PushCoalescer.ROUNDS_IN_FLIGHT; i++) {
+            out.add(coalescer.write(push("round-" + i, job, Map.of(), 1, 1), true));
+        }
+        return out;
     }
 
     private static MetricEventBatch push(String id, String job, Map<String, String> grouping, long emitMillis, double... values) {
