@@ -61,10 +61,11 @@ public final class MetricsTopology {
                 .withCachingDisabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IngestProcessor.METRICS_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
-        // Stores of the aggregate step: series aggregates, cumulative streams, open windows, changes not yet
-        // published, and the aggregate pipeline counters. All cached: hot series are written once per commit.
+        // Stores of the aggregate step: series aggregates, cumulative streams, open windows, and the aggregate
+        // pipeline counters. All cached: hot series are written once per commit. (Changes not yet published are
+        // kept in memory: a task republishes every series when it starts.)
         for (String store : new String[]{AggregateProcessor.SERIES_STORE, AggregateProcessor.CUMULATIVE_STORE,
-                AggregateProcessor.UNPUBLISHED_STORE, AggregateProcessor.METRICS_STORE}) {
+                AggregateProcessor.METRICS_STORE}) {
             builder.addStateStore(Stores.keyValueStoreBuilder(
                     Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         }
@@ -99,7 +100,7 @@ public final class MetricsTopology {
                         .withStreamPartitioner(new SeriesUpdatePartitioner()))
                 .process(() -> new AggregateProcessor(options, eventsCodec), Named.as("aggregate"),
                         AggregateProcessor.SERIES_STORE, AggregateProcessor.CUMULATIVE_STORE, AggregateProcessor.WINDOWS_STORE,
-                        AggregateProcessor.UNPUBLISHED_STORE, AggregateProcessor.METRICS_STORE)
+                        AggregateProcessor.METRICS_STORE)
                 .split(Named.as("aggregate-"))
                 .branch((key, value) -> value instanceof Routed.DeadLetter, Branched.as("dead-letters"))
                 .defaultBranch(Branched.as("aggregates"));

@@ -110,6 +110,62 @@ class ReplayAndRestartIT {
         }
     }
 
+    @Test
+    void aChangeCommittedButNotYetPublishedWhenTheAppStopsIsPublishedAfterItStartsAgain() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.on(dir.resolve("kafka"), 0).start()) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                TopicSetup.ensureDefaults(admin, 4, (short) 1);
+            }
+            Map<String, String> settings = settings(kafka, "mayfly-unpublished", Topics.AGGREGATES);
+            settings.put("publish.interval", "20s"); // no publication while the first run lasts
+            long now = System.currentTimeMillis();
+            List<MetricEventBatch> batches = new ArrayList<>();
+            for (int b = 0; b < 20; b++) {
+                batches.add(MetricEventBatch.newBuilder(batch("u-" + b, now)).setPoints(List.of(
+                        counter("jobs_total", 1, "queue", "q" + (b % 5)))).build());
+            }
+            try (StreamsApp app = started(settings)) {
+                long started = System.nanoTime();
+                produce(kafka, batches);
+                awaitEverythingCommitted(kafka, "mayfly-unpublished");
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).as("the first run ends before its first publication")
+                        .isLessThan(Duration.ofSeconds(15));
+                assertThat(dataSeries(readUntil(kafka, Topics.AGGREGATES, a -> false, Duration.ofSeconds(1))))
+                        .as("committed, not yet published").isEmpty();
+            }
+            try (StreamsApp app = started(settings)) {
+                Map<String, Aggregate> published = readUntil(kafka, Topics.AGGREGATES, a -> dataSeries(a).size() == 5, Duration.ofSeconds(40));
+                for (int q = 0; q < 5; q++) {
+                    assertThat(value(published, "jobs{job=\"fn\",queue=\"q" + q + "\"}")).isEqualTo(4.0);
+                }
+            }
+        }
+    }
+
+    /** Waits until the application's committed offsets reach the end of every partition it reads (events and repartition). */
+    private static void awaitEverythingCommitted(EmbeddedKafka kafka, String applicationId) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata().get();
+                Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+                committed.keySet().forEach(tp -> latest.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                var ends = admin.listOffsets(latest, new org.apache.kafka.clients.admin.ListOffsetsOptions(
+                        org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
+                boolean repartitionSeen = committed.keySet().stream().anyMatch(tp -> tp.topic().endsWith("-repartition"));
+                long eventsCommitted = committed.entrySet().stream().filter(e -> e.getKey().topic().equals(Topics.EVENTS))
+                        .mapToLong(e -> e.getValue().offset()).sum();
+                boolean caughtUp = committed.entrySet().stream().allMatch(e -> e.getValue().offset() >= ends.get(e.getKey()).offset());
+                if (repartitionSeen && eventsCommitted >= 20 && caughtUp) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+            throw new AssertionError("the application did not commit every record within 30 s");
+        }
+    }
+
     private static double expectedJobs(int batches) {
         double sum = 0;
         for (int b = 0; b < batches; b++) {
@@ -181,6 +237,11 @@ class ReplayAndRestartIT {
 
     /** The latest committed aggregate per key of {@code topic}, once {@code done} holds (or after 30 s). */
     private static Map<String, Aggregate> readUntil(EmbeddedKafka kafka, String topic, Predicate<Map<String, Aggregate>> done) {
+        return readUntil(kafka, topic, done, Duration.ofSeconds(30));
+    }
+
+    /** The latest committed aggregate per key of {@code topic}, once {@code done} holds (or after {@code timeout}). */
+    private static Map<String, Aggregate> readUntil(EmbeddedKafka kafka, String topic, Predicate<Map<String, Aggregate>> done, Duration timeout) {
         Map<String, Aggregate> latest = new HashMap<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -192,7 +253,7 @@ class ReplayAndRestartIT {
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline && !done.test(latest)) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() == null) {

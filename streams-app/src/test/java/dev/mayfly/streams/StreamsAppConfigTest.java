@@ -62,7 +62,7 @@ class StreamsAppConfigTest {
     void theTopologyNamesEveryStoreAndTheRepartitionTopic() {
         String description = MetricsTopology.build(StreamsAppConfig.from(Map.of())).describe().toString();
         assertThat(description).contains("series-updates-repartition", "event-ids", "ingest-pipeline-metrics", "series",
-                "cumulative-streams", "windows", "unpublished-series", "aggregate-pipeline-metrics");
+                "cumulative-streams", "windows", "aggregate-pipeline-metrics");
         assertThat(description).doesNotContain("KSTREAM-", "KTABLE-");
     }
 }

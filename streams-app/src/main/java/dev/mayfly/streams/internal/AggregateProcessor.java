@@ -29,7 +29,6 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
     public static final String SERIES_STORE = "series";
     public static final String CUMULATIVE_STORE = "cumulative-streams";
     public static final String WINDOWS_STORE = "windows";
-    public static final String UNPUBLISHED_STORE = "unpublished-series";
     public static final String METRICS_STORE = "aggregate-pipeline-metrics";
     private static final StringSerializer STRINGS = new StringSerializer();
 
@@ -61,7 +60,7 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
         expiry = new Expiry(series, cumulative, options);
         // init runs again when a corrupted task is revived: rebuild the in-memory views from the stores, from zero
         limits.rebuild(series);
-        changed = new ChangedSeries(context.getStateStore(UNPUBLISHED_STORE));
+        changed = new ChangedSeries(series);
         if (!options.publishInterval().isZero()) {
             context.schedule(options.publishInterval(), PunctuationType.WALL_CLOCK_TIME, t -> publishChanged());
         }

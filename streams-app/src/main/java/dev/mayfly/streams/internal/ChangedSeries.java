@@ -8,17 +8,18 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The series changed since the last publication of the aggregate step. Kept in a store (so a change committed but
- * not yet published is published after a restart) with an in-memory view, rebuilt from the store on (re)initialization.
+ * The series changed since the last publication of the aggregate step, in memory only. A change can be committed
+ * before it is published, and a crash or a rebalance loses this set: so a task starts with EVERY series of its store
+ * marked as changed, and its first publication republishes them all (the same committed values again, which the
+ * compacted aggregates topic and the exporter take as no change). That costs one record per series per task start
+ * instead of a store write and a changelog record per change.
  */
 final class ChangedSeries {
-    private static final byte[] PENDING = new byte[0];
-    private final KeyValueStore<String, byte[]> store;
     private final Set<String> keys = new LinkedHashSet<>();
 
-    ChangedSeries(KeyValueStore<String, byte[]> store) {
-        this.store = store;
-        try (KeyValueIterator<String, byte[]> it = store.all()) {
+    /** Every series of {@code series} starts as changed. */
+    ChangedSeries(KeyValueStore<String, byte[]> series) {
+        try (KeyValueIterator<String, byte[]> it = series.all()) {
             while (it.hasNext()) {
                 keys.add(it.next().key);
             }
@@ -26,23 +27,18 @@ final class ChangedSeries {
     }
 
     void mark(String key) {
-        if (keys.add(key)) {
-            store.put(key, PENDING);
-        }
+        keys.add(key);
     }
 
     /** Forgets {@code key} (the series is gone: its tombstone replaces any publication). */
     void forget(String key) {
-        if (keys.remove(key)) {
-            store.delete(key);
-        }
+        keys.remove(key);
     }
 
     /** Passes every changed key to {@code publish}, in the order they first changed, and forgets them all. */
     void publishAll(Consumer<String> publish) {
         for (String key : keys) {
             publish.accept(key);
-            store.delete(key);
         }
         keys.clear();
     }
