@@ -110,19 +110,24 @@ class NativeHistogramIT {
                 assertThat(flushed.isSuccess()).as("export acknowledged (see %s)", dir).isTrue();
             }
         }
-        double[] sorted = all.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        String series = "checkout_latency{job=\"checkout\"}";
+        assertCountSumAndQuantiles("checkout_latency{job=\"checkout\"}", all, MERGED_SCALE, 0.5, 0.9);
+    }
 
-        double count = await(prometheus, "histogram_count(" + series + ")", sorted.length);
-        assertThat(count).isEqualTo(sorted.length);
+    /**
+     * histogram_count and histogram_sum of {@code series} equal those of {@code observations}, and each
+     * histogram_quantile lies in the bucket at {@code scale} of the true quantile.
+     */
+    private static void assertCountSumAndQuantiles(String series, List<Double> observations, int scale, double... quantiles) throws Exception {
+        double[] sorted = observations.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        assertThat(await(prometheus, "histogram_count(" + series + ")", sorted.length)).isEqualTo(sorted.length);
         double sum = prometheus.query("histogram_sum(" + series + ")").values().iterator().next();
         assertThat(sum).isCloseTo(Arrays.stream(sorted).sum(), org.assertj.core.data.Percentage.withPercentage(1e-9));
-        for (double q : new double[]{0.5, 0.9}) {
+        for (double q : quantiles) {
             double truth = sorted[(int) Math.ceil(q * sorted.length) - 1];
-            double[] bucket = bucketOf(truth, MERGED_SCALE);
+            double[] bucket = bucketOf(truth, scale);
             double computed = prometheus.query("histogram_quantile(" + q + ", " + series + ")").values().iterator().next();
-            System.out.printf("quantile %s: truth %.6f, Prometheus %.6f, bucket (%.6f, %.6f]%n", q, truth, computed, bucket[0], bucket[1]);
-            assertThat(computed).as("quantile %s: truth %s, its scale-%s bucket (%s, %s]", q, truth, MERGED_SCALE, bucket[0], bucket[1])
+            System.out.printf("%s quantile %s: truth %.6f, Prometheus %.6f, bucket (%.6f, %.6f]%n", series, q, truth, computed, bucket[0], bucket[1]);
+            assertThat(computed).as("%s quantile %s: truth %s, its scale-%s bucket (%s, %s]", series, q, truth, scale, bucket[0], bucket[1])
                     .isBetween(bucket[0], bucket[1]);
         }
     }
@@ -164,19 +169,7 @@ class NativeHistogramIT {
             }
         }
 
-        double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        String series = "pgw_latency_seconds{job=\"pgw\"}";
-        assertThat(await(prometheus, "histogram_count(" + series + ")", sorted.length)).isEqualTo(sorted.length);
-        double sum = prometheus.query("histogram_sum(" + series + ")").values().iterator().next();
-        assertThat(sum).isCloseTo(Arrays.stream(sorted).sum(), org.assertj.core.data.Percentage.withPercentage(1e-9));
-        for (double q : new double[]{0.5, 0.9, 0.99}) {
-            double truth = sorted[(int) Math.ceil(q * sorted.length) - 1];
-            double[] bucket = bucketOf(truth, schema);
-            double computed = prometheus.query("histogram_quantile(" + q + ", " + series + ")").values().iterator().next();
-            System.out.printf("pushgateway protobuf, quantile %s: truth %.6f, Prometheus %.6f, bucket (%.6f, %.6f]%n", q, truth, computed, bucket[0], bucket[1]);
-            assertThat(computed).as("quantile %s: truth %s, its schema-%s bucket (%s, %s]", q, truth, schema, bucket[0], bucket[1])
-                    .isBetween(bucket[0], bucket[1]);
-        }
+        assertCountSumAndQuantiles("pgw_latency_seconds{job=\"pgw\"}", latencies, schema, 0.5, 0.9, 0.99); // schema s = scale s
         String offsetSeries = "pgw_offset{job=\"pgw\"}";
         assertThat(await(prometheus, "histogram_count(" + offsetSeries + ")", offsets.size())).isEqualTo(offsets.size());
         assertThat(prometheus.query("histogram_sum(" + offsetSeries + ")").values().iterator().next())
@@ -186,7 +179,7 @@ class NativeHistogramIT {
         Map<String, Metrics.Histogram> scraped = scrapeProtobuf();
         Metrics.Histogram latency = scraped.get("pgw_latency_seconds");
         assertThat(latency.getSchema()).isEqualTo(schema);
-        assertThat(latency.getSampleCount()).isEqualTo(sorted.length);
+        assertThat(latency.getSampleCount()).isEqualTo(latencies.size());
         assertThat(buckets(latency.getPositiveSpanList(), latency.getPositiveDeltaList())).isEqualTo(latencyBuckets);
         assertThat(buckets(latency.getNegativeSpanList(), latency.getNegativeDeltaList())).isEmpty();
         Metrics.Histogram offset = scraped.get("pgw_offset");

@@ -136,15 +136,7 @@ final class PrometheusNativeHistogram {
 
         /** sint64 deltas, one per field (proto2's default, what the Go client writes) or packed. */
         void deltas(int tag, CodedInputStream in) throws IOException {
-            if (WireFormat.getTagWireType(tag) == VARINT) {
-                addDelta(in.readSInt64());
-                return;
-            }
-            int limit = in.pushLimit(in.readRawVarint32());
-            while (in.getBytesUntilLimit() > 0) {
-                addDelta(in.readSInt64());
-            }
-            in.popLimit(limit);
+            repeated(tag, VARINT, in, i -> addDelta(i.readSInt64()));
         }
 
         private void addDelta(long d) {
@@ -156,13 +148,22 @@ final class PrometheusNativeHistogram {
 
         /** Absolute double counts (float histograms), one per field or packed. */
         void counts(int tag, CodedInputStream in) throws IOException {
-            if (WireFormat.getTagWireType(tag) == FIXED64) {
-                addCount(in.readDouble());
+            repeated(tag, FIXED64, in, i -> addCount(i.readDouble()));
+        }
+
+        private interface Element {
+            void read(CodedInputStream in) throws IOException;
+        }
+
+        /** A repeated scalar field: one element when {@code tag} has the element's wire type, else a packed run. */
+        private static void repeated(int tag, int elementWireType, CodedInputStream in, Element element) throws IOException {
+            if (WireFormat.getTagWireType(tag) == elementWireType) {
+                element.read(in);
                 return;
             }
             int limit = in.pushLimit(in.readRawVarint32());
             while (in.getBytesUntilLimit() > 0) {
-                addCount(in.readDouble());
+                element.read(in);
             }
             in.popLimit(limit);
         }
