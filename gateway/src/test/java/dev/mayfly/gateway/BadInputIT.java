@@ -121,6 +121,12 @@ class BadInputIT {
                 "invalid_histogram_bounds"));
         c.add(text("histogram with a bound twice", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\n", 400,
                 "histogram 'h': bucket bounds must be finite and strictly increasing, got [1.0, 1.0]", "invalid_histogram_bounds"));
+        c.add(new Case("protobuf native histogram with schema 9", "PUT", "/metrics/job/bad", PROTOBUF,
+                ProtobufFamilies.delimited(ProtobufFamilies.nativeHistogramFamily("nh", 9, 1, new long[]{2, -1}, 3, null, 4)), List.of(), 400,
+                "native histogram 'nh' has scale 9; the scale must be between -4 and 8", "pushgateway", "invalid_native_histogram"));
+        c.add(new Case("protobuf float native histogram with a fractional count", "PUT", "/metrics/job/bad", PROTOBUF,
+                ProtobufFamilies.delimited(ProtobufFamilies.nativeHistogramFamily("fh", 0, 1, new long[]{1}, 0, 1.5, 2)), List.of(), 400,
+                "histogram fh is a float histogram with sample count 1.5", "pushgateway", "unsupported_metric"));
         c.add(new Case("protobuf metric name invalid", "PUT", "/metrics/job/bad", PROTOBUF,
                 ProtobufFamilies.delimited(ProtobufFamilies.counterFamily("bad-name", "help", Map.of(), 1, 0)), List.of(), 400,
                 "metric name 'bad-name' does not match [a-zA-Z_:][a-zA-Z0-9_:]*", "pushgateway", "invalid_metric_name"));

@@ -66,6 +66,38 @@ final class ProtobufFamilies {
         });
     }
 
+    /**
+     * A native histogram as the Go client writes one: schema, zero threshold, one positive span from Prometheus index
+     * {@code offset} with a bucket per delta (unpacked sint64), sample count and sum; {@code floatCount}, when not
+     * null, is written as the float sample count (a float histogram).
+     */
+    static byte[] nativeHistogramFamily(String name, int schema, int offset, long[] deltas, long count, Double floatCount, double sum)
+            throws IOException {
+        byte[] span = message(c -> {
+            c.writeSInt32(1, offset);
+            c.writeUInt32(2, deltas.length);
+        });
+        byte[] histogram = message(c -> {
+            c.writeUInt64(1, count);
+            c.writeDouble(2, sum);
+            if (floatCount != null) {
+                c.writeDouble(4, floatCount);
+            }
+            c.writeSInt32(5, schema);
+            c.writeDouble(6, Math.pow(2, -128));
+            c.writeByteArray(12, span);
+            for (long d : deltas) {
+                c.writeSInt64(13, d);
+            }
+        });
+        byte[] metric = message(c -> c.writeByteArray(7, histogram));
+        return message(c -> {
+            c.writeString(1, name);
+            c.writeEnum(3, 4);
+            c.writeByteArray(4, metric);
+        });
+    }
+
     static byte[] summaryFamily(String name) throws IOException {
         byte[] metric = message(c -> c.writeByteArray(4, message(s -> s.writeUInt64(1, 1))));
         return message(c -> {

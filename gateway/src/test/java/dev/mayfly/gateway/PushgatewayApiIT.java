@@ -156,6 +156,32 @@ class PushgatewayApiIT {
                 histogram("go_latency", null, labels(), List.of(0.1, 1.0), List.of(2L, 3L, 1L), 3.5, 6, Temporality.DELTA, null, null));
     }
 
+    @Test
+    void nativeHistogramsInDelimitedProtobufFollowThePushTemporality() throws Exception {
+        // Prometheus buckets 1 and 2 of schema 0, (1, 2] and (2, 4]: Mayfly's (OpenTelemetry's) 0 and 1
+        byte[] body = ProtobufFamilies.delimited(ProtobufFamilies.nativeHistogramFamily("go_native", 0, 1, new long[]{2, -1}, 3, null, 6.5));
+        String protobuf = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+        HttpResponse<String> r = h.send("PUT", "/metrics/job/go", protobuf, body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        MetricPoint delta = h.read(1).get(0).getPoints().get(0);
+        assertThat(delta.getTemporality()).isEqualTo(Temporality.DELTA);
+        assertThat(delta.getStreamId()).isNull();
+        assertThat(delta.getHistogram()).isNull();
+        assertThat(delta.getNativeHistogram().getScale()).isZero();
+        assertThat(delta.getNativeHistogram().getPositiveOffset()).isZero();
+        assertThat(delta.getNativeHistogram().getPositiveCounts()).containsExactly(2L, 1L);
+        assertThat(delta.getNativeHistogram().getCount()).isEqualTo(3);
+
+        r = h.send("PUT", "/metrics/job/go/instance/i-1/mayfly_temporality/cumulative", protobuf, body);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        MetricEventBatch b = h.read(1).get(0);
+        MetricPoint cumulative = b.getPoints().get(0);
+        assertThat(cumulative.getTemporality()).isEqualTo(Temporality.CUMULATIVE);
+        assertThat(cumulative.getStreamId()).contains("i-1");
+        assertThat(cumulative.getLabels()).doesNotContainKey("instance");
+        assertThat(cumulative.getNativeHistogram()).isEqualTo(delta.getNativeHistogram());
+    }
+
     private static String b64(String s) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }

@@ -85,7 +85,13 @@ public final class PointsBuilder {
         add(name, help, unit, MetricType.HISTOGRAM, labels, 0.0, h, null, temporality, streamId, startTimeMillis, null);
     }
 
-    /** A native (exponential) histogram; its shape is the validator's. */
+    /** A native histogram with the push's temporality and stream (Pushgateway API); its shape is the validator's. */
+    public void nativeHistogram(String name, String help, String unit, Map<String, String> labels, NativeHistogramValue h,
+                                Long startTimeMillis) {
+        nativeHistogram(name, help, unit, labels, h, options.temporality(), options.streamId(), startTimeMillis);
+    }
+
+    /** A native (exponential) histogram whose temporality and stream are its own (OTLP); its shape is the validator's. */
     public void nativeHistogram(String name, String help, String unit, Map<String, String> labels, NativeHistogramValue h,
                                 Temporality temporality, String streamId, Long startTimeMillis) {
         add(name, help, unit, MetricType.HISTOGRAM, labels, 0.0, null, h, temporality, streamId, startTimeMillis, null);

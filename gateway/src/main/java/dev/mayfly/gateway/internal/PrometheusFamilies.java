@@ -1,5 +1,7 @@
 package dev.mayfly.gateway.internal;
 
+import dev.mayfly.schemas.avro.NativeHistogramValue;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -9,7 +11,7 @@ import java.util.Map;
 
 /**
  * The metric families of one Prometheus push (text or protobuf), and their conversion into points: histograms from
- * cumulative {@code le} buckets to per-bucket counts, {@code x_created} families (client_python writes them as
+ * cumulative {@code le} buckets to per-bucket counts (native histograms as decoded), {@code x_created} families (client_python writes them as
  * separate gauges) folded into the counter or histogram they pair with (as the start time of a cumulative stream),
  * and name clashes between families (after the engine's {@code _total} stripping) rejected as type conflicts.
  * Not thread-safe: one per push.
@@ -59,6 +61,8 @@ public final class PrometheusFamilies {
         double count;
         boolean hasCount;
         Long createdMillis;
+        /** Set for a native histogram (protobuf only); the classic fields above except sum and count are then unused. */
+        NativeHistogramValue nativeValue;
 
         HistogramSeries(Map<String, String> labels, int line) {
             this.labels = labels;
@@ -238,6 +242,10 @@ public final class PrometheusFamilies {
     }
 
     private void addHistogram(PointsBuilder out, Family f, HistogramSeries h) {
+        if (h.nativeValue != null) {
+            out.nativeHistogram(f.name, f.help, null, h.labels, h.nativeValue, h.createdMillis); // its shape is the validator's
+            return;
+        }
         int n = h.buckets;
         double[] le = h.upperBounds;
         double[] cum = h.cumulativeCounts;

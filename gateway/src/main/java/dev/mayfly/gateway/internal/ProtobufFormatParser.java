@@ -18,8 +18,9 @@ import java.util.Map;
 /**
  * Decodes the Prometheus delimited protobuf format (a sequence of varint-length-prefixed
  * {@code io.prometheus.client.MetricFamily} messages, see {@code gateway/proto/metrics.proto}) by hand with
- * {@link CodedInputStream}: only the fields Mayfly uses are read, the rest are skipped. Classic histograms only: a
- * native (sparse) histogram without classic buckets is refused. Not thread-safe: one per push.
+ * {@link CodedInputStream}: only the fields Mayfly uses are read, the rest are skipped. Classic and native histograms
+ * (a histogram with both is kept as the native one); gauge histograms and summaries are refused. Not thread-safe: one
+ * per push.
  */
 public final class ProtobufFormatParser {
     // MetricFamily.type values
@@ -170,6 +171,7 @@ public final class ProtobufFormatParser {
             h.count = histogram.count;
             h.hasCount = true;
             h.createdMillis = histogram.createdMillis;
+            h.nativeValue = histogram.nativeValue;
             if (f.histograms.put(labels, h) != null) {
                 throw PushRejected.badRequest(PushRejected.DUPLICATE_SERIES, "series " + f.name + labels + " appears twice in one push");
             }
@@ -231,10 +233,15 @@ public final class ProtobufFormatParser {
         return seconds == 0 && nanos == 0 ? null : seconds * 1000 + nanos / 1_000_000;
     }
 
+    /**
+     * A histogram: classic buckets, native fields (see {@link PrometheusNativeHistogram}), or both. With both (the Go
+     * client sends both when given classic buckets and a native bucket factor) the native histogram is kept and the
+     * classic buckets are dropped, as Prometheus does when native histograms are enabled: one point carries one kind.
+     */
     private HistogramSeries histogram(Family f, CodedInputStream in) throws IOException {
         int limit = in.pushLimit(in.readRawVarint32());
         HistogramSeries h = new HistogramSeries(null, 0);
-        boolean nativeFields = false;
+        PrometheusNativeHistogram nativeFields = null; // made at the first native field: classic ones pay nothing
         for (int t = in.readTag(); t != 0; t = in.readTag()) {
             int field = WireFormat.getTagFieldNumber(t);
             switch (field) {
@@ -244,16 +251,19 @@ public final class ProtobufFormatParser {
                 case 4 -> h.count = in.readDouble();
                 case 15 -> h.createdMillis = timestampMillis(in);
                 case 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 -> {
-                    nativeFields = true;
-                    in.skipField(t);
+                    if (nativeFields == null) {
+                        nativeFields = new PrometheusNativeHistogram();
+                    }
+                    if (!nativeFields.read(t, in)) {
+                        in.skipField(t);
+                    }
                 }
                 default -> in.skipField(t);
             }
         }
         in.popLimit(limit);
-        if (h.buckets == 0 && nativeFields) {
-            throw PushRejected.badRequest(PushRejected.UNSUPPORTED_METRIC, "histogram " + f.name
-                    + " is a native histogram; Mayfly aggregates classic (explicit bucket) histograms only");
+        if (nativeFields != null && nativeFields.isNative()) {
+            h.nativeValue = nativeFields.value(f.name, h.sum, h.count);
         }
         return h;
     }

@@ -177,7 +177,7 @@ public final class PushPipeline {
     static void refuseInvalid(MetricValidator validator, MetricEventBatch batch) {
         Violation violation = validator.check(batch);
         if (violation != null) {
-            throw PushRejected.badRequest(violation.reason(), violation.detail());
+            throw PushRejected.of(violation);
         }
     }
 

@@ -51,6 +51,11 @@ public final class PushRejected extends RuntimeException {
         return new PushRejected(400, reason, message);
     }
 
+    /** 400 for a rule of the shared validator: its reason, its detail (the metric and the rule). */
+    public static PushRejected of(dev.mayfly.schemas.validation.Violation violation) {
+        return badRequest(violation.reason(), violation.detail());
+    }
+
     public static PushRejected malformed(String message) {
         return new PushRejected(400, MALFORMED, message);
     }

@@ -60,13 +60,26 @@ public final class NativeHistogramRules {
         return null;
     }
 
-    private static Violation checkSide(String name, String side, int offset, List<Long> counts) {
-        if (counts.size() > MAX_BUCKETS_PER_SIDE) {
-            return new Violation("invalid_native_histogram", "native histogram '" + name + "' has " + counts.size() + " " + side
+    /**
+     * The rule on one side's dense run alone: at most {@link #MAX_BUCKETS_PER_SIDE} buckets, indexes (OpenTelemetry's,
+     * from {@code offset} on) within an int. Public for decoders that build a run from sparse buckets (Prometheus
+     * spans), to apply it before they allocate the run; the validator applies it again to the built value.
+     */
+    public static Violation checkRun(String name, String side, long offset, long buckets) {
+        if (buckets > MAX_BUCKETS_PER_SIDE) {
+            return new Violation("invalid_native_histogram", "native histogram '" + name + "' has " + buckets + " " + side
                     + " buckets; at most " + MAX_BUCKETS_PER_SIDE + " per side");
         }
-        if ((long) offset + counts.size() > Integer.MAX_VALUE) {
+        if (offset < Integer.MIN_VALUE || offset + buckets > Integer.MAX_VALUE) {
             return new Violation("invalid_native_histogram", "native histogram '" + name + "': " + side + " bucket indexes overflow");
+        }
+        return null;
+    }
+
+    private static Violation checkSide(String name, String side, int offset, List<Long> counts) {
+        Violation run = checkRun(name, side, offset, counts.size());
+        if (run != null) {
+            return run;
         }
         for (long c : counts) {
             if (c < 0) {
