@@ -138,13 +138,13 @@ public final class PushCoalescer {
             }
             return sink.write(merged()).handle((ok, error) -> {
                 if (error != null && tooLarge(error)) {
-                    return null; // written again push by push below
+                    return true; // written again push by push below
                 }
                 for (Push p : pushes) {
                     complete(p, error);
                 }
-                return null;
-            }).thenCompose(v -> pushes.get(0).done.isDone() ? CompletableFuture.completedFuture(null) : writeEach());
+                return false;
+            }).thenCompose(rewrite -> rewrite ? writeEach() : CompletableFuture.completedFuture(null));
         }
 
         private CompletableFuture<Void> writeEach() {
