@@ -446,22 +446,6 @@ class MetricsTopologyTest {
     }
 
     @Test
-    void aTaskThatStartsAgainRepublishesEverySeriesSoAChangeCommittedButNotPublishedIsNotLost(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-        Map<String, String> settings = Map.of("publish.interval", "1s", "state.dir", dir.toString());
-        try (Pipeline p = Pipeline.start(settings)) {
-            p.send(batch("e1", T0, counter("c", 1)));
-            p.send(batch("e2", T0, gauge("g", 7)));
-            assertThat(p.aggregates()).as("committed, not yet published").isEmpty();
-        }
-        try (Pipeline p = Pipeline.start(settings)) {
-            p.send(batch("e3", T0, counter("c", 1)));
-            p.driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
-            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(1.0);
-            assertThat(p.value("g{job=\"fn\"}")).isEqualTo(7.0);
-        }
-    }
-
-    @Test
     void changesArePublishedOnThePublishIntervalWhenOneIsSet() {
         try (Pipeline p = Pipeline.start(Map.of("publish.interval", "1s"))) {
             p.send(batch("e1", T0, counter("c", 1)));
