@@ -132,6 +132,10 @@ public final class PushCoalescer {
 
         /** Writes the batch; completes every push's future; the returned future completes after them, never exceptionally. */
         CompletableFuture<Void> write() {
+            pushes.removeIf(p -> p.done.isDone()); // already answered (timed out while waiting): never written after its 503
+            if (pushes.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
             if (pushes.size() == 1) {
                 Push only = pushes.get(0);
                 return sink.write(only.batch).handle((ok, error) -> complete(only, error));
@@ -144,12 +148,15 @@ public final class PushCoalescer {
                     complete(p, error);
                 }
                 return false;
-            }).thenCompose(rewrite -> rewrite ? writeEach() : CompletableFuture.completedFuture(null));
+            }).thenComposeAsync(rewrite -> rewrite ? writeEach() : CompletableFuture.completedFuture(null), executor);
         }
 
         private CompletableFuture<Void> writeEach() {
             List<CompletableFuture<Void>> each = new ArrayList<>(pushes.size());
             for (Push p : pushes) {
+                if (p.done.isDone()) {
+                    continue;
+                }
                 each.add(sink.write(p.batch).handle((ok, error) -> complete(p, error)));
             }
             return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
