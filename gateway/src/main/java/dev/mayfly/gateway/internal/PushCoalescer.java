@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Writes pushes into the same group that arrive while an earlier write of that group is in flight as ONE batch: a
@@ -28,14 +29,20 @@ import java.util.concurrent.Executor;
  *       anyway), of operation RECORD, with no cumulative point, merge; every other push is written alone with its own
  *       event id. Merged pushes share job, source and grouping labels (the group), so the merged batch is exactly the
  *       points pushed, in arrival order, under a fresh event id and the newest push's emit time: the engine sums
- *       counters and histograms and takes the last gauge value within a batch as it would across batches.</li>
+ *       counters and histograms and takes the last gauge value within a batch as it would across batches. A push's
+ *       emit time is the gateway's clock (no push API lets a client set it), and the newest push of a batch arrived
+ *       before the batch was written, so every push's event time stays a moment between its arrival and its answer:
+ *       a push answered before another was sent keeps the earlier event time (for last-value gauges and windows), and
+ *       only pushes that were in flight together, whose order nobody observed, may be ordered either way.</li>
  *   <li>Each push's future completes when the batch holding it is durably written, or fails with that batch's failure:
  *       all the pushes of a batch succeed or fail together. A merged batch the sink finds too large is written again
  *       push by push, so a push is refused as too large only when it is too large alone.</li>
  *   <li>At most {@link #ROUNDS_IN_FLIGHT} rounds of writes per group are in flight at a time; pushes arriving while
  *       they all are wait for the next round. A merged batch holds at most {@code maxPoints} points; a round may hold
  *       several.</li>
- *   <li>Thread-safe. Writes of the next round are started from {@code executor}, never from the sink's callback.</li>
+ *   <li>Thread-safe. Writes of the next round are started from {@code executor}, never from the sink's callback. A
+ *       sink that throws fails the pushes of that batch only; once {@code executor} refuses work (shutdown), pushes
+ *       still waiting are failed, never left unanswered.</li>
  * </ul>
  */
 public final class PushCoalescer {
@@ -102,12 +109,20 @@ public final class PushCoalescer {
         for (Batch b : round) {
             writes.add(b.write());
         }
-        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenCompleteAsync((ok, error) -> {
-            List<Batch> next = group.next();
-            if (next != null) {
-                writeRound(group, next);
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenComplete((ok, error) -> {
+            try {
+                executor.execute(() -> nextRound(group));
+            } catch (RejectedExecutionException closing) {
+                group.failWaiting(closing); // shutting down: nothing waits for a round that will never start
             }
-        }, executor);
+        });
+    }
+
+    private void nextRound(Group group) {
+        List<Batch> next = group.next();
+        if (next != null) {
+            writeRound(group, next);
+        }
     }
 
     private record GroupKey(Source source, Map<String, String> grouping) {
@@ -130,25 +145,43 @@ public final class PushCoalescer {
             points += p.batch.getPoints().size();
         }
 
-        /** Writes the batch; completes every push's future; the returned future completes after them, never exceptionally. */
+        /**
+         * Writes the batch; completes every push's future; the returned future completes after them, never
+         * exceptionally, whatever the sink does (throws, fails, or the rewrite cannot start).
+         */
         CompletableFuture<Void> write() {
-            pushes.removeIf(p -> p.done.isDone()); // already answered (timed out while waiting): never written after its 503
-            if (pushes.isEmpty()) {
-                return CompletableFuture.completedFuture(null);
-            }
-            if (pushes.size() == 1) {
-                Push only = pushes.get(0);
-                return sink.write(only.batch).handle((ok, error) -> complete(only, error));
-            }
-            return sink.write(merged()).handle((ok, error) -> {
-                if (error != null && tooLarge(error)) {
-                    return true; // written again push by push below
+            try {
+                pushes.removeIf(p -> p.done.isDone()); // already answered (timed out while waiting): never written after its 503
+                if (pushes.isEmpty()) {
+                    return CompletableFuture.completedFuture(null);
                 }
+                if (pushes.size() == 1) {
+                    Push only = pushes.get(0);
+                    return sink.write(only.batch).handle((ok, error) -> complete(only, error));
+                }
+                return sink.write(merged()).handle((ok, error) -> {
+                    if (error != null && tooLarge(error)) {
+                        return true; // written again push by push below
+                    }
+                    for (Push p : pushes) {
+                        complete(p, error);
+                    }
+                    return false;
+                }).thenComposeAsync(rewrite -> rewrite ? writeEach() : CompletableFuture.<Void>completedFuture(null), executor)
+                        .handle((ok, error) -> failUnanswered(error));
+            } catch (RuntimeException e) {
+                return CompletableFuture.completedFuture(failUnanswered(e));
+            }
+        }
+
+        /** Fails every push not yet answered with {@code error} (no-op when null). */
+        private Void failUnanswered(Throwable error) {
+            if (error != null) {
                 for (Push p : pushes) {
                     complete(p, error);
                 }
-                return false;
-            }).thenComposeAsync(rewrite -> rewrite ? writeEach() : CompletableFuture.completedFuture(null), executor);
+            }
+            return null;
         }
 
         private CompletableFuture<Void> writeEach() {
@@ -157,7 +190,11 @@ public final class PushCoalescer {
                 if (p.done.isDone()) {
                     continue;
                 }
-                each.add(sink.write(p.batch).handle((ok, error) -> complete(p, error)));
+                try {
+                    each.add(sink.write(p.batch).handle((ok, error) -> complete(p, error)));
+                } catch (RuntimeException e) {
+                    complete(p, e);
+                }
             }
             return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
         }
@@ -235,6 +272,22 @@ public final class PushCoalescer {
             List<Batch> round = new ArrayList<>(waiting);
             waiting.clear();
             return round;
+        }
+
+        /** Fails every waiting push with {@code error}; the group retires once no round is in flight. */
+        void failWaiting(Throwable error) {
+            List<Batch> dropped;
+            synchronized (this) {
+                dropped = new ArrayList<>(waiting);
+                waiting.clear();
+                if (--inFlight == 0) {
+                    retired = true;
+                    groups.remove(key, this);
+                }
+            }
+            for (Batch b : dropped) {
+                b.failUnanswered(error);
+            }
         }
     }
 }

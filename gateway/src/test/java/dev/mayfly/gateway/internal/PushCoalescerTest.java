@@ -149,6 +149,40 @@ class PushCoalescerTest {
         assertThat(sink.written).extracting(MetricEventBatch::getEventId).containsExactly("a", "b");
     }
 
+    @Test
+    void aSinkThatThrowsFailsThePushesOfItsRoundAndTheGroupGoesOn() {
+        List<CompletableFuture<Void>> inFlight = fillRounds("checkout");
+        CompletableFuture<Void> waiting = coalescer.write(push("b", "checkout", Map.of(), 2, 1), true);
+        CompletableFuture<Void> waiting2 = coalescer.write(push("c", "checkout", Map.of(), 2, 1), true);
+        sink.throwNext = new IllegalStateException("serializer broke");
+        sink.complete(0);
+        assertThat(inFlight.get(0)).isCompleted();
+        assertThatThrownBy(waiting::get).hasRootCauseMessage("serializer broke");
+        assertThat(waiting2).as("merged with b: the same record, the same answer").isCompletedExceptionally();
+
+        sink.complete(1);
+        CompletableFuture<Void> later = coalescer.write(push("d", "checkout", Map.of(), 3, 1), true);
+        assertThat(sink.written.get(sink.written.size() - 1).getEventId()).as("the group is not stuck").isEqualTo("d");
+        sink.complete(sink.futures.size() - 1);
+        assertThat(later).isCompleted();
+        assertThat(coalescer.activeGroups()).isZero();
+    }
+
+    @Test
+    void pushesWaitingWhenTheExecutorShutsDownAreFailedNotLeftHanging() {
+        java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor();
+        PushCoalescer closing = new PushCoalescer(sink, executor, 10, true);
+        for (int i = 0; i < PushCoalescer.ROUNDS_IN_FLIGHT; i++) {
+            closing.write(push("round-" + i, "checkout", Map.of(), 1, 1), true);
+        }
+        CompletableFuture<Void> waiting = closing.write(push("b", "checkout", Map.of(), 2, 1), true);
+        executor.shutdown();
+        sink.complete(0);
+        assertThat(waiting).isCompletedExceptionally();
+        sink.complete(1);
+        assertThat(closing.activeGroups()).isZero();
+    }
+
     /** Takes every round of {@code job}'s group with one push each; returns their futures. */
     private List<CompletableFuture<Void>> fillRounds(String job) {
         List<CompletableFuture<Void>> out = new ArrayList<>();
@@ -171,9 +205,15 @@ class PushCoalescerTest {
     private static final class HeldSink implements BatchSink {
         final List<MetricEventBatch> written = new CopyOnWriteArrayList<>();
         final List<CompletableFuture<Void>> futures = new CopyOnWriteArrayList<>();
+        RuntimeException throwNext;
 
         @Override
         public CompletableFuture<Void> write(MetricEventBatch batch) {
+            if (throwNext != null) {
+                RuntimeException e = throwNext;
+                throwNext = null;
+                throw e;
+            }
             CompletableFuture<Void> f = new CompletableFuture<>();
             written.add(batch);
             futures.add(f);

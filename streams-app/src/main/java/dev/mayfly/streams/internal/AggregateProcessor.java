@@ -60,7 +60,7 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
         expiry = new Expiry(series, cumulative, options);
         // init runs again when a corrupted task is revived: rebuild the in-memory views from the stores, from zero
         limits.rebuild(series);
-        changed = new ChangedSeries(series);
+        changed = ChangedSeries.startingFrom(series);
         if (!options.publishInterval().isZero()) {
             context.schedule(options.publishInterval(), PunctuationType.WALL_CLOCK_TIME, t -> publishChanged());
         }
@@ -223,7 +223,7 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
 
     /** Publishes the current aggregate of every series changed since the last publication. */
     private void publishChanged() {
-        changed.publishAll(key -> {
+        changed.publish(key -> {
             SeriesState s = SeriesState.decode(series.get(key));
             if (s != null) {
                 forwardAggregate(key, s);
