@@ -1,8 +1,13 @@
 package dev.mayfly.exporter.internal;
 
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
@@ -11,19 +16,21 @@ import java.util.function.BiConsumer;
  * The exporter's own copy of the aggregates topic: series grouped by metric name, each group keyed by the label
  * part of the series key (what is between the braces). One writer (the consumer thread) and any number of
  * concurrent readers (scrapes); a reader sees every series as it was at some moment during its iteration.
- * The series of a name are kept sorted (a skip list, about as compact as a hash map) in the order the Prometheus
- * client sorts data points in ({@link LabelPart#LABELS_ORDER}), so that a scrape never sorts them and can write a
- * family chunk by chunk.
+ * The label parts of a name are kept sorted (a skip list) in the order the Prometheus client sorts data points in
+ * ({@link LabelPart#LABELS_ORDER}), so that a scrape never sorts them and can write a family chunk by chunk; the
+ * series themselves are in a hash map beside it, so that replacing the value of a known series (nearly every record
+ * of the topic) is one hash lookup, not a walk of the skip list comparing label parts.
  */
 public final class SeriesStore {
-    private final ConcurrentHashMap<String, ConcurrentSkipListMap<String, StoredSeries>> byName = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Family> byName = new ConcurrentHashMap<>();
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicLong newestUpdateMillis = new AtomicLong(Long.MIN_VALUE);
 
     /** Adds or replaces a series. */
     public void put(String metricName, String labelPart, StoredSeries series) {
-        StoredSeries previous = byName.computeIfAbsent(metricName, n -> new ConcurrentSkipListMap<>(LabelPart.LABELS_ORDER)).put(labelPart, series);
-        if (previous == null) {
+        Family family = byName.computeIfAbsent(metricName, n -> new Family());
+        if (family.values.put(labelPart, series) == null) {
+            family.order.add(labelPart); // after the value: a reader that finds the label part finds its series
             size.incrementAndGet();
         }
         newestUpdateMillis.accumulateAndGet(series.updatedMillis(), Math::max);
@@ -31,11 +38,12 @@ public final class SeriesStore {
 
     /** Removes a series (a tombstone); a name left without series is dropped. */
     public void remove(String metricName, String labelPart) {
-        Map<String, StoredSeries> group = byName.get(metricName);
-        if (group != null && group.remove(labelPart) != null) {
+        Family family = byName.get(metricName);
+        if (family != null && family.values.remove(labelPart) != null) {
+            family.order.remove(labelPart);
             size.decrementAndGet();
-            if (group.isEmpty()) {
-                byName.remove(metricName, group);
+            if (family.values.isEmpty()) {
+                byName.remove(metricName, family);
             }
         }
     }
@@ -48,8 +56,8 @@ public final class SeriesStore {
     }
 
     public StoredSeries get(String metricName, String labelPart) {
-        Map<String, StoredSeries> group = byName.get(metricName);
-        return group == null ? null : group.get(labelPart);
+        Family family = byName.get(metricName);
+        return family == null ? null : family.values.get(labelPart);
     }
 
     public int size() {
@@ -63,11 +71,93 @@ public final class SeriesStore {
 
     /** Visits each metric name with its series (label part to series, in label part order); the map must not be modified. */
     public void forEachName(BiConsumer<String, Map<String, StoredSeries>> visitor) {
-        byName.forEach(visitor);
+        byName.forEach((name, family) -> visitor.accept(name, family.view));
     }
 
     public Map<String, StoredSeries> seriesNamed(String metricName) {
-        Map<String, StoredSeries> group = byName.get(metricName);
-        return group == null ? Map.of() : group;
+        Family family = byName.get(metricName);
+        return family == null ? Map.of() : family.view;
+    }
+
+    /** The series of one name: values by label part, and the label parts in order. */
+    private static final class Family {
+        final ConcurrentHashMap<String, StoredSeries> values = new ConcurrentHashMap<>();
+        final ConcurrentSkipListSet<String> order = new ConcurrentSkipListSet<>(LabelPart.LABELS_ORDER);
+        final Map<String, StoredSeries> view = new SortedView(this);
+    }
+
+    /** A read-only view of a family in label part order; iteration skips a series removed while it runs. */
+    private static final class SortedView extends AbstractMap<String, StoredSeries> {
+        private final Family family;
+        private final Set<Entry<String, StoredSeries>> entries;
+
+        SortedView(Family family) {
+            this.family = family;
+            this.entries = new AbstractSet<>() {
+                @Override
+                public Iterator<Entry<String, StoredSeries>> iterator() {
+                    Iterator<String> keys = family.order.iterator();
+                    return new Iterator<>() {
+                        private Entry<String, StoredSeries> next = advance();
+
+                        private Entry<String, StoredSeries> advance() {
+                            while (keys.hasNext()) {
+                                String key = keys.next();
+                                StoredSeries value = family.values.get(key);
+                                if (value != null) {
+                                    return new SimpleImmutableEntry<>(key, value);
+                                }
+                            }
+                            return null;
+                        }
+
+                        @Override
+                        public boolean hasNext() {
+                            return next != null;
+                        }
+
+                        @Override
+                        public Entry<String, StoredSeries> next() {
+                            if (next == null) {
+                                throw new NoSuchElementException();
+                            }
+                            Entry<String, StoredSeries> current = next;
+                            next = advance();
+                            return current;
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return family.values.size();
+                }
+            };
+        }
+
+        @Override
+        public Set<Entry<String, StoredSeries>> entrySet() {
+            return entries;
+        }
+
+        @Override
+        public StoredSeries get(Object key) {
+            return family.values.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return family.values.containsKey(key);
+        }
+
+        @Override
+        public int size() {
+            return family.values.size();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return family.values.isEmpty();
+        }
     }
 }
