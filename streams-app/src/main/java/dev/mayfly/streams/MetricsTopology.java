@@ -62,10 +62,14 @@ public final class MetricsTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IngestProcessor.METRICS_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         // Stores of the aggregate step: series aggregates, cumulative streams, open windows, and the aggregate
-        // pipeline counters. All cached: hot series are written once per commit. (Changes not yet published are
-        // kept in memory: a task republishes every series when it starts.)
-        for (String store : new String[]{AggregateProcessor.SERIES_STORE, AggregateProcessor.CUMULATIVE_STORE,
-                AggregateProcessor.METRICS_STORE}) {
+        // pipeline counters; hot series are written once per commit. The series store has no record cache: the
+        // aggregate step holds the series it touched in a hash map and writes its changes back before each commit,
+        // through its own commit hook (added before the cached stores, like the ingest step's). Changes not yet
+        // published are kept in memory: a task republishes every series when it starts.
+        builder.addStateStore(CommitHook.builder(AggregateProcessor.COMMIT_HOOK_STORE));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(AggregateProcessor.SERIES_STORE), Serdes.String(), Serdes.ByteArray()).withCachingDisabled());
+        for (String store : new String[]{AggregateProcessor.CUMULATIVE_STORE, AggregateProcessor.METRICS_STORE}) {
             builder.addStateStore(Stores.keyValueStoreBuilder(
                     Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray()).withCachingEnabled());
         }
@@ -99,7 +103,7 @@ public final class MetricsTopology {
                         .withName("series-updates")
                         .withStreamPartitioner(new SeriesUpdatePartitioner()))
                 .process(() -> new AggregateProcessor(options, eventsCodec), Named.as("aggregate"),
-                        AggregateProcessor.SERIES_STORE, AggregateProcessor.CUMULATIVE_STORE, AggregateProcessor.WINDOWS_STORE,
+                        AggregateProcessor.COMMIT_HOOK_STORE, AggregateProcessor.SERIES_STORE, AggregateProcessor.CUMULATIVE_STORE, AggregateProcessor.WINDOWS_STORE,
                         AggregateProcessor.METRICS_STORE)
                 .split(Named.as("aggregate-"))
                 .branch((key, value) -> value instanceof Routed.DeadLetter, Branched.as("dead-letters"))

@@ -30,13 +30,14 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
     public static final String CUMULATIVE_STORE = "cumulative-streams";
     public static final String WINDOWS_STORE = "windows";
     public static final String METRICS_STORE = "aggregate-pipeline-metrics";
+    public static final String COMMIT_HOOK_STORE = "aggregate-commit-hook";
     private static final StringSerializer STRINGS = new StringSerializer();
 
     private final PipelineOptions options;
     private final ContributionRejects rejects;
     private final CardinalityLimits limits;
     private ProcessorContext<String, Routed> context;
-    private KeyValueStore<String, byte[]> series;
+    private WriteBackSeries series;
     private KeyValueStore<String, byte[]> cumulative;
     private SelfMetrics metrics;
     private Windows windows;
@@ -52,15 +53,19 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
     @Override
     public void init(ProcessorContext<String, Routed> context) {
         this.context = context;
-        series = context.getStateStore(SERIES_STORE);
+        KeyValueStore<String, byte[]> seriesStore = context.getStateStore(SERIES_STORE);
+        // init runs again when a corrupted task is revived: nothing held belongs to a live transaction
+        series = new WriteBackSeries(seriesStore);
+        CommitHook hook = context.getStateStore(COMMIT_HOOK_STORE);
+        hook.onCommit(context, series::writeBack, series::discard);
         cumulative = context.getStateStore(CUMULATIVE_STORE);
         KeyValueStore<Bytes, byte[]> windowsStore = context.getStateStore(WINDOWS_STORE);
         metrics = new SelfMetrics(context.getStateStore(METRICS_STORE), context.taskId().toString());
         windows = new Windows(windowsStore, series, options.rules(), options.windowGrace().toMillis(), metrics);
         expiry = new Expiry(series, cumulative, options);
         // init runs again when a corrupted task is revived: rebuild the in-memory views from the stores, from zero
-        limits.rebuild(series);
-        changed = ChangedSeries.startingFrom(series);
+        limits.rebuild(seriesStore);
+        changed = ChangedSeries.startingFrom(seriesStore);
         if (!options.publishInterval().isZero()) {
             context.schedule(options.publishInterval(), PunctuationType.WALL_CLOCK_TIME, t -> publishChanged());
         }

@@ -16,11 +16,11 @@ import java.util.function.Consumer;
  * span and at least its series' TTL (forgetting it earlier would count its whole running total again).
  */
 final class Expiry {
-    private final KeyValueStore<String, byte[]> series;
+    private final WriteBackSeries series;
     private final KeyValueStore<String, byte[]> cumulative;
     private final PipelineOptions options;
 
-    Expiry(KeyValueStore<String, byte[]> series, KeyValueStore<String, byte[]> cumulative, PipelineOptions options) {
+    Expiry(WriteBackSeries series, KeyValueStore<String, byte[]> cumulative, PipelineOptions options) {
         this.series = series;
         this.cumulative = cumulative;
         this.options = options;

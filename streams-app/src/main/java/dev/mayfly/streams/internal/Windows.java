@@ -22,12 +22,12 @@ import java.util.function.Predicate;
  */
 final class Windows {
     private final KeyValueStore<Bytes, byte[]> windows;
-    private final KeyValueStore<String, byte[]> series;
+    private final WriteBackSeries series;
     private final Rules rules;
     private final long graceMs;
     private final SelfMetrics metrics;
 
-    Windows(KeyValueStore<Bytes, byte[]> windows, KeyValueStore<String, byte[]> series, Rules rules, long graceMs,
+    Windows(KeyValueStore<Bytes, byte[]> windows, WriteBackSeries series, Rules rules, long graceMs,
             SelfMetrics metrics) {
         this.windows = windows;
         this.series = series;
