@@ -263,15 +263,20 @@ public final class PushCoalescer {
          */
         synchronized List<Batch> next() {
             if (waiting.isEmpty()) {
-                if (--inFlight == 0) {
-                    retired = true;
-                    groups.remove(key, this);
-                }
+                endRound();
                 return null;
             }
             List<Batch> round = new ArrayList<>(waiting);
             waiting.clear();
             return round;
+        }
+
+        /** A round ended with nothing to start: with no round left in flight the group retires. Holds the lock. */
+        private void endRound() {
+            if (--inFlight == 0) {
+                retired = true;
+                groups.remove(key, this);
+            }
         }
 
         /** Fails every waiting push with {@code error}; the group retires once no round is in flight. */
@@ -280,10 +285,7 @@ public final class PushCoalescer {
             synchronized (this) {
                 dropped = new ArrayList<>(waiting);
                 waiting.clear();
-                if (--inFlight == 0) {
-                    retired = true;
-                    groups.remove(key, this);
-                }
+                endRound();
             }
             for (Batch b : dropped) {
                 b.failUnanswered(error);
