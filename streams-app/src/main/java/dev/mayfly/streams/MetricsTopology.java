@@ -9,6 +9,7 @@ import dev.mayfly.streams.internal.IngestProcessor;
 import dev.mayfly.streams.internal.PipelineOptions;
 import dev.mayfly.streams.internal.Routed;
 import dev.mayfly.streams.internal.SeriesUpdatePartitioner;
+import dev.mayfly.streams.internal.SeriesUpdates;
 import dev.mayfly.streams.internal.Update;
 import dev.mayfly.streams.internal.UpdateSerde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -45,6 +46,7 @@ public final class MetricsTopology {
         AvroCodec<MetricEventBatch> eventsCodec = config.eventsCodec();
         AggregateSerde aggregateSerde = new AggregateSerde(config.aggregatesCodec());
         StreamsBuilder builder = new StreamsBuilder();
+        SeriesUpdatePartitioner seriesPartitioner = new SeriesUpdatePartitioner();
 
         // The ingest step holds contributions merged across batches until its task commits; this store (no changelog,
         // no contents) forwards them before each commit. Added first: it must run before the store caches flush.
@@ -83,10 +85,10 @@ public final class MetricsTopology {
         // 2-5. Decode, validate, deduplicate, guard event time, name series, merge each batch per series, and merge
         //      batches per series until the commit.
         Map<String, KStream<String, Routed>> ingested = events
-                .process(() -> new IngestProcessor(options, eventsCodec), Named.as("ingest"),
+                .process(() -> new IngestProcessor(options, eventsCodec, seriesPartitioner), Named.as("ingest"),
                         IngestProcessor.COMMIT_HOOK_STORE, IngestProcessor.DEDUP_STORE, IngestProcessor.METRICS_STORE)
                 .split(Named.as("ingest-"))
-                .branch((key, value) -> value instanceof Update, Branched.as("updates"))
+                .branch((key, value) -> value instanceof Update || value instanceof SeriesUpdates, Branched.as("updates"))
                 .branch((key, value) -> value instanceof Routed.DeadLetter, Branched.as("dead-letters"))
                 .defaultBranch(Branched.as("counters"));
 
@@ -95,13 +97,12 @@ public final class MetricsTopology {
         // The ingest step's pipeline counters go to the aggregates topic.
         writeAggregates(ingested.get("ingest-counters"), config.aggregatesTopic(), aggregateSerde, "ingest");
 
-        // 6. Repartition by series key (group deletes are broadcast to every partition), then aggregate,
+        // 6. Repartition by series key (contributions packed per partition, group deletes broadcast to every partition), then aggregate,
         //    window, limit, expire and delete; publish changes.
         Map<String, KStream<String, Routed>> aggregated = ingested.get("ingest-updates")
-                .mapValues(value -> (Update) value, Named.as("as-series-updates"))
                 .repartition(Repartitioned.with(Serdes.String(), new UpdateSerde())
                         .withName("series-updates")
-                        .withStreamPartitioner(new SeriesUpdatePartitioner()))
+                        .withStreamPartitioner(seriesPartitioner))
                 .process(() -> new AggregateProcessor(options, eventsCodec), Named.as("aggregate"),
                         AggregateProcessor.COMMIT_HOOK_STORE, AggregateProcessor.SERIES_STORE, AggregateProcessor.CUMULATIVE_STORE, AggregateProcessor.WINDOWS_STORE,
                         AggregateProcessor.METRICS_STORE)

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -42,11 +41,7 @@ final class PrometheusServer implements AutoCloseable {
 
     /** Scrapes every target in one job; each target's series carry its {@code instance} label. */
     static PrometheusServer scraping(List<String> targets, Path dir) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        return scraping(targets, dir, port, List.of());
+        return scraping(targets, dir, Ports.free(), List.of());
     }
 
     /**

@@ -25,7 +25,7 @@ import java.util.Map;
  * expire idle series ({@link Expiry}) and delete groups, and publish changes ({@link ChangedSeries}). Everything it
  * decides depends on event time and stream time only, never on the wall clock; the wall clock only paces publication.
  */
-public final class AggregateProcessor implements Processor<String, Update, String, Routed> {
+public final class AggregateProcessor implements Processor<String, Routed, String, Routed> {
     public static final String SERIES_STORE = "series";
     public static final String CUMULATIVE_STORE = "cumulative-streams";
     public static final String WINDOWS_STORE = "windows";
@@ -75,23 +75,29 @@ public final class AggregateProcessor implements Processor<String, Update, Strin
     }
 
     @Override
-    public void process(Record<String, Update> record) {
-        Update u = record.value();
-        if (u == null) {
-            return;
-        }
-        if (u.deleteGroup) {
-            deleteGroup(u);
-        } else {
-            aggregate(record.key(), u);
+    public void process(Record<String, Routed> record) {
+        if (record.value() instanceof SeriesUpdates pack) {
+            // the pack's timestamp is its oldest entry's: each entry is judged at the stream time it would have met
+            // alone (the newest event time so far), never later
+            long[] streamTime = {context.currentStreamTimeMs()};
+            pack.forEach((key, u) -> {
+                streamTime[0] = Math.max(streamTime[0], u.eventTime);
+                aggregate(key, u, streamTime[0]);
+            });
+        } else if (record.value() instanceof Update u) {
+            if (u.deleteGroup) {
+                deleteGroup(u);
+            } else {
+                aggregate(record.key(), u, context.currentStreamTimeMs());
+            }
         }
         if (options.publishInterval().isZero()) {
             publishChanged();
         }
     }
 
-    private void aggregate(String key, Update u) {
-        long now = context.currentStreamTimeMs();
+    /** Applies one contribution; {@code now} is the stream time it is judged at. */
+    private void aggregate(String key, Update u, long now) {
         SeriesState s = SeriesState.decode(series.get(key));
         if (s == null) {
             Rejection limit = limits.checkNew(key);

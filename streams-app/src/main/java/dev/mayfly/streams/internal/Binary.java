@@ -68,6 +68,19 @@ final class Binary {
             return this;
         }
 
+        /** Bytes written so far. */
+        int size() {
+            return pos;
+        }
+
+        /** Appends raw bytes (no length prefix). */
+        Writer writeRaw(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, pos, b.length);
+            pos += b.length;
+            return this;
+        }
+
         byte[] toByteArray() {
             return Arrays.copyOf(buf, pos);
         }
@@ -80,6 +93,16 @@ final class Binary {
 
         Reader(byte[] buf) {
             this.buf = buf;
+        }
+
+        /** Whether every byte has been read. */
+        boolean atEnd() {
+            return pos >= buf.length;
+        }
+
+        /** The bytes not read yet. */
+        byte[] rest() {
+            return Arrays.copyOfRange(buf, pos, buf.length);
         }
 
         int readByte() {

@@ -31,9 +31,10 @@ import java.util.TreeMap;
 
 /**
  * Steps 1 to 5 on the events topic (keyed by event id): decode, validate, deduplicate, guard the event time,
- * name the series, and merge the points of one batch that land on the same series. Emits one {@link Update} per
- * series touched (keyed by series key, timestamped with the event time) plus the job's {@link LastPushTimes}, dead
- * letters, and its pipeline counters.
+ * name the series, and merge the points of one batch that land on the same series, then merge batches per series
+ * until the commit ({@link PendingUpdates}). Emits the contributions packed per target partition
+ * ({@link SeriesUpdates}, or one {@link Update} each before the partition count is known), group deletes, the job's
+ * {@link LastPushTimes}, dead letters, and its pipeline counters.
  * Bad input never stops processing: anything that cannot be used becomes a dead letter with its reason.
  */
 public final class IngestProcessor implements Processor<byte[], byte[], String, Routed> {
@@ -50,6 +51,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private final MetricValidator validator;
     private final FastEventsDecoder fastDecoder = new FastEventsDecoder();
     private final PendingUpdates pending = new PendingUpdates(MAX_HELD);
+    private final SeriesUpdatesPacker packer;
     private final long horizonMs;
     private final long skewMs;
     private final long latenessMs;
@@ -57,8 +59,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private WindowStore<String, byte[]> eventIds;
     private SelfMetrics metrics;
 
-    public IngestProcessor(PipelineOptions options, AvroCodec<MetricEventBatch> codec) {
+    /** @param partitioner the series-updates topic's partitioner: contributions are packed per partition it picks */
+    public IngestProcessor(PipelineOptions options, AvroCodec<MetricEventBatch> codec, SeriesUpdatePartitioner partitioner) {
         this.options = options;
+        this.packer = new SeriesUpdatesPacker(partitioner,
+                (key, value, timestamp) -> context.forward(new Record<String, Routed>(key, value, timestamp)));
         this.codec = codec;
         this.validator = options.validator();
         this.horizonMs = options.dedupHorizon().toMillis();
@@ -73,9 +78,9 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         KeyValueStore<String, byte[]> metricsStore = context.getStateStore(METRICS_STORE);
         this.metrics = new SelfMetrics(metricsStore, context.taskId().toString());
         // init runs again when a task is revived after an abort: nothing held belongs to a live transaction
-        pending.clear();
+        discardHeld();
         CommitHook hook = context.getStateStore(COMMIT_HOOK_STORE);
-        hook.onCommit(context, () -> pending.drain(this::forwardUpdate), pending::clear);
+        hook.onCommit(context, this::forwardHeld, this::discardHeld);
         context.schedule(options.selfMetricsInterval(), PunctuationType.WALL_CLOCK_TIME, t -> metrics.publish(context));
     }
 
@@ -128,8 +133,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             Update delete = Update.deleteGroup(batch.getEventId(), eventTime, batch.getSource().getJob(), batch.getGroupingLabels());
             withSource(delete);
             // contributions held from earlier batches go first: the delete must not overtake them
-            pending.drain(this::forwardUpdate);
-            context.forward(new Record<String, Routed>(batch.getSource().getJob(), delete, eventTime, new RecordHeaders()));
+            forwardHeld();
+            context.forward(new Record<String, Routed>(batch.getSource().getJob(), delete, eventTime));
             metrics.add("delete_groups", 1, now);
             return;
         }
@@ -205,18 +210,26 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         for (Map.Entry<String, Update> e : merged.entrySet()) {
             Update u = e.getValue();
             withSource(u);
-            pending.add(e.getKey(), u, u.mergesAcrossBatches, this::forwardUpdate);
+            pending.add(e.getKey(), u, u.mergesAcrossBatches, packer::add);
         }
         // the job's (and group's) last push time
         LastPushTimes.of(batch, record.timestamp(), eventTime, (mergeKey, u) -> {
             withSource(u);
-            pending.add(mergeKey, u, true, this::forwardUpdate);
+            pending.add(mergeKey, u, true, packer::add);
         });
         metrics.add("points", accepted, now);
     }
 
-    private void forwardUpdate(Update u) {
-        context.forward(new Record<String, Routed>(u.seriesKey, u, u.eventTime, new RecordHeaders()));
+    /** Forwards every contribution held across batches, packed per partition. */
+    private void forwardHeld() {
+        pending.drain(packer::add);
+        packer.flush();
+    }
+
+    /** Forgets what is held: it belonged to a transaction that is aborted (or to none, at init). */
+    private void discardHeld() {
+        pending.clear();
+        packer.clear();
     }
 
     /** The identity of a point within a batch: equal shapes land on the same series with the same aggregation. */

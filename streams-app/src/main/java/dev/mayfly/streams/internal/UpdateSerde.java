@@ -9,19 +9,52 @@ import org.apache.kafka.common.serialization.Serializer;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Compact binary serde of {@link Update} for the series-updates repartition topic. */
-public final class UpdateSerde implements Serde<Update>, Serializer<Update>, Deserializer<Update> {
+/**
+ * Compact binary serde of the series-updates repartition topic: a record holds one {@link Update} (a group delete,
+ * or a contribution written by an earlier version) or a {@link SeriesUpdates} pack. The first byte says which; both
+ * formats are read, so a topic written before packs existed is still processed after an upgrade.
+ */
+public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Deserializer<Routed> {
     private static final int VERSION = 2; // 2 added the earliest event time of merged batches
     private static final int VERSION_WITHOUT_EARLIEST = 1;
+    /** A pack: entry count, the oldest event time, then (series key, update) entries. */
+    private static final int VERSION_PACK = 3;
     private static final MetricType[] TYPES = MetricType.values();
     private static final Aggregation[] AGGREGATIONS = Aggregation.values();
 
     @Override
-    public byte[] serialize(String topic, Update u) {
-        if (u == null) {
+    public byte[] serialize(String topic, Routed value) {
+        if (value == null) {
             return null;
         }
+        if (value instanceof SeriesUpdates pack) {
+            byte[] entries = pack.entries();
+            return new Binary.Writer(entries.length + 16).writeByte(VERSION_PACK).writeInt(pack.count())
+                    .writeLong(pack.earliestEventTime()).writeRaw(entries).toByteArray();
+        }
+        Update u = (Update) value;
         Binary.Writer w = new Binary.Writer(u.histogram == null ? 48 : 64 + 16 * u.histogram.counts.length);
+        writeUpdate(w, u);
+        return w.toByteArray();
+    }
+
+    @Override
+    public Routed deserialize(String topic, byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        Binary.Reader r = new Binary.Reader(bytes);
+        if ((bytes[0] & 0xFF) == VERSION_PACK) {
+            r.readByte();
+            int count = r.readInt();
+            long earliest = r.readLong();
+            return new SeriesUpdates(-1, count, earliest, r.rest());
+        }
+        return readUpdate(r);
+    }
+
+    /** Writes one update, with its own version byte (alone or as an entry of a pack). */
+    static void writeUpdate(Binary.Writer w, Update u) {
         w.writeByte(VERSION).writeByte(u.deleteGroup ? 1 : 0).writeString(u.eventId).writeLong(u.eventTime)
                 .writeLong(u.eventTime - u.earliestEventTime).writeInt(u.sourcePartition).writeLong(u.sourceOffset);
         if (u.deleteGroup) {
@@ -29,7 +62,7 @@ public final class UpdateSerde implements Serde<Update>, Serializer<Update>, Des
             for (Map.Entry<String, String> e : u.groupingLabels.entrySet()) {
                 w.writeString(e.getKey()).writeString(e.getValue());
             }
-            return w.toByteArray();
+            return;
         }
         w.writeByte(u.type.ordinal()).writeByte(u.aggregation.ordinal()).writeByte(u.cumulative ? 1 : 0)
                 .writeString(u.streamId).writeLong(u.startTime).writeDouble(u.value)
@@ -40,15 +73,10 @@ public final class UpdateSerde implements Serde<Update>, Serializer<Update>, Des
             w.writeByte(1);
             u.histogram.write(w);
         }
-        return w.toByteArray();
     }
 
-    @Override
-    public Update deserialize(String topic, byte[] bytes) {
-        if (bytes == null) {
-            return null;
-        }
-        Binary.Reader r = new Binary.Reader(bytes);
+    /** Reads what {@link #writeUpdate} wrote (or version 1 of it). */
+    static Update readUpdate(Binary.Reader r) {
         int version = r.readByte();
         if (version != VERSION && version != VERSION_WITHOUT_EARLIEST) {
             throw new IllegalStateException("unknown series update version " + version);
@@ -84,12 +112,12 @@ public final class UpdateSerde implements Serde<Update>, Serializer<Update>, Des
     }
 
     @Override
-    public Serializer<Update> serializer() {
+    public Serializer<Routed> serializer() {
         return this;
     }
 
     @Override
-    public Deserializer<Update> deserializer() {
+    public Deserializer<Routed> deserializer() {
         return this;
     }
 

@@ -97,7 +97,7 @@ class PendingUpdatesTest {
         Update u = counter("e1", 5_000, 1, null);
         u.mergeLaterBatch(counter("e2", 2_000, 1, null));
         UpdateSerde serde = new UpdateSerde();
-        Update back = serde.deserialize("t", serde.serialize("t", u));
+        Update back = (Update) serde.deserialize("t", serde.serialize("t", u));
         assertThat(back.eventTime).isEqualTo(5_000);
         assertThat(back.earliestEventTime).isEqualTo(2_000);
         assertThat(back.value).isEqualTo(2);

@@ -1,0 +1,96 @@
+package dev.mayfly.streams.internal;
+
+import java.util.function.BiConsumer;
+
+/**
+ * Series contributions bound for one partition of the series-updates topic, sent as one record: a commit's worth of
+ * small pushes over many groups becomes a few records per partition instead of one per (push, series). Each entry is
+ * a series key and its {@link Update}, in the order the ingest step forwarded them; the aggregate step applies them in
+ * that order, each as if it had arrived alone. Never holds a group delete (those are broadcast on their own).
+ * Written and read by {@link UpdateSerde}.
+ */
+public final class SeriesUpdates implements Routed {
+    private final int partition;
+    private final int count;
+    private final long earliestEventTime;
+    private final byte[] entries;
+
+    SeriesUpdates(int partition, int count, long earliestEventTime, byte[] entries) {
+        this.partition = partition;
+        this.count = count;
+        this.earliestEventTime = earliestEventTime;
+        this.entries = entries;
+    }
+
+    /** The partition of every entry's series key (-1 once read back: the record's partition is the one it was on). */
+    int partition() {
+        return partition;
+    }
+
+    int count() {
+        return count;
+    }
+
+    /** The record timestamp: the oldest event time of the entries, so no entry is judged at a later stream time than alone. */
+    long earliestEventTime() {
+        return earliestEventTime;
+    }
+
+    byte[] entries() {
+        return entries;
+    }
+
+    /** Decodes the entries one after the other. */
+    void forEach(BiConsumer<String, Update> action) {
+        Binary.Reader r = new Binary.Reader(entries);
+        for (int i = 0; i < count; i++) {
+            String key = r.readString();
+            action.accept(key, UpdateSerde.readUpdate(r));
+        }
+    }
+
+    /** Collects entries for one partition. Not thread-safe. */
+    static final class Builder {
+        private final int partition;
+        private Binary.Writer writer;
+        private int count;
+        private long earliestEventTime = Long.MAX_VALUE;
+
+        Builder(int partition) {
+            this.partition = partition;
+        }
+
+        void add(String key, Update u) {
+            if (writer == null) {
+                writer = new Binary.Writer(4096);
+            }
+            writer.writeString(key);
+            UpdateSerde.writeUpdate(writer, u);
+            count++;
+            earliestEventTime = Math.min(earliestEventTime, u.eventTime);
+        }
+
+        int size() {
+            return writer == null ? 0 : writer.size();
+        }
+
+        boolean isEmpty() {
+            return count == 0;
+        }
+
+        /** The pack of everything added since the last build; the builder starts empty again. */
+        SeriesUpdates build() {
+            SeriesUpdates pack = new SeriesUpdates(partition, count, earliestEventTime, writer.toByteArray());
+            writer = null;
+            count = 0;
+            earliestEventTime = Long.MAX_VALUE;
+            return pack;
+        }
+
+        void clear() {
+            writer = null;
+            count = 0;
+            earliestEventTime = Long.MAX_VALUE;
+        }
+    }
+}
