@@ -43,6 +43,8 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
     private Windows windows;
     private Expiry expiry;
     private ChangedSeries changed;
+    /** The stream time each contribution is judged at: the newest event time seen, entry by entry within a pack. */
+    private long judgedTime;
 
     public AggregateProcessor(PipelineOptions options, AvroCodec<MetricEventBatch> eventsCodec) {
         this.options = options;
@@ -66,6 +68,7 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
         // init runs again when a corrupted task is revived: rebuild the in-memory views from the stores, from zero
         limits.rebuild(seriesStore);
         changed = ChangedSeries.startingFrom(seriesStore);
+        judgedTime = context.currentStreamTimeMs(); // the task's committed stream time
         if (!options.publishInterval().isZero()) {
             context.schedule(options.publishInterval(), PunctuationType.WALL_CLOCK_TIME, t -> publishChanged());
         }
@@ -77,20 +80,21 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
     @Override
     public void process(Record<String, Routed> record) {
         if (record.value() instanceof SeriesUpdates pack) {
-            // the pack's timestamp is its oldest entry's: each entry is judged at the stream time it would have met
-            // alone (the newest event time so far), never later
-            long[] streamTime = {context.currentStreamTimeMs()};
+            // Kafka Streams' stream time already holds the pack's timestamp (its newest entry's): each entry is
+            // judged at the stream time it would have met as a record of its own, the newest event time so far
             pack.forEach((key, u) -> {
-                streamTime[0] = Math.max(streamTime[0], u.eventTime);
-                aggregate(key, u, streamTime[0]);
+                judgedTime = Math.max(judgedTime, u.eventTime);
+                aggregate(key, u, judgedTime);
             });
         } else if (record.value() instanceof Update u) {
+            judgedTime = Math.max(judgedTime, context.currentStreamTimeMs());
             if (u.deleteGroup) {
                 deleteGroup(u);
             } else {
-                aggregate(record.key(), u, context.currentStreamTimeMs());
+                aggregate(record.key(), u, judgedTime);
             }
         }
+        judgedTime = Math.max(judgedTime, context.currentStreamTimeMs());
         if (options.publishInterval().isZero()) {
             publishChanged();
         }

@@ -12,13 +12,13 @@ import java.util.function.BiConsumer;
 public final class SeriesUpdates implements Routed {
     private final int partition;
     private final int count;
-    private final long earliestEventTime;
+    private final long latestEventTime;
     private final byte[] entries;
 
-    SeriesUpdates(int partition, int count, long earliestEventTime, byte[] entries) {
+    SeriesUpdates(int partition, int count, long latestEventTime, byte[] entries) {
         this.partition = partition;
         this.count = count;
-        this.earliestEventTime = earliestEventTime;
+        this.latestEventTime = latestEventTime;
         this.entries = entries;
     }
 
@@ -31,9 +31,12 @@ public final class SeriesUpdates implements Routed {
         return count;
     }
 
-    /** The record timestamp: the oldest event time of the entries, so no entry is judged at a later stream time than alone. */
-    long earliestEventTime() {
-        return earliestEventTime;
+    /**
+     * The record timestamp: the newest event time of the entries, so the task's stream time after a pack is what it
+     * would have been after the entries one by one.
+     */
+    long latestEventTime() {
+        return latestEventTime;
     }
 
     byte[] entries() {
@@ -47,6 +50,9 @@ public final class SeriesUpdates implements Routed {
             String key = r.readString();
             action.accept(key, UpdateSerde.readUpdate(r));
         }
+        if (!r.atEnd()) {
+            throw new IllegalStateException("series updates pack holds more bytes than its " + count + " entries");
+        }
     }
 
     /** Collects entries for one partition. Not thread-safe. */
@@ -54,7 +60,7 @@ public final class SeriesUpdates implements Routed {
         private final int partition;
         private Binary.Writer writer;
         private int count;
-        private long earliestEventTime = Long.MAX_VALUE;
+        private long latestEventTime = Long.MIN_VALUE;
 
         Builder(int partition) {
             this.partition = partition;
@@ -67,7 +73,7 @@ public final class SeriesUpdates implements Routed {
             writer.writeString(key);
             UpdateSerde.writeUpdate(writer, u);
             count++;
-            earliestEventTime = Math.min(earliestEventTime, u.eventTime);
+            latestEventTime = Math.max(latestEventTime, u.eventTime);
         }
 
         int size() {
@@ -80,17 +86,15 @@ public final class SeriesUpdates implements Routed {
 
         /** The pack of everything added since the last build; the builder starts empty again. */
         SeriesUpdates build() {
-            SeriesUpdates pack = new SeriesUpdates(partition, count, earliestEventTime, writer.toByteArray());
-            writer = null;
-            count = 0;
-            earliestEventTime = Long.MAX_VALUE;
+            SeriesUpdates pack = new SeriesUpdates(partition, count, latestEventTime, writer.toByteArray());
+            clear();
             return pack;
         }
 
         void clear() {
             writer = null;
             count = 0;
-            earliestEventTime = Long.MAX_VALUE;
+            latestEventTime = Long.MIN_VALUE;
         }
     }
 }

@@ -35,7 +35,11 @@ final class SeriesUpdatesPacker {
             return;
         }
         if (packs.length != partitions) {
-            flush();
+            if (packs.length != 0) {
+                // Kafka Streams never changes an internal topic's partition count while it runs
+                throw new IllegalStateException("the series-updates topic went from " + packs.length + " to "
+                        + partitions + " partitions while running");
+            }
             packs = new SeriesUpdates.Builder[partitions];
             firstKeys = new String[partitions];
         }
@@ -72,6 +76,6 @@ final class SeriesUpdatesPacker {
 
     private void send(int p) {
         SeriesUpdates pack = packs[p].build();
-        sink.send(firstKeys[p], pack, pack.earliestEventTime());
+        sink.send(firstKeys[p], pack, pack.latestEventTime());
     }
 }

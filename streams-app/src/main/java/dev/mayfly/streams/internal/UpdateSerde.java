@@ -17,7 +17,7 @@ import java.util.TreeMap;
 public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Deserializer<Routed> {
     private static final int VERSION = 2; // 2 added the earliest event time of merged batches
     private static final int VERSION_WITHOUT_EARLIEST = 1;
-    /** A pack: entry count, the oldest event time, then (series key, update) entries. */
+    /** A pack: entry count, the newest event time, then (series key, update) entries. */
     private static final int VERSION_PACK = 3;
     private static final MetricType[] TYPES = MetricType.values();
     private static final Aggregation[] AGGREGATIONS = Aggregation.values();
@@ -29,8 +29,8 @@ public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Des
         }
         if (value instanceof SeriesUpdates pack) {
             byte[] entries = pack.entries();
-            return new Binary.Writer(entries.length + 16).writeByte(VERSION_PACK).writeInt(pack.count())
-                    .writeLong(pack.earliestEventTime()).writeRaw(entries).toByteArray();
+            return new Binary.Writer(entries.length + 32).writeByte(VERSION_PACK).writeInt(pack.count())
+                    .writeLong(pack.latestEventTime()).writeRaw(entries).toByteArray();
         }
         Update u = (Update) value;
         Binary.Writer w = new Binary.Writer(u.histogram == null ? 48 : 64 + 16 * u.histogram.counts.length);
@@ -47,8 +47,8 @@ public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Des
         if ((bytes[0] & 0xFF) == VERSION_PACK) {
             r.readByte();
             int count = r.readInt();
-            long earliest = r.readLong();
-            return new SeriesUpdates(-1, count, earliest, r.rest());
+            long latest = r.readLong();
+            return new SeriesUpdates(-1, count, latest, r.rest());
         }
         return readUpdate(r);
     }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The internal series-updates records: their compact serde and their partitioning. */
 class SeriesUpdatesTest {
@@ -60,22 +61,64 @@ class SeriesUpdatesTest {
                 value, null, null, null).withSource(1, eventTime);
     }
 
+    /** Series keys that the partitioner sends to {@code partition} of {@code partitions}. */
+    private static List<String> keysOf(int partition, int partitions, int n) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; keys.size() < n; i++) {
+            String key = "c{job=\"x\",i=\"" + i + "\"}";
+            if (SeriesUpdatePartitioner.partitionOf(key, partitions) == partition) {
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
     @Test
     void aPackRoundTripsItsEntriesInOrderAndGoesToItsPartition() {
+        List<String> keys = keysOf(4, 6, 3);
         SeriesUpdates.Builder b = new SeriesUpdates.Builder(4);
-        b.add("a{job=\"x\"}", counter("e1", 300, 1));
-        b.add("b{job=\"x\"}", counter("e2", 100, 2));
-        b.add("a{job=\"x\"}", counter("e3", 200, 3));
+        b.add(keys.get(0), counter("e1", 300, 1));
+        b.add(keys.get(1), counter("e2", 500, 2));
+        b.add(keys.get(0), counter("e3", 200, 3));
         SeriesUpdates pack = b.build();
-        assertThat(pack.earliestEventTime()).isEqualTo(100);
+        assertThat(pack.latestEventTime()).isEqualTo(500); // the newest, neither the first nor the last added
         assertThat(b.isEmpty()).isTrue();
-        assertThat(partitioner.partitions("t", "a{job=\"x\"}", pack, 6)).contains(Set.of(4));
+        assertThat(partitioner.partitions("t", keys.get(0), pack, 6)).contains(Set.of(4));
+        assertThat(partitioner.partitions("t", keys.get(0), counter("e", 1, 1), 6)).contains(Set.of(4));
 
         SeriesUpdates back = (SeriesUpdates) serde.deserialize("t", serde.serialize("t", pack));
         List<String> seen = new ArrayList<>();
         back.forEach((key, u) -> seen.add(key + " " + u.eventId + " " + u.eventTime + " " + u.value + " " + u.sourceOffset));
-        assertThat(seen).containsExactly("a{job=\"x\"} e1 300 1.0 300", "b{job=\"x\"} e2 100 2.0 100", "a{job=\"x\"} e3 200 3.0 200");
-        assertThat(back.earliestEventTime()).isEqualTo(100);
+        assertThat(seen).containsExactly(keys.get(0) + " e1 300 1.0 300", keys.get(1) + " e2 500 2.0 500",
+                keys.get(0) + " e3 200 3.0 200");
+        assertThat(back.latestEventTime()).isEqualTo(500);
+    }
+
+    @Test
+    void aRecordOfTheFirstFormatIsStillRead() {
+        // version 1: no span of merged event times
+        byte[] v1 = new Binary.Writer(64).writeByte(1).writeByte(0).writeString("old").writeLong(1_000).writeInt(2)
+                .writeLong(77).writeByte(MetricType.COUNTER.ordinal()).writeByte(Aggregation.SUM.ordinal()).writeByte(0)
+                .writeString(null).writeLong(Update.NO_START_TIME).writeDouble(4.5).writeString("help").writeString(null)
+                .writeByte(0).toByteArray();
+        Update u = (Update) serde.deserialize("t", v1);
+        assertThat(u.eventId).isEqualTo("old");
+        assertThat(u.eventTime).isEqualTo(1_000);
+        assertThat(u.earliestEventTime).isEqualTo(1_000);
+        assertThat(u.value).isEqualTo(4.5);
+        assertThat(u.help).isEqualTo("help");
+        assertThat(u.sourceOffset).isEqualTo(77);
+    }
+
+    @Test
+    void aPackWithBytesBeyondItsEntriesIsRefused() {
+        SeriesUpdates.Builder b = new SeriesUpdates.Builder(0);
+        b.add("a", counter("e1", 1, 1));
+        b.add("b", counter("e2", 2, 1));
+        byte[] bytes = serde.serialize("t", b.build());
+        bytes[1] = 2; // the count, zig-zag: 1 entry instead of 2
+        SeriesUpdates truncated = (SeriesUpdates) serde.deserialize("t", bytes);
+        assertThatThrownBy(() -> truncated.forEach((k, u) -> { })).isInstanceOf(IllegalStateException.class);
     }
 
     private record Sent(String key, Routed value, long timestamp) {
@@ -92,31 +135,44 @@ class SeriesUpdatesTest {
 
         partitioner.partitions("t", "first", first, 3); // the first send tells the count
         sent.clear();
+        long[] times = {700, 300, 900, 100, 500, 800, 200, 600, 400, 1000};
+        Set<Integer> partitionsUsed = new java.util.HashSet<>();
         for (int i = 0; i < 30; i++) {
-            Update u = counter("e" + i, 1000 - i, i);
+            Update u = counter("e" + i, times[i % times.length] + i, i);
             u.seriesKey = "s" + i;
+            partitionsUsed.add(SeriesUpdatePartitioner.partitionOf(u.seriesKey, 3));
             packer.add(u);
         }
         assertThat(sent).isEmpty(); // held until the flush
         packer.flush();
-        assertThat(sent).hasSizeBetween(1, 3);
+        Set<Integer> packed = new java.util.HashSet<>();
         int entries = 0;
         for (Sent s : sent) {
             SeriesUpdates pack = (SeriesUpdates) s.value();
+            assertThat(packed.add(pack.partition())).as("one pack per partition").isTrue();
             assertThat(SeriesUpdatePartitioner.partitionOf(s.key(), 3)).isEqualTo(pack.partition());
-            List<Long> times = new ArrayList<>();
+            List<Integer> order = new ArrayList<>();
+            long[] newest = {Long.MIN_VALUE};
             pack.forEach((key, u) -> {
                 assertThat(SeriesUpdatePartitioner.partitionOf(key, 3)).isEqualTo(pack.partition());
-                times.add(u.eventTime);
+                order.add((int) u.value);
+                newest[0] = Math.max(newest[0], u.eventTime);
             });
-            assertThat(times).isSortedAccordingTo((x, y) -> Long.compare(y, x)); // the order they were added in
-            assertThat(s.timestamp()).isEqualTo(times.get(times.size() - 1));
+            assertThat(order).isSorted(); // the order they were added in
+            assertThat(s.timestamp()).isEqualTo(newest[0]);
             entries += pack.count();
         }
+        assertThat(packed).isEqualTo(partitionsUsed);
         assertThat(entries).isEqualTo(30);
         sent.clear();
         packer.flush();
         assertThat(sent).isEmpty();
+
+        Update after = counter("after", 9, 1);
+        after.seriesKey = "s7";
+        packer.add(after);
+        packer.flush();
+        assertThat(sent).singleElement().satisfies(s -> assertThat(s.key()).isEqualTo("s7"));
     }
 
     @Test
@@ -142,5 +198,23 @@ class SeriesUpdatesTest {
         packer.clear();
         packer.flush();
         assertThat(sent).hasSize(1);
+        Update next = counter("next", 3, 1);
+        next.seriesKey = "next";
+        packer.add(next);
+        packer.flush();
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(1).key()).isEqualTo("next"); // the dropped entry's key is not reused
+        assertThat(((SeriesUpdates) sent.get(1).value()).count()).isEqualTo(1);
+    }
+
+    @Test
+    void aPartitionCountThatChangesWhileRunningFailsLoudlyInsteadOfMisrouting() {
+        SeriesUpdatesPacker packer = new SeriesUpdatesPacker(partitioner, (k, v, t) -> { });
+        partitioner.partitions("t", "k", counter("e", 1, 1), 3);
+        Update u = counter("e1", 1, 1);
+        u.seriesKey = "a";
+        packer.add(u);
+        partitioner.partitions("t", "k", counter("e", 1, 1), 4);
+        assertThatThrownBy(() -> packer.add(u)).isInstanceOf(IllegalStateException.class).hasMessageContaining("3 to 4");
     }
 }
