@@ -61,11 +61,7 @@ final class Binary {
                 return writeLong(-1);
             }
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            writeLong(b.length);
-            ensure(b.length);
-            System.arraycopy(b, 0, buf, pos, b.length);
-            pos += b.length;
-            return this;
+            return writeLong(b.length).writeRaw(b);
         }
 
         /** Bytes written so far. */

@@ -59,6 +59,7 @@ public final class SeriesUpdates implements Routed {
     static final class Builder {
         private final int partition;
         private Binary.Writer writer;
+        private String firstKey;
         private int count;
         private long latestEventTime = Long.MIN_VALUE;
 
@@ -69,6 +70,7 @@ public final class SeriesUpdates implements Routed {
         void add(String key, Update u) {
             if (writer == null) {
                 writer = new Binary.Writer(4096);
+                firstKey = key;
             }
             writer.writeString(key);
             UpdateSerde.writeUpdate(writer, u);
@@ -78,6 +80,11 @@ public final class SeriesUpdates implements Routed {
 
         int size() {
             return writer == null ? 0 : writer.size();
+        }
+
+        /** The series key of the first entry since the last build: the pack's record key (it hashes to the same partition). */
+        String firstKey() {
+            return firstKey;
         }
 
         boolean isEmpty() {
@@ -93,6 +100,7 @@ public final class SeriesUpdates implements Routed {
 
         void clear() {
             writer = null;
+            firstKey = null;
             count = 0;
             latestEventTime = Long.MIN_VALUE;
         }

@@ -20,7 +20,6 @@ final class SeriesUpdatesPacker {
     private final SeriesUpdatePartitioner partitioner;
     private final Sink sink;
     private SeriesUpdates.Builder[] packs = new SeriesUpdates.Builder[0];
-    private String[] firstKeys = new String[0];
 
     SeriesUpdatesPacker(SeriesUpdatePartitioner partitioner, Sink sink) {
         this.partitioner = partitioner;
@@ -41,14 +40,10 @@ final class SeriesUpdatesPacker {
                         + partitions + " partitions while running");
             }
             packs = new SeriesUpdates.Builder[partitions];
-            firstKeys = new String[partitions];
         }
         int p = SeriesUpdatePartitioner.partitionOf(u.seriesKey, partitions);
         if (packs[p] == null) {
             packs[p] = new SeriesUpdates.Builder(p);
-        }
-        if (packs[p].isEmpty()) {
-            firstKeys[p] = u.seriesKey; // the record's key: it hashes to the same partition
         }
         packs[p].add(u.seriesKey, u);
         if (packs[p].size() >= MAX_PACK_BYTES) {
@@ -75,7 +70,8 @@ final class SeriesUpdatesPacker {
     }
 
     private void send(int p) {
+        String key = packs[p].firstKey();
         SeriesUpdates pack = packs[p].build();
-        sink.send(firstKeys[p], pack, pack.latestEventTime());
+        sink.send(key, pack, pack.latestEventTime());
     }
 }
