@@ -234,38 +234,71 @@ public final class Authenticator {
         return identity;
     }
 
+    /**
+     * Whether authenticating {@code authorizationHeader} needs no bcrypt hashing: authentication off, no header, a
+     * bearer token (one SHA-256), basic credentials bcrypt already accepted (cached), or a header no rule reads or that
+     * does not decode. For callers that must not wait: a wrong password, a password not yet verified and an unknown
+     * user each cost a hash.
+     */
+    public boolean decidesWithoutHashing(String authorizationHeader) {
+        if (!isEnabled() || authorizationHeader == null) {
+            return true;
+        }
+        String h = authorizationHeader.trim();
+        if (!isBasic(h)) {
+            return true;
+        }
+        Basic basic = Basic.parse(h);
+        if (basic == null) {
+            return true; // refused without a hash
+        }
+        User u = users.get(basic.user);
+        return u != null && verified.contains(VerifiedCredentials.key(basic.user, basic.password, u.hash()));
+    }
+
+    private boolean isBasic(String h) {
+        return !(h.regionMatches(true, 0, "Bearer ", 0, 7) && !tokensBySha256.isEmpty())
+                && h.regionMatches(true, 0, "Basic ", 0, 6) && !users.isEmpty();
+    }
+
     private Identity check(String h) {
         if (h.regionMatches(true, 0, "Bearer ", 0, 7) && !tokensBySha256.isEmpty()) {
             return tokensBySha256.get(sha256Hex(h.substring(7).trim()));
         }
-        if (h.regionMatches(true, 0, "Basic ", 0, 6) && !users.isEmpty()) {
-            String decoded;
-            try {
-                decoded = new String(Base64.getDecoder().decode(h.substring(6).trim()), StandardCharsets.UTF_8);
-            } catch (IllegalArgumentException e) {
+        if (isBasic(h)) {
+            Basic basic = Basic.parse(h);
+            if (basic == null) {
                 return null;
             }
-            int colon = decoded.indexOf(':');
-            if (colon < 0) {
-                return null;
-            }
-            String user = decoded.substring(0, colon);
-            String password = decoded.substring(colon + 1);
-            User u = users.get(user);
+            User u = users.get(basic.user);
             if (u == null) {
-                passwordMatches.test(password, dummyHash); // as slow as a wrong password: no timing tells which users exist
+                passwordMatches.test(basic.password, dummyHash); // as slow as a wrong password: no timing tells which users exist
                 return null;
             }
-            String cacheKey = VerifiedCredentials.key(user, password, u.hash());
+            String cacheKey = VerifiedCredentials.key(basic.user, basic.password, u.hash());
             if (!verified.contains(cacheKey)) {
-                if (!passwordMatches.test(password, u.hash())) {
+                if (!passwordMatches.test(basic.password, u.hash())) {
                     return null;
                 }
                 verified.add(cacheKey);
             }
-            return new Identity(user, u.onlyJob());
+            return new Identity(basic.user, u.onlyJob());
         }
         return null;
+    }
+
+    /** The user and password of a {@code Basic} header; null when it does not decode to {@code user:password}. */
+    private record Basic(String user, String password) {
+        static Basic parse(String header) {
+            String decoded;
+            try {
+                decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? null : new Basic(decoded.substring(0, colon), decoded.substring(colon + 1));
+        }
     }
 
     private static boolean bcryptMatches(String password, String hash) {

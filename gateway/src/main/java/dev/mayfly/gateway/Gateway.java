@@ -16,8 +16,6 @@ import dev.mayfly.schemas.config.CommonSettings;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The push gateway: the Pushgateway API ({@code /metrics/job/...}) and OTLP/HTTP ({@code /v1/metrics}) on the
@@ -26,8 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Gateway implements AutoCloseable {
     private final BatchSink sink;
-    private final ExecutorService replies;
     private final ExecutorService rounds;
+    private final PushPipeline pipeline;
     private final PushgatewayHandler pushgateway;
     private final OtlpHandler otlp;
     private final Authenticator authenticator;
@@ -35,22 +33,16 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(BatchSink sink, GatewayConfig config) {
         this.sink = sink;
-        AtomicInteger n = new AtomicInteger();
-        this.replies = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "mayfly-gateway-reply-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
         this.authenticator = config.pushAuthenticator();
         this.maxBodyBytes = config.maxBodyBytes();
-        // the coalescer's next rounds start on their own thread: never queued behind replies, never on Kafka's thread
+        // the coalescer's next rounds start on their own thread, never on Kafka's
         this.rounds = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "mayfly-gateway-coalescer");
             t.setDaemon(true);
             return t;
         });
         PushCoalescer coalescer = new PushCoalescer(sink, rounds, PushCoalescer.MAX_POINTS, config.coalesce());
-        PushPipeline pipeline = new PushPipeline(coalescer, authenticator, replies, config.maxInFlightBytes(),
+        this.pipeline = new PushPipeline(coalescer, authenticator, config.maxInFlightBytes(),
                 config.maxBodyBytes(), config.maxSeries(), config.ackTimeout(), config.validator());
         this.pushgateway = new PushgatewayHandler(pipeline, config.defaultTemporality());
         this.otlp = new OtlpHandler(pipeline, config.otlpPromotedResourceAttributes());
@@ -88,9 +80,12 @@ public final class Gateway implements AutoCloseable {
                 pushRoute("/v1/metrics", otlp, OtlpHandler.API));
     }
 
-    /** A push route: bodies up to the limit; what the server refuses itself is counted like the gateway's refusals. */
+    /**
+     * A push route: bodies up to the limit, most pushes handled on the event loop ({@link PushPipeline#mayHandleInline});
+     * what the server refuses itself is counted like the gateway's refusals.
+     */
     private Route pushRoute(String prefix, RequestHandler handler, String api) {
-        return Route.of(prefix, handler).withMaxBodyBytes(maxBodyBytes)
+        return Route.of(prefix, handler).withMaxBodyBytes(maxBodyBytes).inlineWhen(pipeline::mayHandleInline)
                 .onRefused(status -> {
                     String reason = PushRejected.refusedByServer(status);
                     GatewayMetrics.REJECTED.labelValues(api, reason).inc();
@@ -102,11 +97,5 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         sink.close();
         rounds.shutdown();
-        replies.shutdown();
-        try {
-            replies.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

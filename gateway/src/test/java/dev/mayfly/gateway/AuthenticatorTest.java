@@ -56,6 +56,24 @@ class AuthenticatorTest {
     }
 
     @Test
+    void onlyCredentialsBcryptAlreadyAcceptedAreDecidedWithoutHashing() {
+        Authenticator auth = authenticator(0);
+        assertThat(auth.decidesWithoutHashing(null)).as("no header: refused at once").isTrue();
+        assertThat(auth.decidesWithoutHashing("Digest x")).as("a scheme no rule reads").isTrue();
+        assertThat(auth.decidesWithoutHashing("Basic !!!")).as("does not decode: refused without a hash").isTrue();
+        assertThat(auth.decidesWithoutHashing(basic("fn", "s3cret"))).as("not yet verified").isFalse();
+        assertThat(auth.decidesWithoutHashing(basic("nobody", "s3cret"))).as("an unknown user costs a dummy hash").isFalse();
+        assertThat(auth.authenticate(basic("fn", "s3cret"), CLIENT)).isNotNull();
+        int hashes = checkedHashes.size();
+        assertThat(auth.decidesWithoutHashing(basic("fn", "s3cret"))).as("verified and cached").isTrue();
+        assertThat(auth.decidesWithoutHashing(basic("fn", "wrong"))).as("a wrong password still costs a hash").isFalse();
+        assertThat(auth.authenticate(basic("fn", "s3cret"), CLIENT)).isNotNull();
+        assertThat(checkedHashes).as("what it called cheap hashed nothing").hasSize(hashes);
+        assertThat(Authenticator.of(null, null, "push", new FailureLimiter(0, 1, () -> 0), (p, h) -> true)
+                .decidesWithoutHashing(basic("fn", "s3cret"))).as("authentication off").isTrue();
+    }
+
+    @Test
     void anUnknownUserCostsABcryptOfTheHighestCostLikeAWrongPassword() {
         Authenticator auth = authenticator(0);
         assertThat(auth.authenticate(basic("nobody", "s3cret"), CLIENT)).isNull();

@@ -94,6 +94,11 @@ public final class GatewayBenchMain {
         }
 
         @Override
+        public boolean writesWithoutWaiting() {
+            return true;
+        }
+
+        @Override
         public void close() {
         }
     }

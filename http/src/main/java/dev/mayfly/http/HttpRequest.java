@@ -18,14 +18,33 @@ public final class HttpRequest {
     private final HttpHeaders headers;
     private final ByteBuf body;
     private final String clientAddress;
+    private final boolean inline;
 
     /** For the server: {@code uri} is the request target as sent, already checked to parse. */
     public HttpRequest(String method, URI uri, HttpHeaders headers, ByteBuf body, String clientAddress) {
+        this(method, uri, headers, body, clientAddress, false);
+    }
+
+    private HttpRequest(String method, URI uri, HttpHeaders headers, ByteBuf body, String clientAddress, boolean inline) {
         this.method = method;
         this.uri = uri;
         this.headers = headers;
         this.body = body;
         this.clientAddress = clientAddress;
+        this.inline = inline;
+    }
+
+    /** For the server: this request, handled on the connection's event loop ({@link Route#inlineWhen}). */
+    public HttpRequest handledInline() {
+        return new HttpRequest(method, uri, headers, body, clientAddress, true);
+    }
+
+    /**
+     * True when the handler runs on the connection's event loop (its route's {@link Route#inline} predicate accepted
+     * this request): it must not wait for anything, or every connection of that loop waits with it.
+     */
+    public boolean isInline() {
+        return inline;
     }
 
     public String method() {

@@ -3,7 +3,8 @@ package dev.mayfly.http;
 /**
  * Handles the requests of one {@link Route}.
  *
- * <p>Contract: called on the route's executor once the whole request, body included, has arrived within the route's
+ * <p>Contract: called on the route's executor (or on the connection's event loop for a request the route takes inline, see
+ * {@link HttpRequest#isInline()}: then it must not wait) once the whole request, body included, has arrived within the route's
  * body limit, so a handler never waits for a slow client. The body can be read until this method returns (it is
  * released then). The response may be completed in this method or later from any thread, exactly once. If this
  * method throws before the response started, the client gets 500. Requests of one connection are handed over one at

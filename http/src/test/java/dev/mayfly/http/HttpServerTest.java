@@ -45,7 +45,7 @@ class HttpServerTest {
             byte[] body = request.body().readAllBytes();
             handled.add(request.method() + " " + request.path() + " " + body.length);
             response.sendText(200, request.method() + " " + request.path() + " " + body.length);
-        }, LIMIT, null, null));
+        }, LIMIT, null, null, null));
         for (Route r : extra) {
             server.route(r);
         }
@@ -108,6 +108,43 @@ class HttpServerTest {
             assertThat(readResponse(in)).endsWith("POST /echo/a 3\n");
             assertThat(readResponse(in)).endsWith("GET /echo/b 0\n");
         }
+    }
+
+    @Test
+    void requestsTheRouteTakesInlineRunOnTheEventLoopInOrderAndTheOthersOnThePool() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        RequestHandler handler = (request, response) -> {
+            seen.add(request.path() + " " + request.isInline() + " " + Thread.currentThread().getName().startsWith("mayfly-http-io"));
+            if (request.path().endsWith("/later")) { // answered later from another thread, as a push is once Kafka acknowledged it
+                CompletableFuture.runAsync(() -> response.sendText(200, request.path()), CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
+            } else {
+                response.sendText(200, request.path() + " " + request.body().readAllBytes().length);
+            }
+        };
+        start(HttpServerOptions.defaults(),
+                Route.of("/fast", handler).inlineWhen(r -> r.bodyLength() < 10),
+                Route.of("/broken", handler).inlineWhen(r -> {
+                    throw new IllegalStateException("predicate fails");
+                }),
+                Route.of("/filtered", handler).inlineWhen(r -> true).filtered((request, response) -> true));
+        try (Socket socket = connect()) {
+            // pipelined: an inline request answered later, then inline ones answered at once, one on the pool between them
+            send(socket, "GET /fast/later HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /fast/a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                    + "POST /fast/big HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\nabcdefghijkl"
+                    + "GET /fast/b HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /broken HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /filtered HTTP/1.1\r\nHost: x\r\n\r\n");
+            InputStream in = socket.getInputStream();
+            assertThat(readResponse(in)).endsWith("/fast/later\n");
+            assertThat(readResponse(in)).endsWith("/fast/a 3\n");
+            assertThat(readResponse(in)).endsWith("/fast/big 12\n");
+            assertThat(readResponse(in)).endsWith("/fast/b 0\n");
+            assertThat(readResponse(in)).endsWith("/broken 0\n");
+            assertThat(readResponse(in)).endsWith("/filtered 0\n");
+        }
+        assertThat(seen).containsExactly("/fast/later true true", "/fast/a true true", "/fast/big false false",
+                "/fast/b true true", "/broken false false", "/filtered false false");
     }
 
     @Test

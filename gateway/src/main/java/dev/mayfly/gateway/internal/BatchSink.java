@@ -9,12 +9,14 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Contract:
  * <ul>
- *   <li>{@link #write} returns at once (or within the sink's time limit) a future that completes normally only when the
+ *   <li>{@link #write} returns a future that completes normally only when the
  *       batch is durably stored (Kafka: acknowledged by every in-sync replica), and exceptionally otherwise, always
  *       within the sink's time limit. A handler answers 2xx only after normal completion.</li>
  *   <li>Failure is reported as {@link SinkException}: {@code UNAVAILABLE} (the store could not be reached, or did not
  *       answer in time) or {@code TOO_LARGE} (the encoded batch exceeds what the store takes). After {@code UNAVAILABLE}
  *       from a timeout the batch may still have been stored; a retry with the same event id is counted once.</li>
+ *   <li>{@link #write} returns at once while {@link #writesWithoutWaiting} is true (callers that must not wait, such
+ *       as event loops, write only then); otherwise it may wait up to the sink's time limit.</li>
  *   <li>Thread-safe: called concurrently from every request thread.</li>
  *   <li>No ordering between batches is promised: each batch is self-contained, keyed by its event id.</li>
  *   <li>The sink does not validate points; handlers send only batches they accepted whole.</li>
@@ -25,6 +27,9 @@ public interface BatchSink extends AutoCloseable {
 
     /** True while the sink believes a write would succeed (it has reached the store and its last write did not fail). */
     boolean isReady();
+
+    /** True while {@link #write} cannot wait: everything a write needs is at hand. */
+    boolean writesWithoutWaiting();
 
     @Override
     void close();

@@ -1,6 +1,8 @@
 package dev.mayfly.gateway.internal;
 
 import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.codec.AvroCodec;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -20,22 +22,35 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@link BatchSink} on the events topic: key = event id (UTF-8), value = the batch in the configured framing.
  * One idempotent producer with {@code acks=all}, batching by linger; every write completes within the ack timeout
  * ({@code delivery.timeout.ms} and {@code max.block.ms} are derived from it). Readiness: the topic was described by the
  * broker (a background probe, every second while not ready) and the last write did not fail.
+ *
+ * <p>Writes without waiting ({@link #writesWithoutWaiting}) while ready: the producer's {@code send} waits only for
+ * the topic's metadata, which the probe fetches first and keeps (it asks for it every second, so it never expires as
+ * idle), or for buffer room, which it never lacks: at most {@link #MAX_QUEUED_BYTES} of records wait for their
+ * acknowledgement (a write past that fails at once, UNAVAILABLE), a quarter of the producer's buffer; and a registry
+ * framing's schema id, which the probe's first encoding fetched.
  */
 public final class KafkaBatchSink implements BatchSink {
     private static final Logger log = LoggerFactory.getLogger(KafkaBatchSink.class);
+    /** The producer's buffer; records waiting for acknowledgement are kept to a quarter of it (see the class comment). */
+    static final long BUFFER_BYTES = 64L * 1024 * 1024;
+    static final long MAX_QUEUED_BYTES = BUFFER_BYTES / 4;
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
     private final AvroCodec<MetricEventBatch> codec;
     private final Admin admin;
     private final Thread probe;
+    private final AtomicLong queuedBytes = new AtomicLong();
     private volatile boolean ready;
+    /** The producer holds the topic's metadata and the codec its schema id: a send cannot wait for either. */
+    private volatile boolean primed;
     private volatile boolean closed;
 
     public KafkaBatchSink(String bootstrapServers, Map<String, String> overrides, String topic,
@@ -72,6 +87,7 @@ public final class KafkaBatchSink implements BatchSink {
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) request);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) (linger + request));
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
+        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, BUFFER_BYTES);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "mayfly-gateway");
         config.putAll(overrides);
         return config;
@@ -80,10 +96,19 @@ public final class KafkaBatchSink implements BatchSink {
     @Override
     public CompletableFuture<Void> write(MetricEventBatch batch) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        long size = 0;
         try {
             byte[] key = batch.getEventId().getBytes(StandardCharsets.UTF_8);
             byte[] value = codec.encode(batch);
+            long bytes = key.length + value.length;
+            long queued = queuedBytes.addAndGet(bytes);
+            size = bytes;
+            if (queued > MAX_QUEUED_BYTES && queued != bytes) { // one record alone always goes (Kafka judges its size)
+                throw new SinkException(SinkException.Kind.UNAVAILABLE, "more than " + (MAX_QUEUED_BYTES >> 20)
+                        + " MB of pushes are waiting for the events topic's acknowledgement", null);
+            }
             producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+                queuedBytes.addAndGet(-bytes);
                 if (error == null) {
                     ready = true;
                     done.complete(null);
@@ -92,7 +117,8 @@ public final class KafkaBatchSink implements BatchSink {
                 }
             });
         } catch (RuntimeException e) {
-            done.completeExceptionally(failure(e));
+            queuedBytes.addAndGet(-size);
+            done.completeExceptionally(e instanceof SinkException s ? s : failure(e));
         }
         return done;
     }
@@ -120,12 +146,36 @@ public final class KafkaBatchSink implements BatchSink {
                     log.debug("events topic {} not reachable: {}", topic, e.toString());
                 }
             }
+            if (ready) {
+                prime();
+            }
             try {
                 TimeUnit.SECONDS.sleep(1);
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    /** Has the producer hold the topic's metadata (asked every second, so it never expires) and the codec its schema id. */
+    private void prime() {
+        try {
+            producer.partitionsFor(topic);
+            if (!primed) {
+                codec.encode(PRIMER);
+                primed = true;
+            }
+        } catch (RuntimeException e) {
+            log.debug("events topic {} metadata or schema not at hand: {}", topic, e.toString());
+        }
+    }
+
+    private static final MetricEventBatch PRIMER = new MetricEventBatch("primer", new Source("primer", null, null, null),
+            java.time.Instant.EPOCH, Operation.RECORD, Map.of(), List.of());
+
+    @Override
+    public boolean writesWithoutWaiting() {
+        return primed && ready && !closed;
     }
 
     @Override

@@ -87,6 +87,11 @@ public final class PushCoalescer {
         }
     }
 
+    /** True while a write cannot wait ({@link BatchSink#writesWithoutWaiting}): the coalescer itself never does. */
+    public boolean writesWithoutWaiting() {
+        return sink.writesWithoutWaiting();
+    }
+
     /** Groups with a round in flight (for tests). */
     int activeGroups() {
         return groups.size();

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,27 +22,33 @@ import java.util.concurrent.TimeoutException;
  * The steps every push takes, shared by both APIs: authenticate, take in-flight room, read the body, write the batch
  * to the {@link BatchSink} (through the {@link PushCoalescer}) and answer when it is acknowledged. In-flight room is counted in KiB of request body: at
  * most {@code maxInFlightBytes} of bodies (and the batches made of them) are held at once; a push that finds no room
- * within {@link #ROOM_WAIT} gets 429. Responses to acknowledged writes are sent from {@code replies}, never from the
- * sink's own threads. Thread-safe.
+ * within {@link #ROOM_WAIT} gets 429. A push is answered on the thread that completes its write (answering only hands
+ * the response to the connection's event loop; it never waits).
+ *
+ * <p>Most pushes are handled inline, on the connection's event loop ({@link #mayHandleInline}): the body is small and
+ * plain, authenticating it hashes nothing, room is free and the sink writes without waiting, so nothing in their
+ * handling waits. Any other push (large or compressed body, credentials bcrypt has not yet accepted, no room at once,
+ * Kafka not at hand) is handled on the server's handler pool, where it may wait for room, a password hash or Kafka.
+ * Thread-safe.
  */
 public final class PushPipeline {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PushPipeline.class);
     static final Duration ROOM_WAIT = Duration.ofMillis(250);
+    /** Largest plain body handled on the event loop: parsed in well under a millisecond. */
+    static final int INLINE_MAX_BODY_BYTES = 64 * 1024;
 
     private final PushCoalescer sink;
     private final Authenticator authenticator;
-    private final Executor replies;
     private final Semaphore room;
     private final int maxBodyBytes;
     private final int maxSeries;
     private final Duration ackTimeout;
     private final MetricValidator validator;
 
-    public PushPipeline(PushCoalescer sink, Authenticator authenticator, Executor replies, long maxInFlightBytes,
+    public PushPipeline(PushCoalescer sink, Authenticator authenticator, long maxInFlightBytes,
                         int maxBodyBytes, int maxSeries, Duration ackTimeout, MetricValidator validator) {
         this.sink = sink;
         this.authenticator = authenticator;
-        this.replies = replies;
         this.room = new Semaphore((int) Math.min(Integer.MAX_VALUE, Math.max(maxInFlightBytes / 1024, maxBodyBytes / 1024 + 1)));
         this.maxBodyBytes = maxBodyBytes;
         this.maxSeries = maxSeries;
@@ -82,15 +87,25 @@ public final class PushPipeline {
     }
 
     /**
+     * Whether {@code request} may be handled on the connection's event loop: a plain body of at most
+     * {@link #INLINE_MAX_BODY_BYTES}, credentials checked without hashing, room for it free right now, and a sink
+     * that writes without waiting.
+     */
+    public boolean mayHandleInline(HttpRequest request) {
+        return request.bodyLength() <= INLINE_MAX_BODY_BYTES && request.header("Content-Encoding") == null
+                && room.availablePermits() >= permits(request) && sink.writesWithoutWaiting()
+                && authenticator.decidesWithoutHashing(request.header("Authorization"));
+    }
+
+    /**
      * Takes in-flight room for the request's body (the server received it whole, within the body limit); a compressed
-     * body takes room for the largest body, which it may inflate to. Returns the permits to give back, or throws 429.
+     * body takes room for the largest body, which it may inflate to. Waits for room up to {@link #ROOM_WAIT}, not at
+     * all on the event loop. Returns the permits to give back, or throws 429.
      */
     public int takeRoom(HttpRequest request, HttpResponse response) {
-        boolean compressed = request.header("Content-Encoding") != null;
-        long bytes = compressed ? maxBodyBytes : request.bodyLength();
-        int permits = (int) Math.min(bytes / 1024 + 1, maxBodyBytes / 1024 + 1);
+        int permits = permits(request);
         try {
-            if (!room.tryAcquire(permits, ROOM_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!(request.isInline() ? room.tryAcquire(permits) : room.tryAcquire(permits, ROOM_WAIT.toMillis(), TimeUnit.MILLISECONDS))) {
                 response.header("Retry-After", "1");
                 throw new PushRejected(429, PushRejected.OVERLOADED, "too many pushes in flight; retry later");
             }
@@ -99,6 +114,12 @@ public final class PushPipeline {
             throw new PushRejected(503, PushRejected.UNAVAILABLE, "shutting down");
         }
         return permits;
+    }
+
+    private int permits(HttpRequest request) {
+        boolean compressed = request.header("Content-Encoding") != null;
+        long bytes = compressed ? maxBodyBytes : request.bodyLength();
+        return (int) Math.min(bytes / 1024 + 1, maxBodyBytes / 1024 + 1);
     }
 
     public void giveBackRoom(int permits) {
@@ -191,7 +212,7 @@ public final class PushPipeline {
     public void submit(HttpRequest request, HttpResponse response, String api, MetricEventBatch batch, int permits, Replier replier) {
         sink.write(batch, request.header("Idempotency-Key") == null)
                 .orTimeout(ackTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS)
-                .whenCompleteAsync((ok, error) -> {
+                .whenComplete((ok, error) -> {
                     giveBackRoom(permits);
                     try {
                         if (error == null) {
@@ -206,7 +227,7 @@ public final class PushPipeline {
                     } catch (IOException | RuntimeException e) {
                         response.abort();
                     }
-                }, replies);
+                });
     }
 
     /** Counts a refusal by reason, and keeps it, with what the client is told, for the status page. */

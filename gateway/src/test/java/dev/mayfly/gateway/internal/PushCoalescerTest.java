@@ -234,6 +234,11 @@ class PushCoalescerTest {
         }
 
         @Override
+        public boolean writesWithoutWaiting() {
+            return true;
+        }
+
+        @Override
         public void close() {
         }
     }

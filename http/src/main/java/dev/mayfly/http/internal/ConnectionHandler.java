@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * One connection: gathers each request's body within its route's limit, hands whole requests to handlers one at a
  * time and in order, writes their responses, and refuses what it must (400, 408, 413, 417, 503) with a lingering close.
  * Runs on the connection's event loop, except {@link #write}, {@link #abort} and {@link #awaitWritable}, which any
- * thread may call.
+ * thread may call. Handlers run on their route's executor, or right here for requests the route takes inline.
  */
 public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
@@ -218,7 +218,8 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         NettyResponse response = new NettyResponse(this, channel, next.head.protocolVersion(),
                 next.head.method().name().equals("HEAD"), next.keepAlive);
         HttpRequest request = new HttpRequest(next.head.method().name(), next.uri, next.head.headers(), next.body, clientAddress());
-        Exchange exchange = new Exchange(next, request, response, state);
+        boolean inline = next.route != null && inline(next.route, request);
+        Exchange exchange = new Exchange(next, inline ? request.handledInline() : request, response, state);
         inFlight = exchange;
         state.exchangeStarted();
         if (next.route == null) {
@@ -226,11 +227,25 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             response.sendText(404, "not found: " + request.path());
             return;
         }
+        if (inline) {
+            exchange.run(); // its answer may end the exchange at once, and start the next one, from within
+            return;
+        }
         try {
             (next.route.executor() != null ? next.route.executor() : state.handlers()).execute(exchange);
         } catch (RejectedExecutionException e) {
             next.release(state);
             response.sendText(503, "shutting down");
+        }
+    }
+
+    /** Whether {@code route} takes {@code request} on the event loop (a predicate that throws says no). */
+    private static boolean inline(Route route, HttpRequest request) {
+        try {
+            return route.inline() != null && route.inline().test(request);
+        } catch (RuntimeException e) {
+            log.warn("inline predicate of route {} failed: {}", route.prefix(), e.toString());
+            return false;
         }
     }
 

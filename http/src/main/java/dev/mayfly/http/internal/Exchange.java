@@ -4,7 +4,7 @@ import dev.mayfly.http.HttpRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One request handed to its route's handler: runs the handler on a handler thread, then releases the body. */
+/** One request handed to its route's handler: runs the handler (on a handler thread, or inline on the event loop), then releases the body. */
 final class Exchange implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
