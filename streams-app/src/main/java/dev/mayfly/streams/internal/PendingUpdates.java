@@ -39,10 +39,15 @@ final class PendingUpdates {
         Update earlier = held.get(mergeKey);
         if (earlier == null) {
             held.put(mergeKey, u);
-        } else if (!earlier.mergeLaterBatch(u)) {
+            return;
+        }
+        Update merged = earlier.mergeLaterBatch(u);
+        if (merged == null) {
             // not combinable (e.g. a new help text): the earlier one goes first, this one is held in its place
             forward.accept(held.remove(mergeKey));
             held.put(mergeKey, u);
+        } else if (merged != earlier) {
+            held.put(mergeKey, merged); // a newer last value stands for both, in the earlier one's place
         }
     }
 

@@ -83,14 +83,22 @@ final class SeriesState {
     }
 
     private boolean newer(long t, String id, double v) {
-        if (t != lastTime) {
-            return t > lastTime;
+        return isNewer(t, id, v, lastTime, lastEventId, value);
+    }
+
+    /**
+     * The order of last values, whatever their arrival order: the later event time wins; on a tie the greater event
+     * id, then the greater value.
+     */
+    static boolean isNewer(long t, String id, double v, long thanTime, String thanId, double thanValue) {
+        if (t != thanTime) {
+            return t > thanTime;
         }
-        int c = id.compareTo(lastEventId);
+        int c = id.compareTo(thanId);
         if (c != 0) {
             return c > 0;
         }
-        return Double.compare(v, value) > 0;
+        return Double.compare(v, thanValue) > 0;
     }
 
     Aggregate toAggregate(SeriesKeys.Parsed key) {

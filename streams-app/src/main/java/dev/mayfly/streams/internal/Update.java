@@ -17,7 +17,7 @@ public final class Update implements Routed {
     static final long NO_START_TIME = Long.MIN_VALUE;
 
     final boolean deleteGroup;
-    /** The event of the first contribution (the one a dead letter names). */
+    /** The event of the first contribution (the one a dead letter names); of a last value, the newest. */
     final String eventId;
     /** The newest event time of the contributions (the record timestamp). */
     long eventTime;
@@ -105,28 +105,38 @@ public final class Update implements Routed {
     }
 
     /**
-     * Whether contributions of other batches to the same series may be summed into this one without changing any
-     * result: deltas aggregated by sum, max or min, with the same help and unit, of a metric without a window rule.
-     * Cumulative points (a delta needs the previous total of the stream) and last-value gauges (the value with the
-     * newest event time wins) are never merged across batches.
+     * Whether contributions of other batches to the same series may be combined with this one without changing any
+     * result: deltas aggregated by sum, max or min (combined), or by last value (the newest stands for both), with the
+     * same help and unit, of a metric without a window rule. Cumulative points (a delta needs the previous total of
+     * the stream) are never merged across batches.
      */
     boolean mergesAcrossBatches(boolean windowed) {
-        return !deleteGroup && !cumulative && !windowed && aggregation != Aggregation.LAST;
+        return !deleteGroup && !cumulative && !windowed && !(aggregation == Aggregation.LAST && histogram != null);
     }
 
     /**
-     * Merges the contribution of a later batch to the same series (both {@link #mergesAcrossBatches}): the values
-     * combine as the aggregate step would combine them one after the other, the event times widen. Returns false,
-     * changing nothing, when the two cannot be combined exactly (help, unit or histogram bounds differ).
+     * The one contribution that stands for this one and {@code later}, a later batch's contribution to the same series
+     * (both {@link #mergesAcrossBatches}), as the aggregate step would take them one after the other; null, changing
+     * nothing, when the two cannot be combined exactly (help, unit or histogram bounds differ). Last values: the
+     * newer of the two by the aggregate step's own order ({@link SeriesState#isNewer}), its event times widened.
+     * Others: this one, the values combined, the event times widened.
      */
-    boolean mergeLaterBatch(Update later) {
+    Update mergeLaterBatch(Update later) {
         if (!Objects.equals(help, later.help) || !Objects.equals(unit, later.unit)
-                || type != later.type || aggregation != later.aggregation || sumWouldOverflow(later) || !mergeLater(later)) {
-            return false;
+                || type != later.type || aggregation != later.aggregation) {
+            return null;
+        }
+        if (aggregation == Aggregation.LAST && histogram == null) {
+            Update newer = SeriesState.isNewer(later.eventTime, later.eventId, later.value, eventTime, eventId, value) ? later : this;
+            newer.earliestEventTime = Math.min(earliestEventTime, later.earliestEventTime);
+            return newer;
+        }
+        if (sumWouldOverflow(later) || !mergeLater(later)) {
+            return null;
         }
         eventTime = Math.max(eventTime, later.eventTime);
         earliestEventTime = Math.min(earliestEventTime, later.earliestEventTime);
-        return true;
+        return this;
     }
 
     /** A combined sum that overflows stays two contributions, so the aggregate step rejects only the one that overflows. */

@@ -45,18 +45,73 @@ class PendingUpdatesTest {
     }
 
     @Test
-    void lastValueGaugesAndCumulativePointsAreHeldOnePerBatchInArrivalOrder() {
-        assertThat(lastGauge("e1", 1, 1).mergesAcrossBatches(false)).isFalse();
+    void cumulativePointsAndWindowedMetricsAreHeldOnePerBatchInArrivalOrder() {
         Update cumulative = Update.point("e1", 1, MetricType.COUNTER, Aggregation.SUM, true, "s", 0, 5, null, null, null);
         assertThat(cumulative.mergesAcrossBatches(false)).isFalse();
         assertThat(counter("e1", 1, 1, null).mergesAcrossBatches(true)).as("a metric with a window rule").isFalse();
+        assertThat(lastGauge("e1", 1, 1).mergesAcrossBatches(true)).as("a last value with a window rule").isFalse();
 
         PendingUpdates pending = new PendingUpdates(100);
-        pending.add("g", lastGauge("e1", 2_000, 10), false, forwarded::add);
-        pending.add("g", lastGauge("e2", 1_000, 20), false, forwarded::add);
+        pending.add("c", cumulative, false, forwarded::add);
+        pending.add("c", Update.point("e2", 2, MetricType.COUNTER, Aggregation.SUM, true, "s", 0, 7, null, null, null), false, forwarded::add);
         pending.drain(forwarded::add);
         assertThat(forwarded).extracting(u -> u.eventId).containsExactly("e1", "e2");
-        assertThat(forwarded).extracting(u -> u.value).containsExactly(10.0, 20.0);
+        assertThat(forwarded).extracting(u -> u.value).containsExactly(5.0, 7.0);
+    }
+
+    @Test
+    void lastValuesOfManyBatchesBecomeTheNewestByTheAggregateStepsOrderWithTheirTimeSpan() {
+        assertThat(lastGauge("e1", 1, 1).mergesAcrossBatches(false)).isTrue();
+        PendingUpdates pending = new PendingUpdates(100);
+        pending.add("g", lastGauge("e1", 2_000, 10), true, forwarded::add);
+        pending.add("g", lastGauge("e2", 1_000, 20), true, forwarded::add); // older event time: loses, arrived later or not
+        pending.add("h", lastGauge("e1", 5_000, 1), true, forwarded::add);
+        pending.add("g", lastGauge("e0", 2_000, 30), true, forwarded::add); // same time, smaller event id: loses
+        pending.add("g", lastGauge("e3", 2_000, 5), true, forwarded::add);  // same time, greater event id: wins
+        pending.drain(forwarded::add);
+        assertThat(forwarded).extracting(u -> u.seriesKey + " " + u.eventId + " " + u.value + " " + u.eventTime + " " + u.earliestEventTime)
+                .as("one per series, in the order first held")
+                .containsExactly("temperature{job=\"a\"} e3 5.0 2000 1000", "temperature{job=\"a\"} e1 1.0 5000 5000");
+
+        // what the aggregate step keeps is the same, one by one or merged
+        SeriesState oneByOne = new SeriesState();
+        oneByOne.aggregation = Aggregation.LAST;
+        for (Update u : List.of(lastGauge("e1", 2_000, 10), lastGauge("e2", 1_000, 20), lastGauge("e0", 2_000, 30), lastGauge("e3", 2_000, 5))) {
+            oneByOne.addGauge(u.value, u.eventTime, u.eventId);
+        }
+        assertThat(oneByOne.value).isEqualTo(forwarded.get(0).value);
+        assertThat(oneByOne.lastEventId).isEqualTo(forwarded.get(0).eventId);
+    }
+
+    @Test
+    void anyArrivalOfLastValuesMergedGivesWhatTheAggregateStepKeepsOneByOne() {
+        java.util.Random random = new java.util.Random(42);
+        for (int trial = 0; trial < 2_000; trial++) {
+            List<Update> updates = new ArrayList<>();
+            int n = 1 + random.nextInt(8);
+            for (int i = 0; i < n; i++) { // few distinct times, ids and values: ties on every level
+                updates.add(lastGauge("e" + random.nextInt(3), 1_000L * random.nextInt(3), random.nextInt(3)));
+            }
+            SeriesState oneByOne = new SeriesState();
+            oneByOne.aggregation = Aggregation.LAST;
+            long earliest = Long.MAX_VALUE;
+            for (Update u : updates) {
+                oneByOne.addGauge(u.value, u.eventTime, u.eventId);
+                earliest = Math.min(earliest, u.eventTime);
+            }
+            PendingUpdates pending = new PendingUpdates(100);
+            forwarded.clear();
+            for (Update u : updates) {
+                pending.add("g", lastGauge(u.eventId, u.eventTime, u.value), true, forwarded::add);
+            }
+            pending.drain(forwarded::add);
+            assertThat(forwarded).hasSize(1);
+            Update merged = forwarded.get(0);
+            assertThat(merged.value).as("trial %d", trial).isEqualTo(oneByOne.value);
+            assertThat(merged.eventId).isEqualTo(oneByOne.lastEventId);
+            assertThat(merged.eventTime).isEqualTo(oneByOne.lastTime);
+            assertThat(merged.earliestEventTime).isEqualTo(earliest);
+        }
     }
 
     @Test
