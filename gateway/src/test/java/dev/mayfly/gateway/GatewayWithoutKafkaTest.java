@@ -107,41 +107,6 @@ class GatewayWithoutKafkaTest {
     }
 
     @Test
-    void pushesWaitingForAnUnreachableKafkaFreezeNoConnection() throws Exception {
-        ExecutorService executor = Executors.newFixedThreadPool(8);
-        // the producer waits up to 5 s for the topic's metadata: on the sink's sender thread, never on an event loop
-        GatewayConfig config = GatewayConfig.from(Map.of("bootstrap.servers", "127.0.0.1:1", "push.ack.timeout", "5s"));
-        try (Gateway gateway = Gateway.create(config)) {
-            HttpServer server = serve(gateway, executor);
-            // small plain pushes are handled on the event loops; four connections cover both of them
-            List<CompletableFuture<HttpResponse<String>>> pushes = new java.util.ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                pushes.add(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return push(server, "g 1\n");
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                }, executor));
-            }
-            Thread.sleep(500);
-            // meanwhile new connections, on either event loop, are answered
-            for (int i = 0; i < 4; i++) {
-                HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/elsewhere"))
-                        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
-                assertThat(other.statusCode()).isEqualTo(404);
-            }
-            assertThat(pushes).as("the pushes are still waiting for Kafka").noneMatch(CompletableFuture::isDone);
-            for (CompletableFuture<HttpResponse<String>> p : pushes) {
-                assertThat(p.get().statusCode()).isEqualTo(503);
-            }
-            server.stop(java.time.Duration.ZERO);
-        } finally {
-            executor.shutdownNow();
-        }
-    }
-
-    @Test
     void answers503WhenKafkaCannotBeReached() throws Exception {
         ExecutorService executor = Executors.newFixedThreadPool(2);
         GatewayConfig config = GatewayConfig.from(Map.of("bootstrap.servers", "127.0.0.1:1", "push.ack.timeout", "1s"));

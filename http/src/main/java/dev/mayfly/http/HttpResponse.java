@@ -3,6 +3,7 @@ package dev.mayfly.http;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
 
 /**
  * The answer to one {@link HttpRequest}. Set headers first, then start the response exactly once with
@@ -36,6 +37,13 @@ public interface HttpResponse {
 
     /** True once {@link #send} or {@link #stream} was called. */
     boolean isStarted();
+
+    /**
+     * Runs tasks on the thread that writes this response (the connection's event loop), in order: for an answer
+     * completed elsewhere (say by an acknowledgement), so its work runs there rather than on the completing thread.
+     * Tasks must not wait.
+     */
+    Executor writer();
 
     /** Closes the connection without (or in the middle of) an answer: for a response that cannot be completed. */
     void abort();

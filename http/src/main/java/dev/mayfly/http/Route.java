@@ -46,7 +46,10 @@ public record Route(String prefix, RequestHandler handler, int maxBodyBytes, Exe
         return new Route(prefix, handler, maxBodyBytes, handlerExecutor, inline, refused);
     }
 
-    /** Requests {@code cheap} accepts are handled on the event loop (see the class comment); others as before. */
+    /**
+     * Requests {@code cheap} accepts are handled on the event loop (see the class comment); others as before.
+     * {@code cheap} vouches for the whole handler, a filter already in front of it included.
+     */
     public Route inlineWhen(Predicate<HttpRequest> cheap) {
         return new Route(prefix, handler, maxBodyBytes, executor, cheap, refused);
     }

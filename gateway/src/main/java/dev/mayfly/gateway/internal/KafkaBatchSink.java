@@ -10,6 +10,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -22,43 +23,54 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@link BatchSink} on the events topic: key = event id (UTF-8), value = the batch in the configured framing.
  * One idempotent producer with {@code acks=all}, batching by linger; every write completes within the ack timeout
- * ({@code delivery.timeout.ms} and {@code max.block.ms} are derived from it). Readiness: the topic was described by the
- * broker (a background probe, every second while not ready) and the last write did not fail.
+ * ({@code delivery.timeout.ms} is derived from it). Readiness: the topic was described by the broker (a background
+ * probe, every 100 ms while not ready), the producer holds its metadata, and the last write did not fail.
  *
- * <p>Writes without waiting ({@link #writesWithoutWaiting}) while ready: the producer's {@code send} waits only for
- * the topic's metadata, which the probe fetches first and keeps (it asks for it every second, so it never expires as
- * idle), or for buffer room, which it never lacks: at most {@link #MAX_QUEUED_BYTES} of records wait for their
- * acknowledgement (a write past that fails at once, UNAVAILABLE), a quarter of the producer's buffer; and a registry
- * framing's schema id, which the probe's first encoding fetched.
+ * <p>A write never waits for Kafka: the producer's {@code max.block.ms} is 0, so a send that would wait for the topic's
+ * metadata (the broker is gone and took it) or for buffer room fails at once (503) instead; the codec's only wait, a
+ * registry framing's schema id, is done by the probe's first encoding before the sink is ready. The probe also asks the producer for the topic's
+ * partitions every second, so the metadata is at hand (ready requires it) and never expires as idle. {@link
+ * #writesWithoutWaiting} says when a write will also not fail for the lack of either: metadata at hand, and free
+ * buffer for several of the largest allocations a send makes ({@code max(batch.size, max.request.size)}).
  */
 public final class KafkaBatchSink implements BatchSink {
     private static final Logger log = LoggerFactory.getLogger(KafkaBatchSink.class);
-    /** The producer's buffer; records waiting for acknowledgement are kept to a quarter of it (see the class comment). */
-    static final long BUFFER_BYTES = 64L * 1024 * 1024;
-    static final long MAX_QUEUED_BYTES = BUFFER_BYTES / 4;
+    /** Largest sends that may run at once between a check of {@link #writesWithoutWaiting} and the send. */
+    private static final int CONCURRENT_SENDS = 8;
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
     private final AvroCodec<MetricEventBatch> codec;
     private final Admin admin;
     private final Thread probe;
-    private final AtomicLong queuedBytes = new AtomicLong();
+    /** The producer's free buffer, in bytes (its own metric); null when this Kafka version does not have it. */
+    private final Metric bufferAvailable;
+    /** Free buffer below which a send might wait for room (or, never waiting, fail for the lack of it). */
+    private final long bufferMargin;
+    /** {@code max.block.ms} is 0 (unless overridden): a send fails rather than waits. */
+    private final boolean sendsNeverWait;
     private volatile boolean ready;
-    /** The producer holds the topic's metadata and the codec its schema id: a send cannot wait for either. */
+    /** The probe's last ask found the topic's metadata at hand, and the codec holds its schema id. */
     private volatile boolean primed;
+    private boolean schemaPrimed;
     private volatile boolean closed;
 
     public KafkaBatchSink(String bootstrapServers, Map<String, String> overrides, String topic,
                           AvroCodec<MetricEventBatch> codec, Duration ackTimeout) {
         this.topic = topic;
         this.codec = codec;
-        this.producer = new KafkaProducer<>(producerConfig(bootstrapServers, overrides, ackTimeout),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        Map<String, Object> config = producerConfig(bootstrapServers, overrides, ackTimeout);
+        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        this.bufferMargin = CONCURRENT_SENDS * Math.max(bytes(config, ProducerConfig.BATCH_SIZE_CONFIG, 16_384),
+                bytes(config, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576));
+        this.sendsNeverWait = bytes(config, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000) == 0;
+        this.bufferAvailable = producer.metrics().entrySet().stream()
+                .filter(e -> e.getKey().name().equals("buffer-available-bytes") && e.getKey().group().equals("producer-metrics"))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
         Map<String, Object> adminConfig = new HashMap<>();
         producerConfig(bootstrapServers, overrides, ackTimeout).forEach((k, v) -> {
             if (AdminClientConfig.configNames().contains(k)) {
@@ -86,29 +98,27 @@ public final class KafkaBatchSink implements BatchSink {
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) request);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) (linger + request));
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
-        config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, BUFFER_BYTES);
+        // a send never waits for metadata or buffer room: it fails at once (503), so no caller, an event loop least of
+        // all, is held; the probe keeps the topic's metadata at hand
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "mayfly-gateway");
         config.putAll(overrides);
         return config;
     }
 
+    /** A size setting of the producer's configuration (a number, or its text from an override). */
+    private static long bytes(Map<String, Object> config, String key, long kafkaDefault) {
+        Object v = config.get(key);
+        return v == null ? kafkaDefault : Long.parseLong(String.valueOf(v).trim());
+    }
+
     @Override
     public CompletableFuture<Void> write(MetricEventBatch batch) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        long size = 0;
         try {
             byte[] key = batch.getEventId().getBytes(StandardCharsets.UTF_8);
             byte[] value = codec.encode(batch);
-            long bytes = key.length + value.length;
-            long queued = queuedBytes.addAndGet(bytes);
-            size = bytes;
-            if (queued > MAX_QUEUED_BYTES && queued != bytes) { // one record alone always goes (Kafka judges its size)
-                throw new SinkException(SinkException.Kind.UNAVAILABLE, "more than " + (MAX_QUEUED_BYTES >> 20)
-                        + " MB of pushes are waiting for the events topic's acknowledgement", null);
-            }
             producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
-                queuedBytes.addAndGet(-bytes);
                 if (error == null) {
                     ready = true;
                     done.complete(null);
@@ -117,8 +127,7 @@ public final class KafkaBatchSink implements BatchSink {
                 }
             });
         } catch (RuntimeException e) {
-            queuedBytes.addAndGet(-size);
-            done.completeExceptionally(e instanceof SinkException s ? s : failure(e));
+            done.completeExceptionally(failure(e));
         }
         return done;
     }
@@ -146,25 +155,28 @@ public final class KafkaBatchSink implements BatchSink {
                     log.debug("events topic {} not reachable: {}", topic, e.toString());
                 }
             }
-            if (ready) {
-                prime();
-            }
+            prime();
             try {
-                TimeUnit.SECONDS.sleep(1);
+                TimeUnit.MILLISECONDS.sleep(ready && primed ? 1_000 : 100); // the metadata asked for arrives in a moment
             } catch (InterruptedException e) {
                 return;
             }
         }
     }
 
-    /** Has the producer hold the topic's metadata (asked every second, so it never expires) and the codec its schema id. */
+    /**
+     * Asks the producer for the topic's partitions (at once when its metadata is at hand; asked every second, it never
+     * expires as idle) and, once, has the codec fetch its schema id; primed only while both are at hand.
+     */
     private void prime() {
+        primed = false;
         try {
             producer.partitionsFor(topic);
-            if (!primed) {
+            if (!schemaPrimed) {
                 codec.encode(PRIMER);
-                primed = true;
+                schemaPrimed = true;
             }
+            primed = true;
         } catch (RuntimeException e) {
             log.debug("events topic {} metadata or schema not at hand: {}", topic, e.toString());
         }
@@ -175,12 +187,13 @@ public final class KafkaBatchSink implements BatchSink {
 
     @Override
     public boolean writesWithoutWaiting() {
-        return primed && ready && !closed;
+        return sendsNeverWait && primed && ready && !closed && bufferAvailable != null
+                && ((Number) bufferAvailable.metricValue()).doubleValue() >= bufferMargin;
     }
 
     @Override
     public boolean isReady() {
-        return ready && !closed;
+        return ready && primed && !closed;
     }
 
     @Override

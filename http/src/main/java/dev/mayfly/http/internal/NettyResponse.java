@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
 import java.io.OutputStream;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The response of one exchange: written through the connection's channel, from any thread, once. */
@@ -86,6 +87,11 @@ final class NettyResponse implements HttpResponse {
         } else if (version.equals(HttpVersion.HTTP_1_0)) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
+    }
+
+    @Override
+    public Executor writer() {
+        return channel.eventLoop();
     }
 
     @Override
