@@ -10,7 +10,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -31,32 +30,26 @@ import java.util.concurrent.TimeUnit;
  * probe, every 100 ms while not ready), the producer holds its metadata, and the last write did not fail.
  *
  * <p>A write never waits for Kafka: the producer's {@code max.block.ms} is 0, so a send that would wait for the topic's
- * metadata (the broker is gone and took it) or for buffer room fails at once (503) instead; the codec's only wait, a
- * registry framing's schema id, is done by the probe's first encoding before the sink is ready. The probe also asks the producer for the topic's
- * partitions every second, so the metadata is at hand (ready requires it) and never expires as idle. {@link
- * #writesWithoutWaiting} says when a write will also not fail for the lack of either: metadata at hand, and free
- * buffer for several of the largest allocations a send makes ({@code max(batch.size, max.request.size)}).
+ * metadata (the broker is gone and took it) or for buffer room fails at once (503) instead. The probe asks the producer
+ * for the topic's partitions every second, so the metadata is at hand (ready requires it) and never expires as idle.
+ * The codec's only wait, a registry framing's schema id, is done by the probe's first encoding; from then on
+ * {@link #writesWithoutWaiting} (unless {@code kafka.max.block.ms} was set above 0).
  */
 public final class KafkaBatchSink implements BatchSink {
     private static final Logger log = LoggerFactory.getLogger(KafkaBatchSink.class);
-    /** Largest sends that may run at once between a check of {@link #writesWithoutWaiting} and the send. */
-    private static final int CONCURRENT_SENDS = 8;
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
     private final AvroCodec<MetricEventBatch> codec;
     private final Admin admin;
     private final Thread probe;
-    /** The producer's free buffer, in bytes (its own metric); null when this Kafka version does not have it. */
-    private final Metric bufferAvailable;
-    /** Free buffer below which a send might wait for room (or, never waiting, fail for the lack of it). */
-    private final long bufferMargin;
     /** {@code max.block.ms} is 0 (unless overridden): a send fails rather than waits. */
     private final boolean sendsNeverWait;
     private volatile boolean ready;
-    /** The probe's last ask found the topic's metadata at hand, and the codec holds its schema id. */
+    /** The probe's last ask found the topic's metadata at hand. */
     private volatile boolean primed;
-    private boolean schemaPrimed;
+    /** The codec holds its schema id (a registry framing fetches it on the first encoding). */
+    private volatile boolean schemaPrimed;
     private volatile boolean closed;
 
     public KafkaBatchSink(String bootstrapServers, Map<String, String> overrides, String topic,
@@ -65,12 +58,7 @@ public final class KafkaBatchSink implements BatchSink {
         this.codec = codec;
         Map<String, Object> config = producerConfig(bootstrapServers, overrides, ackTimeout);
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
-        this.bufferMargin = CONCURRENT_SENDS * Math.max(bytes(config, ProducerConfig.BATCH_SIZE_CONFIG, 16_384),
-                bytes(config, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576));
-        this.sendsNeverWait = bytes(config, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000) == 0;
-        this.bufferAvailable = producer.metrics().entrySet().stream()
-                .filter(e -> e.getKey().name().equals("buffer-available-bytes") && e.getKey().group().equals("producer-metrics"))
-                .map(Map.Entry::getValue).findFirst().orElse(null);
+        this.sendsNeverWait = Long.parseLong(String.valueOf(config.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)).trim()) == 0;
         Map<String, Object> adminConfig = new HashMap<>();
         producerConfig(bootstrapServers, overrides, ackTimeout).forEach((k, v) -> {
             if (AdminClientConfig.configNames().contains(k)) {
@@ -104,12 +92,6 @@ public final class KafkaBatchSink implements BatchSink {
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "mayfly-gateway");
         config.putAll(overrides);
         return config;
-    }
-
-    /** A size setting of the producer's configuration (a number, or its text from an override). */
-    private static long bytes(Map<String, Object> config, String key, long kafkaDefault) {
-        Object v = config.get(key);
-        return v == null ? kafkaDefault : Long.parseLong(String.valueOf(v).trim());
     }
 
     @Override
@@ -165,20 +147,24 @@ public final class KafkaBatchSink implements BatchSink {
     }
 
     /**
-     * Asks the producer for the topic's partitions (at once when its metadata is at hand; asked every second, it never
-     * expires as idle) and, once, has the codec fetch its schema id; primed only while both are at hand.
+     * Asks the producer for the topic's partitions (answered from its metadata when at hand, else it fetches them;
+     * asked every second, they never expire as idle) and, once, has the codec fetch its schema id.
      */
     private void prime() {
-        primed = false;
         try {
-            producer.partitionsFor(topic);
             if (!schemaPrimed) {
                 codec.encode(PRIMER);
                 schemaPrimed = true;
             }
+        } catch (RuntimeException e) {
+            log.debug("events topic {} schema not at hand: {}", topic, e.toString());
+        }
+        try {
+            producer.partitionsFor(topic);
             primed = true;
         } catch (RuntimeException e) {
-            log.debug("events topic {} metadata or schema not at hand: {}", topic, e.toString());
+            primed = false;
+            log.debug("events topic {} metadata not at hand: {}", topic, e.toString());
         }
     }
 
@@ -187,8 +173,7 @@ public final class KafkaBatchSink implements BatchSink {
 
     @Override
     public boolean writesWithoutWaiting() {
-        return sendsNeverWait && primed && ready && !closed && bufferAvailable != null
-                && ((Number) bufferAvailable.metricValue()).doubleValue() >= bufferMargin;
+        return sendsNeverWait && schemaPrimed && !closed;
     }
 
     @Override

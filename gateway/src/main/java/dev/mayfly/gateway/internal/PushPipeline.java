@@ -27,9 +27,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Most pushes are handled inline, on the connection's event loop ({@link #mayHandleInline}): the body is small and
  * plain, authenticating it hashes nothing, room is free and the sink writes without waiting, so nothing in their
- * handling waits. Any other push (large or compressed body, credentials bcrypt has not yet accepted, no room at once,
- * Kafka not at hand) is handled on the server's handler pool, where it may wait for room, a password hash or Kafka.
- * Thread-safe.
+ * handling waits. Any other push (large or compressed body, credentials bcrypt has not yet accepted, no room at once)
+ * is handled on the server's handler pool, where it may wait for room or a password hash. Thread-safe.
  */
 public final class PushPipeline {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PushPipeline.class);
