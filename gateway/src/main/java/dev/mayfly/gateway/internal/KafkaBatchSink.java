@@ -60,7 +60,7 @@ public final class KafkaBatchSink implements BatchSink {
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         this.sendsNeverWait = Long.parseLong(String.valueOf(config.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)).trim()) == 0;
         Map<String, Object> adminConfig = new HashMap<>();
-        producerConfig(bootstrapServers, overrides, ackTimeout).forEach((k, v) -> {
+        config.forEach((k, v) -> {
             if (AdminClientConfig.configNames().contains(k)) {
                 adminConfig.put(k, v);
             }
