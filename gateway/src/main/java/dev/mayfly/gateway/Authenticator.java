@@ -257,8 +257,7 @@ public final class Authenticator {
     }
 
     private boolean isBasic(String h) {
-        return !(h.regionMatches(true, 0, "Bearer ", 0, 7) && !tokensBySha256.isEmpty())
-                && h.regionMatches(true, 0, "Basic ", 0, 6) && !users.isEmpty();
+        return h.regionMatches(true, 0, "Basic ", 0, 6) && !users.isEmpty();
     }
 
     private Identity check(String h) {

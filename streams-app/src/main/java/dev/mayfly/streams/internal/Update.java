@@ -126,7 +126,7 @@ public final class Update implements Routed {
                 || type != later.type || aggregation != later.aggregation) {
             return null;
         }
-        if (aggregation == Aggregation.LAST && histogram == null) {
+        if (aggregation == Aggregation.LAST) { // never a histogram: those do not merge across batches
             Update newer = SeriesState.isNewer(later.eventTime, later.eventId, later.value, eventTime, eventId, value) ? later : this;
             newer.earliestEventTime = Math.min(earliestEventTime, later.earliestEventTime);
             return newer;
