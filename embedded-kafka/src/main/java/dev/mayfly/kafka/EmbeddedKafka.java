@@ -94,20 +94,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         return Math.min(3, nodes);
     }
 
-    /**
-     * Request handler threads for a broker on {@code cores} cores: Kafka's default of 8 is sized for a dedicated
-     * server; a broker that shares a few cores with the pipeline spends more CPU handing small requests between idle
-     * threads than handling them (docs/benchmarks.md, run N).
-     */
-    static int ioThreads(int cores) {
-        return Math.max(2, Math.min(8, cores));
-    }
-
-    /** Network threads for a broker on {@code cores} cores: Kafka's default of 3, at most one per two cores. */
-    static int networkThreads(int cores) {
-        return Math.max(1, Math.min(3, cores / 2));
-    }
-
     /** min.insync.replicas of each internal topic in a cluster of {@code nodes} nodes. */
     private static int internalMinIsr(int nodes) {
         return Math.min(2, internalReplicationFactor(nodes));
@@ -244,9 +230,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.put("broker.heartbeat.interval.ms", "500");
             p.put("broker.session.timeout.ms", "3000");
         }
-        int cores = Runtime.getRuntime().availableProcessors();
-        p.put("num.io.threads", String.valueOf(ioThreads(cores)));
-        p.put("num.network.threads", String.valueOf(networkThreads(cores)));
         p.put("log.cleaner.dedupe.buffer.size", String.valueOf(4 * 1024 * 1024));
         p.put("auto.create.topics.enable", "false");
         p.putAll(overrides);

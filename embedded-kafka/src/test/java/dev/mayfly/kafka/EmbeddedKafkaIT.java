@@ -10,7 +10,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,15 +28,11 @@ class EmbeddedKafkaIT {
     @TempDir
     Path dir;
 
-    /** Also: the broker's threads are sized for this machine's cores, and an override wins. */
     @Test
     void transactionalWritesSurviveARestartOnTheSameDirectory() throws Exception {
-        int cores = Runtime.getRuntime().availableProcessors();
         try (EmbeddedKafka kafka = EmbeddedKafka.on(dir, 0).start()) {
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic("t", 2, (short) 1))).all().get();
-                assertThat(brokerConfig(admin, "num.io.threads")).isEqualTo(String.valueOf(EmbeddedKafka.ioThreads(cores)));
-                assertThat(brokerConfig(admin, "num.network.threads")).isEqualTo(String.valueOf(EmbeddedKafka.networkThreads(cores)));
             }
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -49,19 +43,9 @@ class EmbeddedKafkaIT {
                 producer.commitTransaction();
             }
         }
-        Properties overrides = new Properties();
-        overrides.put("num.io.threads", "5");
-        try (EmbeddedKafka kafka = EmbeddedKafka.on(dir, 0, overrides).start()) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.on(dir, 0).start()) {
             assertThat(readCommitted(kafka.bootstrapServers())).containsExactly("committed");
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-                assertThat(brokerConfig(admin, "num.io.threads")).isEqualTo("5");
-            }
         }
-    }
-
-    private static String brokerConfig(Admin admin, String name) throws Exception {
-        ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
-        return admin.describeConfigs(List.of(broker)).all().get().get(broker).get(name).value();
     }
 
     private static List<String> readCommitted(String bootstrap) {
