@@ -6,6 +6,9 @@ import dev.mayfly.producer.Gauge;
 import dev.mayfly.producer.Histogram;
 import dev.mayfly.producer.MayflyMetrics;
 
+import com.sun.management.OperatingSystemMXBean;
+
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +27,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Arguments: bootstrap servers, threads, seconds, job. Each container first runs one warm-up invocation (its cold
  * start: producer, metadata, producer id); then it prints "cold-starts N" and "start EPOCH_MS" and the timed load runs;
  * at the end "end EPOCH_MS", "acknowledged N" (flushes that returned normally), "failed N" (flushes that threw; their
- * batch stays pending and is resent by the next flush, so it lands once), and the rate.
+ * batch stays pending and is resent by the next flush, so it lands once), the rate, and "process-cpu-ms N" (this
+ * JVM's CPU time, every thread).
  */
 public final class E2eProducerLoad {
     private static final String[] ROUTES = {"/cart", "/pay", "/search", "/home"};
@@ -125,5 +129,7 @@ public final class E2eProducerLoad {
         System.out.println("failed " + failed.sum() + (retried > 0 ? " (still pending after a final flush: " + retried + " containers)" : ""));
         System.out.printf("acknowledged rate %.0f flushes/s over %.1f s, %d containers%n", acknowledged.sum() / elapsed, elapsed, threads);
         containers.forEach(MayflyMetrics::close);
+        // this JVM's CPU time so far, every thread (its start and the containers' cold starts included)
+        System.out.println("process-cpu-ms " + ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000);
     }
 }
