@@ -2,10 +2,10 @@
 # Workload (c) of bench/e2e.sh alone, with where its CPU goes: one fresh `mayfly standalone` (java -Xmx1g
 # -XX:+UseSerialGC, as ./mayfly), then dev.mayfly.system.bench.E2eProducerLoad (64 threads, each a warm container
 # with its own MayflyMetrics and Kafka producer, each invocation recording 10 points and calling flush()) in RUNS
-# loads of 15 s. Per load: flushes acknowledged, the CPU time (utime + stime, every thread) of the standalone and of
-# the load's own JVM per flush (its start and
-# the containers' cold starts included), and, sampled over 6 s in the middle of the load, the share of a core taken by the
-# standalone's broker request threads (Kafka's data-plane network and request-handler threads) and its stream thread.
+# loads of 15 s. Per load: flushes acknowledged per second; the CPU time (utime + stime, every thread) per flush of
+# the standalone and of the load's own JVM, each from the load JVM's start to its exit (the containers' cold starts
+# included); and, sampled over 6 s in the middle of the load, the share of a core taken by the standalone's broker
+# request threads (Kafka's data-plane network and request-handler threads) and by its stream thread.
 # Usage: bench/producer-cpu.sh [JAR (default launcher/target/mayfly.jar)] [standalone flags...]
 # Environment: RUNS (3), THREADS (64), JAVA_OPTS (extra JVM flags of the standalone), PORT_BASE (21390).
 set -euo pipefail

@@ -1,12 +1,11 @@
 package dev.mayfly.system.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.mayfly.producer.Counter;
 import dev.mayfly.producer.FlushException;
 import dev.mayfly.producer.Gauge;
 import dev.mayfly.producer.Histogram;
 import dev.mayfly.producer.MayflyMetrics;
-
-import com.sun.management.OperatingSystemMXBean;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
