@@ -148,6 +148,10 @@ class BadInputIT {
         c.add(at("empty job", "PUT", "/metrics/job/", 400, "invalid grouping key: job name is empty", "invalid_grouping_key"));
         c.add(at("bad base64", "PUT", "/metrics/job/bad/a@base64/!!", 400, "value of a@base64 is not base64url", "invalid_grouping_key"));
         c.add(at("reserved grouping label", "PUT", "/metrics/job/bad/mayfly_x/1", 400, "grouping label mayfly_x is reserved", "reserved_name"));
+        c.add(new Case("histogram grouped by le", "PUT", "/metrics/job/bad/le/5", TEXT,
+                "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n".getBytes(StandardCharsets.UTF_8),
+                List.of(), 400, "histogram 'h' has a label 'le' (a grouping label): it is reserved for a histogram's bucket bounds",
+                "pushgateway", "reserved_label_name"));
         c.add(at("bad temporality", "PUT", "/metrics/job/bad/mayfly_temporality/sometimes", 400,
                 "label mayfly_temporality must be delta or cumulative, got 'sometimes'", "invalid_grouping_key"));
         c.add(at("header and label disagree", "PUT", "/metrics/job/bad/mayfly_temporality/delta", 400,
@@ -166,6 +170,9 @@ class BadInputIT {
         c.add(otlpJson("OTLP invalid JSON", "{\"resourceMetrics\": [", 400, "invalid OTLP JSON", "malformed"));
         c.add(otlpJson("OTLP exponential histogram whose counts do not add up", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"1\",\"sum\":1.0,\"scale\":1}]}", "eh"),
                 400, "native histogram 'eh': zero count and bucket counts add up to 0 but count is 1", "histogram_count_mismatch"));
+        c.add(otlpJson("OTLP histogram with an le attribute", otlp("\"histogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"2\",\"sum\":1,"
+                + "\"bucketCounts\":[\"1\",\"1\"],\"explicitBounds\":[1],\"attributes\":[{\"key\":\"le\",\"value\":{\"stringValue\":\"x\"}}]}]}", "h"),
+                400, "histogram 'h' has a label 'le' (its own)", "reserved_label_name"));
         c.add(otlpJson("OTLP summary", otlp("\"summary\":{\"dataPoints\":[{\"count\":\"1\",\"sum\":1}]}", "s"),
                 400, "s is a summary: summaries cannot be aggregated; send a histogram", "summary"));
         c.add(otlpJson("OTLP sum without temporality", otlp("\"sum\":{\"isMonotonic\":true,\"dataPoints\":[{\"asInt\":\"1\"}]}", "c"),

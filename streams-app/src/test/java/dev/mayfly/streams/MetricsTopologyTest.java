@@ -92,6 +92,17 @@ class MetricsTopologyTest {
     }
 
     @Test
+    void aHistogramGroupedByLeIsRejectedAndTheRestOfItsBatchCounts() {
+        try (Pipeline p = Pipeline.start(Map.of())) {
+            p.send(MetricEventBatch.newBuilder(batch("e1", T0, histogram("h", new double[]{1}, new long[]{1, 1}, 1), counter("c", 3)))
+                    .setGroupingLabels(Map.of("le", "5")).build());
+            assertThat(p.deadLetterReasons()).containsExactly("reserved_label_name");
+            assertThat(p.aggregates()).containsOnlyKeys("c{job=\"fn\",le=\"5\"}");
+            assertThat(p.value("c{job=\"fn\",le=\"5\"}")).isEqualTo(3.0);
+        }
+    }
+
+    @Test
     void eachInvalidPointIsRejectedAloneWithItsReasonAndValidPointsStillCount() {
         long[] good = {1, 2, 3};
         Map<String, MetricPoint> bad = new java.util.LinkedHashMap<>();
@@ -112,6 +123,7 @@ class MetricsTopologyTest {
                         .setCount(7).build()).build());
         bad.put("invalid_histogram_bounds ", histogram("h", new double[]{1, Double.POSITIVE_INFINITY}, good, 1));
         bad.put("invalid_histogram_buckets ", histogram("h", new double[]{1, 2}, new long[]{1, -1, 3}, 1));
+        bad.put("reserved_label_name ", histogram("h", new double[]{1}, new long[]{1, 1}, 1, "le", "5"));
         try (Pipeline p = Pipeline.start(Map.of("max.labels", "4", "max.label.value.length", "10"))) {
             java.util.List<MetricPoint> points = new java.util.ArrayList<>(bad.values());
             points.add(counter("valid", 7));

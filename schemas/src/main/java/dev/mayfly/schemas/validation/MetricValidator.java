@@ -22,7 +22,8 @@ import java.util.Map;
  * <p>Values: counters must be finite and not negative; a gauge aggregated by LAST (the default) may be any double,
  * NaN and infinities included (Prometheus accepts them, and a last value aggregates them); by MAX or MIN it may not be
  * NaN; by SUM it must be finite. Native histograms: see {@link NativeHistogramRules}. Histograms: finite, strictly increasing bounds, one more bucket count than bounds,
- * no negative count, counts adding up to {@code count}, a finite sum. Labels: valid, unreserved names, values of at
+ * no negative count, counts adding up to {@code count}, a finite sum, no {@code le} label (its own or a grouping
+ * label). Labels: valid, unreserved names, values of at
  * most {@code maxLabelValueLength} characters, at most {@code maxLabels} per series counting {@code job},
  * {@code function}, {@code region} and the grouping labels. Immutable and thread-safe.
  */
@@ -30,6 +31,8 @@ public final class MetricValidator {
     public static final int DEFAULT_MAX_LABELS = 32;
     public static final int DEFAULT_MAX_LABEL_VALUE_LENGTH = 1024;
     public static final String SUMMARY_DETAIL = "summaries cannot be aggregated; send a histogram";
+    /** The label Prometheus reserves for the bucket bounds of a histogram. */
+    public static final String BUCKET_LABEL = "le";
 
     private final int maxLabels;
     private final int maxLabelValueLength;
@@ -67,6 +70,9 @@ public final class MetricValidator {
         NameCache names = new NameCache();
         for (MetricPoint p : batch.getPoints()) {
             v = checkIdentity(p, names);
+            if (v == null) {
+                v = checkHistogramLabels(p, grouping);
+            }
             if (v == null && p.getLabels().size() > surelyFits) {
                 v = checkLabelCount(p.getName(), seriesLabelCount(p.getLabels(), grouping, source));
             }
@@ -112,6 +118,19 @@ public final class MetricValidator {
     /** A point's name, label names and values, and type (label count and value are separate). */
     public Violation checkIdentity(MetricPoint p) {
         return checkIdentity(p, null);
+    }
+
+    /**
+     * A histogram's series cannot carry {@code le}, neither as its own label nor as a grouping label: Prometheus
+     * reserves it for the bucket bounds of the {@code _bucket} series.
+     */
+    public Violation checkHistogramLabels(MetricPoint p, Map<String, String> grouping) {
+        if (p.getType() == MetricType.HISTOGRAM && (p.getLabels().containsKey(BUCKET_LABEL) || grouping.containsKey(BUCKET_LABEL))) {
+            return new Violation("reserved_label_name", "histogram '" + p.getName() + "' has a label '" + BUCKET_LABEL
+                    + "' (" + (p.getLabels().containsKey(BUCKET_LABEL) ? "its own" : "a grouping label")
+                    + "): it is reserved for a histogram's bucket bounds");
+        }
+        return null;
     }
 
     /** The label count of a series: at most {@code maxLabels}, job, function, region and grouping labels included. */

@@ -96,6 +96,10 @@ class MetricValidatorTest {
                 "histogram 'h': bucket counts add up to 2 but count is 3"));
         c.add(new Case("histogram sum NaN", batch(histogram(List.of(1.0), List.of(1L, 1L), 2, Double.NaN)), "non_finite_value",
                 "histogram 'h' has sum NaN; a histogram's sum must be finite"));
+        c.add(new Case("histogram labelled le", batch(MetricPoint.newBuilder(histogram(List.of(1.0), List.of(1L, 1L), 2, 0))
+                .setLabels(labels("le", "5")).build()), "reserved_label_name", "histogram 'h' has a label 'le' (its own)"));
+        c.add(new Case("histogram grouped by le", batch(Map.of("le", "5"), Source.newBuilder().setJob("j").build(),
+                histogram(List.of(1.0), List.of(1L, 1L), 2, 0)), "reserved_label_name", "histogram 'h' has a label 'le' (a grouping label)"));
         c.add(new Case("empty event id", MetricEventBatch.newBuilder(batch()).setEventId("").build(), "empty_event_id", "empty event_id"));
         c.add(new Case("empty job", batch(Map.of(), Source.newBuilder().setJob("").build()), "invalid_job", "empty job"));
         c.add(new Case("job too long", batch(Map.of(), Source.newBuilder().setJob("j".repeat(11)).build()), "invalid_job",
@@ -130,6 +134,8 @@ class MetricValidatorTest {
                 histogram(List.of(), List.of(3L), 3, -1.5),
                 histogram(List.of(0.1, 1.0), List.of(1L, 0L, 2L), 3, 7));
         assertThat(V.check(ok)).isNull();
+        assertThat(V.check(batch(Map.of("le", "5"), Source.newBuilder().setJob("fn").build(), point(MetricType.COUNTER, "c", 1, "le", "x"))))
+                .as("le is reserved on histograms only").isNull();
     }
 
     @Test

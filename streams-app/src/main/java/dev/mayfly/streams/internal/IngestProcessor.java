@@ -167,6 +167,9 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 continue;
             }
             Rejection r = Rejection.of(validator.checkIdentity(p));
+            if (r == null) {
+                r = Rejection.of(validator.checkHistogramLabels(p, grouping));
+            }
             String name = p.getName();
             TreeMap<String, String> labels = null;
             if (r == null) {
