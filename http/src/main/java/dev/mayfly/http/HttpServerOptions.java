@@ -9,8 +9,9 @@ import java.util.Objects;
  *
  * @param maxConnections   connections past this are answered 503 and closed at once
  * @param idleTimeout      a connection with no request under way and no traffic for this long is closed
- * @param requestTimeout   a request whose headers arrived but whose body did not arrive whole within this is answered
- *                         408 and its connection closed (a stalled upload holds nothing for longer)
+ * @param requestTimeout   a request not received whole (head and body) within this, counted from the read that
+ *                         brought its first bytes, is answered 408 and its connection closed (a stalled upload or a
+ *                         client trickling header bytes holds nothing for longer)
  * @param writeTimeout     a response writer waits at most this long for a client that reads nothing, then the
  *                         connection is closed
  * @param maxBufferedBytes request bodies held by the server at once (being received or being handled), over every

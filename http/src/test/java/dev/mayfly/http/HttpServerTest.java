@@ -174,6 +174,35 @@ class HttpServerTest {
     }
 
     @Test
+    void aClientTricklingHeaderBytesTimesOutWith408WhileAnIdleKeptAliveConnectionDoesNot() throws Exception {
+        start(HttpServerOptions.defaults().withHandlerThreads(2)
+                .withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(2), Duration.ofSeconds(60)));
+        try (Socket trickling = connect(); Socket keptAlive = connect()) {
+            send(keptAlive, "GET /echo/first HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(keptAlive.getInputStream())).startsWith("HTTP/1.1 200");
+            send(trickling, "PUT /echo/slow HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+            Thread trickler = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 40; i++) { // one header byte every 250 ms: never idle, never a whole head
+                        Thread.sleep(250);
+                        send(trickling, "a");
+                    }
+                } catch (IOException | InterruptedException closed) {
+                    // the server closed the connection: the point of the test
+                }
+            });
+            trickler.start();
+            assertThat(readToEnd(trickling)).startsWith("HTTP/1.1 408").contains("request not received whole within 2 s");
+            trickler.interrupt();
+            trickler.join();
+            // the kept-alive connection has been quiet longer than the request timeout: it still takes a request
+            send(keptAlive, "GET /echo/second HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(keptAlive.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/second 0\n");
+        }
+        assertThat(handled).containsExactly("GET /echo/first 0", "GET /echo/second 0");
+    }
+
+    @Test
     void aMalformedChunkAnywhereIs400AndNothingReachesTheHandler() throws Exception {
         start();
         String[] bodies = {

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -56,10 +57,24 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean refusing;
     private boolean inputShutdown;
     private ScheduledFuture<?> requestTimer;
+    /** Whether request bytes arrived, and whether the codec passed anything on, since the last read completed. */
+    private boolean bytesInRead;
+    private boolean decodedInRead;
     private long lastReadNanos;
 
     public ConnectionHandler(ServerState state) {
         this.state = state;
+    }
+
+    /** For the pipeline, just before the HTTP codec (after TLS): notes that request bytes arrived, decoded or not. */
+    public ChannelInboundHandler bytesWatcher() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                bytesInRead = true;
+                ctx.fireChannelRead(msg);
+            }
+        };
     }
 
     @Override
@@ -70,6 +85,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastReadNanos = System.nanoTime();
+        decodedInRead = true;
         if (refusing || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg); // after a refusal everything is dropped until the connection closes
             return;
@@ -124,13 +140,21 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    /** After each read: a request still arriving gets its timer (most arrive whole in one read and never need one). */
+    /**
+     * After each read: a request still arriving gets its timer (most arrive whole in one read and never need one). A
+     * read the codec made nothing of while no request is being received holds part of a request head: the request's
+     * time starts then, so a client trickling header bytes cannot hold the connection past the request timeout.
+     */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         Pending timed = receiving;
-        if (timed != null && requestTimer == null) {
+        boolean headArriving = timed == null && bytesInRead && !decodedInRead && !refusing;
+        bytesInRead = false;
+        decodedInRead = false;
+        if ((timed != null || headArriving) && requestTimer == null) {
             requestTimer = channel.eventLoop().schedule(() -> {
-                if (receiving == timed) {
+                // cancelled when its request arrives whole: if it was a head still arriving, the request is late
+                if (timed == null || receiving == timed) {
                     refuse(HttpResponseStatus.REQUEST_TIMEOUT, "request not received whole within "
                             + state.options().requestTimeout().toSeconds() + " s");
                 }

@@ -18,7 +18,7 @@ public final class HttpSettings {
     public static final Setting<Long> MAX_BUFFERED_BYTES = Setting.longValue("http.max.buffered.bytes", DEFAULTS.maxBufferedBytes(),
             "Request body bytes held at once over every connection; past it a request is answered 503 with Retry-After");
     public static final Setting<Duration> REQUEST_TIMEOUT = Setting.duration("http.request.timeout", DEFAULTS.requestTimeout(),
-            "A request whose body has not arrived whole this long after its headers is answered 408 and its connection closed");
+            "A request (head and body) not arrived whole this long after its first bytes is answered 408 and its connection closed");
     public static final Setting<Duration> WRITE_TIMEOUT = Setting.duration("http.write.timeout", DEFAULTS.writeTimeout(),
             "A client that reads nothing of a response for this long has its connection closed");
     public static final Setting<Duration> IDLE_TIMEOUT = Setting.duration("http.idle.timeout", DEFAULTS.idleTimeout(),
