@@ -173,6 +173,8 @@ class BadInputIT {
         c.add(otlpJson("OTLP histogram with an le attribute", otlp("\"histogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"2\",\"sum\":1,"
                 + "\"bucketCounts\":[\"1\",\"1\"],\"explicitBounds\":[1],\"attributes\":[{\"key\":\"le\",\"value\":{\"stringValue\":\"x\"}}]}]}", "h"),
                 400, "histogram 'h' has a label 'le' (its own)", "reserved_label_name"));
+        c.add(otlpJson("OTLP metric without a name", otlp("\"sum\":{\"aggregationTemporality\":1,\"isMonotonic\":true,\"dataPoints\":[{\"asInt\":\"1\"}]}", ""),
+                400, "a metric has an empty name", "malformed"));
         c.add(otlpJson("OTLP summary", otlp("\"summary\":{\"dataPoints\":[{\"count\":\"1\",\"sum\":1}]}", "s"),
                 400, "s is a summary: summaries cannot be aggregated; send a histogram", "summary"));
         c.add(otlpJson("OTLP sum without temporality", otlp("\"sum\":{\"isMonotonic\":true,\"dataPoints\":[{\"asInt\":\"1\"}]}", "c"),

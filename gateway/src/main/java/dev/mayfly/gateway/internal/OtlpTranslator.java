@@ -109,6 +109,9 @@ public final class OtlpTranslator {
     }
 
     private void metric(Metric m, String scopeIdentity, Map<String, String> promoted) {
+        if (m.getName().isEmpty()) {
+            throw PushRejected.malformed("a metric has an empty name");
+        }
         String name = Names.sanitize(m.getName(), true);
         String help = m.getDescription();
         String unit = m.getUnit();
