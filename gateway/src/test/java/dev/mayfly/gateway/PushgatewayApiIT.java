@@ -63,7 +63,7 @@ class PushgatewayApiIT {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
 
         MetricEventBatch b = h.read(1).get(0);
-        assertThat(b.getEventId()).isEqualTo("invocation-42");
+        assertThat(b.getEventId()).startsWith("invocation-42@");
         assertThat(b.getSource().getJob()).isEqualTo("checkout");
         assertThat(b.getSource().getInstance()).isNull();
         assertThat(b.getOperation()).isEqualTo(Operation.RECORD);
@@ -79,6 +79,29 @@ class PushgatewayApiIT {
     }
 
     /** What Prometheus accepts and a last value aggregates: NaN and infinite gauges are written as pushed. */
+
+    @Test
+    void anIdempotencyKeyNamesOnePushOfOneJobGroupMethodAndApi() throws Exception {
+        String otlp = "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"a\"}}]},"
+                + "\"scopeMetrics\":[{\"metrics\":[{\"name\":\"c\",\"sum\":{\"aggregationTemporality\":1,\"isMonotonic\":true,"
+                + "\"dataPoints\":[{\"asInt\":\"1\"}]}}]}]}]}";
+        HttpResponse<?>[] answers = {
+                h.pushText("POST", "/metrics/job/a/instance/1", "c_total 1\n", "Idempotency-Key", "k1"),
+                h.pushText("POST", "/metrics/job/a/instance/1", "c_total 1\n", "Idempotency-Key", "k1"), // a retry
+                h.pushText("POST", "/metrics/job/b/instance/1", "c_total 1\n", "Idempotency-Key", "k1"), // another job
+                h.pushText("POST", "/metrics/job/a/instance/2", "c_total 1\n", "Idempotency-Key", "k1"), // another group
+                h.pushText("PUT", "/metrics/job/a/instance/1", "c_total 1\n", "Idempotency-Key", "k1"),  // another method
+                h.send("DELETE", "/metrics/job/a/instance/1", "text/plain", new byte[0], "Idempotency-Key", "k1"),
+                h.send("POST", "/v1/metrics", "application/json", otlp.getBytes(StandardCharsets.UTF_8), "Idempotency-Key", "k1"),
+        };
+        for (HttpResponse<?> r : answers) {
+            assertThat(r.statusCode()).as(String.valueOf(r.body())).isBetween(200, 202);
+        }
+        List<String> ids = h.read(answers.length).stream().map(MetricEventBatch::getEventId).toList();
+        assertThat(ids).allMatch(id -> id.startsWith("k1@"));
+        assertThat(ids.get(1)).as("a retry keeps its event id, so it counts once").isEqualTo(ids.get(0));
+        assertThat(new java.util.HashSet<>(ids.subList(1, ids.size()))).as("every other push has its own").hasSize(ids.size() - 1);
+    }
     @Test
     void nonFiniteGaugesAreAccepted() throws Exception {
         HttpResponse<String> r = h.pushText("PUT", "/metrics/job/checkout", "# TYPE ratio gauge\nratio NaN\nup +Inf\ndown -Inf\n");

@@ -88,7 +88,6 @@ public final class OtlpHandler implements RequestHandler {
                     + request.header("Content-Type") + "'; use application/x-protobuf or application/json");
         }
         Authenticator.Identity identity = pipeline.authenticate(request, response);
-        String eventId = PushPipeline.eventId(request);
         room.take(request, response);
         RequestBody body = pipeline.readBody(request);
         ExportMetricsServiceRequest export = decode(body, json);
@@ -97,6 +96,7 @@ public final class OtlpHandler implements RequestHandler {
         translator.translate(export);
         OtlpTranslator.Source s = translator.source();
         PushPipeline.authorize(identity, s.job());
+        String eventId = PushPipeline.eventId(request, "otlp " + s.job());
         return new MetricEventBatch(eventId, new Source(s.job(), s.function(), s.region(), s.instance()),
                 Instant.ofEpochMilli(System.currentTimeMillis()), Operation.RECORD, Map.of(), points.points());
     }

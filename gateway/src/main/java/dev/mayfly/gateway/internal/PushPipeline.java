@@ -11,7 +11,11 @@ import dev.mayfly.schemas.validation.MetricValidator;
 import dev.mayfly.schemas.validation.Violation;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -136,8 +140,13 @@ public final class PushPipeline {
         return maxBodyBytes;
     }
 
-    /** The event id: the client's {@code Idempotency-Key} (so its retries count once), else a random UUID. */
-    public static String eventId(HttpRequest request) {
+    /**
+     * The event id: without an {@code Idempotency-Key}, a random UUID; with one, the key and a digest of {@code scope},
+     * what the key is unique within (the API, the job, and for the Pushgateway API the method and the group). So a
+     * retry of the same push counts once, while the same key sent to another job, group, method or API is another
+     * push: one client's keys can never suppress another's pushes.
+     */
+    public static String eventId(HttpRequest request, String scope) {
         String key = request.header("Idempotency-Key");
         if (key == null) {
             return UUID.randomUUID().toString();
@@ -152,7 +161,12 @@ public final class PushPipeline {
                 throw PushRejected.badRequest(PushRejected.INVALID_HEADER, "Idempotency-Key must be 1 to 128 printable ASCII characters");
             }
         }
-        return key;
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(scope.getBytes(StandardCharsets.UTF_8));
+            return key + "@" + HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 
     /** Reads, checks and builds one push's batch; refuses it by throwing {@link PushRejected}. */

@@ -65,8 +65,8 @@ public final class PushgatewayHandler implements RequestHandler {
         GroupingKey key = GroupingKey.parse(request.rawPath());
         PushPipeline.authorize(identity, key.job());
         Temporality temporality = temporality(request, response, key);
-        String eventId = PushPipeline.eventId(request);
         Map<String, String> grouping = key.labels();
+        String eventId = PushPipeline.eventId(request, "pushgateway " + method + " " + SeriesKey.of(key.job(), new TreeMap<>(grouping)));
         String instance = null;
         String streamId = null;
         if (temporality == Temporality.CUMULATIVE) {
