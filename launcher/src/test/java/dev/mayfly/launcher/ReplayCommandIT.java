@@ -133,11 +133,18 @@ class ReplayCommandIT {
         }
     }
 
-    /** An idempotency key whose batch the gateway writes to the events partition (of 2) of {@code other}'s batch. */
+    /**
+     * An idempotency key whose push to the group {@code other} was pushed to the gateway writes to the events
+     * partition (of 2) of {@code other}'s batch. The gateway's event id is the key, '@' and a digest of the push's
+     * scope, the same for every key pushed to one group with one method: read it from {@code other}'s batch.
+     */
     private static String keyOnThePartitionOf(String other) {
+        String otherId = records(Topics.EVENTS).stream().map(r -> new String(r.key(), StandardCharsets.UTF_8))
+                .filter(id -> id.startsWith(other + "@")).findFirst().orElseThrow();
+        String scope = otherId.substring(other.length());
         for (int i = 0; ; i++) {
             String key = other + "-neighbour-" + i;
-            if (partition(key) == partition(other)) {
+            if (partition(key + scope) == partition(otherId)) {
                 return key;
             }
         }
