@@ -281,6 +281,8 @@ class MetricsTopologyTest {
             // MIN is not allowed by the rule: the rule's aggregation (LAST) applies
             assertThat(p.value("flex{job=\"fn\",kind=\"min\"}")).isEqualTo(2.0);
             assertThat(p.aggregate("flex{job=\"fn\",kind=\"min\"}").getAggregation()).isEqualTo(Aggregation.LAST);
+            assertThat(p.counter("mayfly_pipeline_ignored_aggregation_hints{task=\"0_0\"}")).as("the three MIN points, visible")
+                    .isEqualTo(3.0);
         }
     }
 

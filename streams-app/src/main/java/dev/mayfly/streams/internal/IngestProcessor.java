@@ -162,6 +162,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 if (r != null) {
                     rejectPoint(record, batch, p, r);
                 } else {
+                    countIgnoredHint(p, target.aggregation, now);
                     accepted++;
                 }
                 continue;
@@ -194,6 +195,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 rejectPoint(record, batch, p, r);
                 continue;
             }
+            countIgnoredHint(p, aggregation, now);
             Update u = contribution(p, batch.getEventId(), eventTime, aggregation, cumulative);
             u.seriesKey = key;
             u.mergesAcrossBatches = u.mergesAcrossBatches(rule.window() != null);
@@ -244,6 +246,13 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         long startTime = cumulative && p.getStartTime() != null ? p.getStartTime().toEpochMilli() : Update.NO_START_TIME;
         return Update.point(eventId, eventTime, p.getType(), aggregation, cumulative, streamId, startTime,
                 p.getValue(), Histogram.of(p), p.getHelp(), p.getUnit());
+    }
+
+    /** A point that asked for an aggregation its rule does not allow is aggregated by the rule's, and counted. */
+    private void countIgnoredHint(MetricPoint p, Aggregation chosen, long now) {
+        if (p.getAggregation() != null && p.getAggregation() != chosen) {
+            metrics.add("ignored_aggregation_hints", 1, now);
+        }
     }
 
     private static Rejection boundsMismatch(String name) {

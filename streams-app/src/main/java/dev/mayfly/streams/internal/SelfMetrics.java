@@ -42,7 +42,8 @@ final class SelfMetrics {
             Map.entry("deleted_series", "Series removed by group deletions"),
             Map.entry("cardinality_rejects", "Points rejected because they would create a series beyond a cardinality limit"),
             Map.entry("stale_cumulative_points", "Cumulative points already included in a newer total of their stream"),
-            Map.entry("window_late_points", "Points dropped because their tumbling window had already closed"));
+            Map.entry("window_late_points", "Points dropped because their tumbling window had already closed"),
+            Map.entry("ignored_aggregation_hints", "Points that asked for an aggregation (mayfly_aggregation) their rule does not allow: aggregated by the rule's instead"));
 
     private final KeyValueStore<String, byte[]> store;
     private final String task;
