@@ -37,8 +37,8 @@ import java.util.concurrent.TimeUnit;
  * it is sent when {@code Content-Length} or {@code Expect: 100-continue} says so) and the connection is closed
  * lingering, so a client that sends everything before reading still reads the answer; a request that cannot be
  * decoded (request line, headers, chunk framing) is answered 400 and never reaches a handler; a request not received
- * whole (head and body, counted from its first bytes) within the request timeout is answered 408; a client that half-closes after its request gets its answer;
- * connections, buffered bytes and idle time are bounded ({@link HttpServerOptions}). Unknown paths get 404. Requests
+ * whole (head and body, counted from its first bytes) within the request timeout is answered 408; a client that
+ * half-closes after its request gets its answer; connections, buffered bytes and idle time are bounded ({@link HttpServerOptions}). Unknown paths get 404. Requests
  * of one connection are answered in order. Thread-safe; routes may be added while it runs.
  */
 public final class HttpServer implements AutoCloseable {

@@ -125,10 +125,14 @@ public final class MetricValidator {
      * reserves it for the bucket bounds of the {@code _bucket} series.
      */
     public Violation checkHistogramLabels(MetricPoint p, Map<String, String> grouping) {
-        if (p.getType() == MetricType.HISTOGRAM && (p.getLabels().containsKey(BUCKET_LABEL) || grouping.containsKey(BUCKET_LABEL))) {
+        if (p.getType() != MetricType.HISTOGRAM) {
+            return null;
+        }
+        boolean grouped = grouping.containsKey(BUCKET_LABEL); // a grouping label overrides; an empty one removes
+        String le = grouped ? grouping.get(BUCKET_LABEL) : p.getLabels().get(BUCKET_LABEL);
+        if (le != null && !le.isEmpty()) {
             return new Violation("reserved_label_name", "histogram '" + p.getName() + "' has a label '" + BUCKET_LABEL
-                    + "' (" + (p.getLabels().containsKey(BUCKET_LABEL) ? "its own" : "a grouping label")
-                    + "): it is reserved for a histogram's bucket bounds");
+                    + "' (" + (grouped ? "a grouping label" : "its own") + "): it is reserved for a histogram's bucket bounds");
         }
         return null;
     }

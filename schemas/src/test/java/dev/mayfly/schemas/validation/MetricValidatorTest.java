@@ -136,6 +136,9 @@ class MetricValidatorTest {
         assertThat(V.check(ok)).isNull();
         assertThat(V.check(batch(Map.of("le", "5"), Source.newBuilder().setJob("fn").build(), point(MetricType.COUNTER, "c", 1, "le", "x"))))
                 .as("le is reserved on histograms only").isNull();
+        assertThat(V.check(batch(Map.of("le", ""), Source.newBuilder().setJob("fn").build(),
+                MetricPoint.newBuilder(histogram(List.of(1.0), List.of(1L, 1L), 2, 0)).setLabels(labels("le", "5")).build())))
+                .as("an empty grouping label removes the histogram's own le").isNull();
     }
 
     @Test
