@@ -96,7 +96,7 @@ public final class OtlpHandler implements RequestHandler {
         translator.translate(export);
         OtlpTranslator.Source s = translator.source();
         PushPipeline.authorize(identity, s.job());
-        String eventId = PushPipeline.eventId(request, "otlp " + s.job());
+        String eventId = PushPipeline.eventId(request, () -> "otlp " + s.job());
         return new MetricEventBatch(eventId, new Source(s.job(), s.function(), s.region(), s.instance()),
                 Instant.ofEpochMilli(System.currentTimeMillis()), Operation.RECORD, Map.of(), points.points());
     }

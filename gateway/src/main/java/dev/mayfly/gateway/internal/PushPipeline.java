@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The steps every push takes, shared by both APIs: authenticate, take in-flight room, read the body, write the batch
@@ -141,12 +142,12 @@ public final class PushPipeline {
     }
 
     /**
-     * The event id: without an {@code Idempotency-Key}, a random UUID; with one, the key and a digest of {@code scope},
-     * what the key is unique within (the API, the job, and for the Pushgateway API the method and the group). So a
+     * The event id: without an {@code Idempotency-Key}, a random UUID; with one, the key and a digest of {@code scope}
+     * (asked for only then), what the key is unique within (the API, the job, and for the Pushgateway API the method and the group). So a
      * retry of the same push counts once, while the same key sent to another job, group, method or API is another
      * push: one client's keys can never suppress another's pushes.
      */
-    public static String eventId(HttpRequest request, String scope) {
+    public static String eventId(HttpRequest request, Supplier<String> scope) {
         String key = request.header("Idempotency-Key");
         if (key == null) {
             return UUID.randomUUID().toString();
@@ -162,7 +163,7 @@ public final class PushPipeline {
             }
         }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(scope.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(scope.get().getBytes(StandardCharsets.UTF_8));
             return key + "@" + HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);

@@ -66,7 +66,7 @@ public final class PushgatewayHandler implements RequestHandler {
         PushPipeline.authorize(identity, key.job());
         Temporality temporality = temporality(request, response, key);
         Map<String, String> grouping = key.labels();
-        String eventId = PushPipeline.eventId(request, "pushgateway " + method + " " + SeriesKey.of(key.job(), new TreeMap<>(grouping)));
+        String eventId = PushPipeline.eventId(request, () -> "pushgateway " + method + " " + SeriesKey.of(key.job(), new TreeMap<>(grouping)));
         String instance = null;
         String streamId = null;
         if (temporality == Temporality.CUMULATIVE) {
