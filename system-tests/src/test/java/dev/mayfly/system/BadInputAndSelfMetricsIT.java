@@ -53,9 +53,9 @@ class BadInputAndSelfMetricsIT {
             assertThat(push(base, "# TYPE orders gauge\norders 5\n").statusCode()).as("only the engine knows orders is a counter").isEqualTo(200);
 
             // the series and the self-metrics are published independently (different tasks and punctuators): wait for
-            // the rejection and for each series this test reads
+            // the rejection, the ingest step's counters and each series this test reads
             Map<String, Double> samples = MetricsText.awaitSamples(base + "/metrics", null, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"type_mismatch\"",
-                    "ratio{job=\"checkout\"}", "orders_total{job=\"checkout\"}");
+                    "ratio{job=\"checkout\"}", "orders_total{job=\"checkout\"}", "mayfly_pipeline_events_total{");
             assertThat(samples.get("ratio{job=\"checkout\"}")).isNaN();
             assertThat(samples.get("orders_total{job=\"checkout\"}")).isEqualTo(1.0);
             assertThat(samples).doesNotContainKey("m{job=\"checkout\"}");
