@@ -133,6 +133,14 @@ class BadInputIT {
         c.add(text("unknown reserved label", "m{mayfly_x=\"1\"} 1\n", 400, "label mayfly_x of m is reserved", "reserved_name"));
         c.add(text("bad aggregation hint", "m{mayfly_aggregation=\"avg\"} 1\n", 400, "label mayfly_aggregation must be one of sum, last, max, min, got 'avg'", "reserved_name"));
         c.add(text("duplicate series", "m{a=\"1\"} 1\nm{a=\"1\"} 2\n", 400, "series m{a=1} appears twice in one push", "duplicate_series"));
+        c.add(text("two series made one by the URL's grouping label", "m{zone=\"b\"} 1\nm 2\n", 400,
+                "series m{job=bad, zone=a} appears twice in one push: the grouping labels and the job (function, region) replace the point labels",
+                "duplicate_series").at("/metrics/job/bad/zone/a"));
+        c.add(text("two series made one by the URL's job", "m{job=\"other\",a=\"1\"} 1\nm{a=\"1\"} 2\n", 400,
+                "series m{a=1, job=bad} appears twice in one push", "duplicate_series"));
+        c.add(otlpJson("OTLP: two points made one by the job", otlp("\"sum\":{\"aggregationTemporality\":1,\"isMonotonic\":true,\"dataPoints\":[{\"asInt\":\"1\","
+                + "\"attributes\":[{\"key\":\"job\",\"value\":{\"stringValue\":\"x\"}}]},{\"asInt\":\"2\"}]}", "c"),
+                400, "appears twice in one push", "duplicate_series"));
         c.add(text("too many series", "a 1\nb 1\nc 1\nd 1\ne 1\nf 1\n", 413, "push has more than 5 series", "too_many_series"));
         c.add(text("body too large", "m 1\n" + "# padding\n".repeat(500), 413, "request body is larger than 4096 bytes", "body_too_large"));
         c.add(new Case("protobuf summary", "PUT", "/metrics/job/bad", PROTOBUF, ProtobufFamilies.delimited(ProtobufFamilies.summaryFamily("rpc")),

@@ -1,11 +1,14 @@
 package dev.mayfly.gateway.internal;
 
 import dev.mayfly.schemas.MetricNames;
+import dev.mayfly.schemas.SeriesLabels;
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.HistogramValue;
+import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
 import dev.mayfly.schemas.avro.NativeHistogramValue;
+import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
 
 import java.time.Instant;
@@ -19,7 +22,8 @@ import java.util.Set;
 /**
  * Collects the points of one push, enforcing what every input format of the gateway shares: the reserved
  * {@code mayfly_} labels ({@code mayfly_aggregation} is stripped and sets the point's aggregation, others are
- * refused), no series twice, at most {@link PushOptions#maxSeries()} series. Names, label values and limits, values
+ * refused), no series twice (also once the grouping labels and the job override the points' own labels: see
+ * {@link #refuseSeriesMergedByOverride}), at most {@link PushOptions#maxSeries()} series. Names, label values and limits, values
  * and histogram shapes are the shared {@link dev.mayfly.schemas.validation.MetricValidator}'s, applied to the batch.
  * Counters and histograms take the push's temporality and stream; gauges are levels and are always sent as DELTA
  * without a stream. Not thread-safe: one per push.
@@ -95,6 +99,50 @@ public final class PointsBuilder {
     public void nativeHistogram(String name, String help, String unit, Map<String, String> labels, NativeHistogramValue h,
                                 Temporality temporality, String streamId, Long startTimeMillis) {
         add(name, help, unit, MetricType.HISTOGRAM, labels, 0.0, null, h, temporality, streamId, startTimeMillis, null);
+    }
+
+    /**
+     * Refuses a push in which two points land on ONE series once the series labels are built ({@link SeriesLabels}:
+     * the grouping labels, {@code job}, {@code function} and {@code region} override a point's own labels of those
+     * names), such as {@code m{job="a"} 1} and {@code m 2} pushed to {@code /metrics/job/b}: both are {@code m{job="b"}},
+     * and summing or picking one of them would count what the client did not mean. Only a push whose points carry a
+     * label of an overriding name is looked at twice; the others cost a few lookups per point.
+     */
+    public static void refuseSeriesMergedByOverride(MetricEventBatch batch) {
+        Map<String, String> grouping = batch.getGroupingLabels();
+        Source source = batch.getSource();
+        boolean overridden = false;
+        for (MetricPoint p : batch.getPoints()) {
+            Map<String, String> labels = p.getLabels();
+            if (labels.isEmpty()) {
+                continue;
+            }
+            if (labels.containsKey("job") || (source.getFunction() != null && labels.containsKey("function"))
+                    || (source.getRegion() != null && labels.containsKey("region"))) {
+                overridden = true;
+                break;
+            }
+            for (String g : grouping.keySet()) {
+                if (labels.containsKey(g)) {
+                    overridden = true;
+                    break;
+                }
+            }
+            if (overridden) {
+                break;
+            }
+        }
+        if (!overridden) {
+            return;
+        }
+        Set<SeriesIdentity> series = new HashSet<>();
+        for (MetricPoint p : batch.getPoints()) {
+            SeriesIdentity s = new SeriesIdentity(p.getName(), SeriesLabels.of(p.getLabels(), grouping, source));
+            if (!series.add(s)) {
+                throw PushRejected.badRequest(PushRejected.DUPLICATE_SERIES, "series " + s.name + s.labels + " appears twice in one push: the grouping labels"
+                        + " and the job (function, region) replace the point labels of the same names");
+            }
+        }
     }
 
     private void add(String name, String help, String unit, MetricType type, Map<String, String> labels, double value,

@@ -208,12 +208,16 @@ public final class PushPipeline {
         }
     }
 
-    /** 400 naming the metric and the rule when {@code batch} breaks a rule of the shared validator (the engine's too). */
+    /**
+     * 400 naming the metric and the rule when {@code batch} breaks a rule of the shared validator (the engine's too), or
+     * when two of its points land on one series once the grouping labels override theirs.
+     */
     static void refuseInvalid(MetricValidator validator, MetricEventBatch batch) {
         Violation violation = validator.check(batch);
         if (violation != null) {
             throw PushRejected.of(violation);
         }
+        PointsBuilder.refuseSeriesMergedByOverride(batch);
     }
 
     /** Answers the push once the sink acknowledged the batch (success), or failed (503 / 413); gives back the room. */
