@@ -5,6 +5,7 @@
 #   (a) fleet:     wrk, the 12-sample text push of gateway/bench into ONE group (Pushgateway API)
 #   (b) groups:    the same push over 1,000 groups
 #   (c) producer:  the producer library, PRODUCER_THREADS containers (threads), each invocation flushing a 10-point batch
+#                  to Kafka; (c') producer-http: the same through the gateway (gateway.url: the library's HTTP transport)
 #   (d) otlp:      wrk, one ~12-point OTLP/HTTP protobuf request (delta temporality) posted again and again
 # The figure: acknowledged pushes (flushes) / (time from the start of the load until GET /metrics shows every one of
 # them summed), checked on counter VALUES: each push adds 1027+311+3 = 1341 to bench_requests_total of its job, each
@@ -169,6 +170,8 @@ measure fleet bench_requests_total e2e-fleet "$PER_PUSH" "$CONNS" wrk_push "$LOA
 measure groups bench_requests_total e2e-groups "$PER_PUSH" "$CONNS" wrk_push "$LOAD" 1000 e2e-groups "http://127.0.0.1:$HTTP"
 measure producer e2e_invocations_total e2e-producer 1 0 \
   java -Xmx512m -cp "$CP" dev.mayfly.system.bench.E2eProducerLoad "localhost:$KAFKA" "$PRODUCER_THREADS" "$LOAD" e2e-producer
+measure prod-http e2e_invocations_total e2e-producer-http 1 0 \
+  java -Xmx512m -cp "$CP" dev.mayfly.system.bench.E2eProducerLoad "http://127.0.0.1:$HTTP" "$PRODUCER_THREADS" "$LOAD" e2e-producer-http
 java -cp "$CP" dev.mayfly.system.bench.E2eOtlpBody "$OUT/otlp-body.bin" e2e-otlp > "$OUT/otlp-body.txt"
 measure otlp e2e_otlp_pushes_total e2e-otlp 1 "$CONNS" \
   "$WRK" -t"$WRK_THREADS" -c"$CONNS" -d"$LOAD"s --timeout 10s --latency -s bench/e2e/otlp.lua "http://127.0.0.1:$HTTP" -- "$PWD/$OUT/otlp-body.bin"
@@ -188,7 +191,7 @@ say "== standalone at the end: RSS $((rss / 1024)) MB; GC: $(jstat -gcutil "$MAY
 say "end $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 say "== summary (pushes or flushes per second)"
 say "$(printf '%-9s %12s %12s %10s %14s %8s' workload acknowledged end-to-end drain pushgateway ratio)"
-for w in fleet groups producer otlp; do
+for w in fleet groups producer prod-http otlp; do
   p=${PGWR[$w]:-}
   say "$(printf '%-9s %12s %12s %9ss %14s %8s' "$w" "${ACK[$w]}" "${E2E[$w]}" "${DRAIN[$w]}" "${p:--}" "$([ -n "$p" ] && echo "$(calc "${E2E[$w]} / $p" 2)x" || echo -)")"
 done

@@ -3,6 +3,7 @@ package dev.mayfly.gateway;
 import dev.mayfly.http.RequestHandler;
 import dev.mayfly.http.Route;
 import dev.mayfly.gateway.internal.BatchSink;
+import dev.mayfly.gateway.internal.EventsHandler;
 import dev.mayfly.gateway.internal.GatewayMetrics;
 import dev.mayfly.gateway.internal.KafkaBatchSink;
 import dev.mayfly.gateway.internal.OtlpHandler;
@@ -18,7 +19,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The push gateway: the Pushgateway API ({@code /metrics/job/...}) and OTLP/HTTP ({@code /v1/metrics}) on the
+ * The push gateway: the Pushgateway API ({@code /metrics/job/...}), OTLP/HTTP ({@code /v1/metrics}) and the events
+ * API ({@code /v1/events}, the producer library's HTTP transport) on the
  * launcher's HTTP server, each push written as one batch to the events topic and answered after Kafka acknowledged it.
  * The launcher owns the server (and its executor, TLS, {@code /-/ready}, {@code /metrics}).
  */
@@ -28,6 +30,7 @@ public final class Gateway implements AutoCloseable {
     private final PushPipeline pipeline;
     private final PushgatewayHandler pushgateway;
     private final OtlpHandler otlp;
+    private final EventsHandler events;
     private final Authenticator authenticator;
     private final int maxBodyBytes;
 
@@ -46,6 +49,7 @@ public final class Gateway implements AutoCloseable {
                 config.maxBodyBytes(), config.maxSeries(), config.ackTimeout(), config.validator());
         this.pushgateway = new PushgatewayHandler(pipeline, config.defaultTemporality());
         this.otlp = new OtlpHandler(pipeline, config.otlpPromotedResourceAttributes());
+        this.events = new EventsHandler(pipeline);
     }
 
     /** A gateway writing to the events topic of {@code config}'s Kafka. */
@@ -70,14 +74,15 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * The routes {@code /metrics/job/} and {@code /metrics/job@base64/} (the Pushgateway API; the second is the
-     * job@base64 form, which is not under the first) and {@code /v1/metrics} (OTLP), taking bodies up to
-     * {@code push.max.body.bytes}.
+     * job@base64 form, which is not under the first), {@code /v1/metrics} (OTLP) and {@code /v1/events} (event batches
+     * of the producer library's HTTP transport), taking bodies up to {@code push.max.body.bytes}.
      */
     public List<Route> routes() {
         return List.of(
                 pushRoute("/metrics/job/", pushgateway, PushgatewayHandler.API),
                 pushRoute("/metrics/job@base64/", pushgateway, PushgatewayHandler.API),
-                pushRoute("/v1/metrics", otlp, OtlpHandler.API));
+                pushRoute("/v1/metrics", otlp, OtlpHandler.API),
+                pushRoute(EventsHandler.PATH, events, EventsHandler.API));
     }
 
     /**

@@ -2,6 +2,11 @@ package dev.mayfly.gateway;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import dev.mayfly.gateway.internal.GatewayMetrics;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.Operation;
+import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.codec.MayflyCodecs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -195,7 +200,32 @@ class BadInputIT {
         c.add(otlpJson("OTLP histogram bounds decrease", otlp("\"histogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"2\",\"sum\":1,"
                 + "\"bucketCounts\":[\"1\",\"1\",\"0\"],\"explicitBounds\":[2,1]}]}", "h"), 400,
                 "histogram 'h': bucket bounds must be finite and strictly increasing, got [2.0, 1.0]", "invalid_histogram_bounds"));
+        MetricPoint one = Points.counter("orders_total", null, Points.labels(), 1);
+        c.add(events("events API without an Idempotency-Key", Points.eventBatch("e", "bad", List.of(one)), List.of(), 400,
+                "an event batch needs an Idempotency-Key", "invalid_header"));
+        c.add(new Case("events API as text", "POST", "/v1/events", TEXT, "m 1\n".getBytes(StandardCharsets.UTF_8), List.of("Idempotency-Key", "k"), 415,
+                "unsupported Content-Type 'text/plain; version=0.0.4'; use application/vnd.mayfly.events+avro", "events", "unsupported_media_type"));
+        c.add(new Case("events API GET", "GET", "/v1/events", null, new byte[0], List.of(), 405, "method GET not allowed; use POST", "events", "method_not_allowed"));
+        c.add(events("events API: bytes that are not a batch", "m 1\n".getBytes(StandardCharsets.UTF_8), List.of("Idempotency-Key", "k"), 400,
+                "not a MetricEventBatch in Avro single-object encoding: unknown_framing", "malformed"));
+        c.add(events("events API: a delete", MayflyCodecs.eventsSingleObject().encode(new MetricEventBatch("e", new Source("bad", null, null, null),
+                        java.time.Instant.EPOCH, Operation.DELETE_GROUP, Map.of(), List.of())), List.of("Idempotency-Key", "k"), 400,
+                "operation DELETE_GROUP not accepted here", "malformed"));
+        c.add(events("events API: negative counter", Points.eventBatch("e", "bad", List.of(Points.counter("c", null, Points.labels(), -1))),
+                List.of("Idempotency-Key", "k"), 400, "counter 'c' has negative delta -1.0", "negative_counter"));
+        c.add(events("events API: a series twice", Points.eventBatch("e", "bad", List.of(one, one)), List.of("Idempotency-Key", "k"), 400,
+                "series orders_total{function=fn, job=bad} appears twice in one push", "duplicate_series"));
+        c.add(events("events API: more series than push.max.series", Points.eventBatch("e", "bad", java.util.stream.IntStream.range(0, 6)
+                        .mapToObj(i -> Points.counter("c" + i, null, Points.labels(), 1)).toList()), List.of("Idempotency-Key", "k"), 413,
+                "push has more than 5 series", "too_many_series"));
+        c.add(events("events API: a job the token may not push", Points.eventBatch("e", "billing", List.of(one)),
+                List.of("Idempotency-Key", "k", "Authorization", "Bearer " + CHECKOUT_ONLY_TOKEN), 403,
+                "forbidden: these credentials may not push job billing", "forbidden"));
         return c;
+    }
+
+    static Case events(String name, byte[] body, List<String> headers, int status, String message, String reason) {
+        return new Case(name, "POST", "/v1/events", "application/vnd.mayfly.events+avro", body, headers, status, message, "events", reason);
     }
 
     /** {@code l1="x",l2="x",...}: {@code n} labels. */

@@ -46,6 +46,13 @@ final class Points {
         return new MetricPoint(name, help, null, type, labels, value, t, stream, start, h, aggregation, null);
     }
 
+    /** A RECORD batch of {@code points} from {@code job} (function "fn"), as the producer library writes one, in single-object encoding. */
+    static byte[] eventBatch(String eventId, String job, List<MetricPoint> points) {
+        return dev.mayfly.schemas.codec.MayflyCodecs.eventsSingleObject().encode(new dev.mayfly.schemas.avro.MetricEventBatch(eventId,
+                new dev.mayfly.schemas.avro.Source(job, "fn", null, "container-1"), Instant.ofEpochMilli(1_000), dev.mayfly.schemas.avro.Operation.RECORD,
+                Map.of(), points));
+    }
+
     static MetricPoint withAggregation(MetricPoint p, Aggregation a) {
         MetricPoint copy = MetricPoint.newBuilder(p).build();
         copy.setAggregation(a);

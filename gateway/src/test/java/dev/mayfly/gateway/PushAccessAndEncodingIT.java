@@ -278,6 +278,33 @@ class PushAccessAndEncodingIT {
         assertThat(b.getPoints()).containsExactlyElementsOf(expectedOtlpPoints());
     }
 
+    // ---- the events API (the producer library's HTTP transport) ----
+
+    @Test
+    void eventBatchIsWrittenWithItsKeyScopedAndTheGatewaysClock() throws Exception {
+        List<MetricPoint> points = List.of(counter("orders_total", "Orders.", labels("route", "/cart"), 3),
+                gauge("queue_depth", null, labels(), 7));
+        Instant before = Instant.now();
+        HttpResponse<String> r = h.send("POST", "/v1/events", "application/vnd.mayfly.events+avro",
+                Points.eventBatch("ignored-id", "checkout", points), "Idempotency-Key", "flush-7", "Authorization", "Bearer " + CHECKOUT_ONLY_TOKEN);
+        Instant after = Instant.now();
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+
+        MetricEventBatch b = h.read(1).get(0);
+        assertThat(b.getEventId()).startsWith("flush-7@").isNotEqualTo("ignored-id");
+        assertThat(b.getSource()).isEqualTo(new Source("checkout", "fn", null, "container-1"));
+        assertThat(b.getEmitTime()).as("the gateway's clock, not the client's").isBetween(before.minusMillis(1), after.plusMillis(1));
+        assertThat(b.getOperation()).isEqualTo(Operation.RECORD);
+        assertThat(b.getPoints()).containsExactlyElementsOf(points);
+
+        // the same key from the same job is the same event id (a retry); from another job it is another one
+        h.send("POST", "/v1/events", "application/vnd.mayfly.events+avro", Points.eventBatch("x", "checkout", points), "Idempotency-Key", "flush-7");
+        h.send("POST", "/v1/events", "application/vnd.mayfly.events+avro", Points.eventBatch("x", "billing", points), "Idempotency-Key", "flush-7");
+        List<MetricEventBatch> next = h.read(2);
+        assertThat(next.get(0).getEventId()).isEqualTo(b.getEventId());
+        assertThat(next.get(1).getEventId()).startsWith("flush-7@").isNotEqualTo(b.getEventId());
+    }
+
     // ---- gzip ----
 
     @Test

@@ -1,6 +1,8 @@
 package dev.mayfly.producer;
 
 import dev.mayfly.producer.internal.BatchSender;
+import dev.mayfly.producer.internal.GatewayTransport;
+import dev.mayfly.producer.internal.KafkaTransport;
 import dev.mayfly.producer.internal.ProducerSettings;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
@@ -79,6 +81,9 @@ import java.util.function.Supplier;
  * (required), {@code function}, {@code region}, {@code flush.timeout} (default 5s), {@code bootstrap.servers},
  * {@code topic.events}, {@code schema.registry.url} (set: Confluent framing with that registry; empty: Avro
  * single-object encoding), {@code schema.registry.timeout}, and Kafka producer properties as {@code kafka.<property>}.
+ * Or, instead of Kafka, {@code gateway.url} (e.g. {@code http://mayfly:9091}) and {@code gateway.token}: flush() then
+ * posts each batch to the gateway's events API, which answers once Kafka acknowledged it (no Kafka client in the
+ * function, one HTTP request per flush; the Kafka keys are then refused).
  * An unknown or malformed key is rejected with a one-line {@link ConfigException} naming it. The producer always uses
  * {@code enable.idempotence=true}, {@code acks=all}, and blocking and delivery timeouts equal to the flush timeout.
  *
@@ -109,9 +114,7 @@ public final class MayflyMetrics implements AutoCloseable {
         }
         this.registry = new Registry(validator, MetricValidator.seriesLabelCount(Map.of(), Map.of(), source));
         Duration timeout = settings.get(ProducerSettings.FLUSH_TIMEOUT);
-        SchemaRegistryClient schemaRegistry = registry(settings, timeout);
-        String topic = settings.get(CommonSettings.EVENTS_TOPIC);
-        this.sender = new BatchSender(producerFactory, MayflyCodecs.events(schemaRegistry, topic), topic, timeout, MAX_PENDING_BATCHES);
+        this.sender = new BatchSender(transport(settings, producerFactory, timeout), timeout, MAX_PENDING_BATCHES);
     }
 
     /**
@@ -228,6 +231,16 @@ public final class MayflyMetrics implements AutoCloseable {
         Properties properties = new Properties();
         properties.putAll(props);
         return properties;
+    }
+
+    /** The gateway's events API when {@code gateway.url} is set, else Kafka. */
+    private static BatchSender.Transport transport(Settings settings, Supplier<Producer<byte[], byte[]>> producerFactory, Duration timeout) {
+        String gateway = settings.get(ProducerSettings.GATEWAY_URL);
+        if (!gateway.isEmpty()) {
+            return new GatewayTransport(ProducerSettings.gatewayEventsUrl(gateway), settings.get(ProducerSettings.GATEWAY_TOKEN));
+        }
+        String topic = settings.get(CommonSettings.EVENTS_TOPIC);
+        return new KafkaTransport(producerFactory, MayflyCodecs.events(registry(settings, timeout), topic), topic);
     }
 
     private static SchemaRegistryClient registry(Settings settings, Duration flushTimeout) {

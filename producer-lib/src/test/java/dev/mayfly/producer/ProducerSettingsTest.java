@@ -87,4 +87,23 @@ class ProducerSettingsTest {
                 .containsEntry("compression.type", "lz4");
         new KafkaProducer<byte[], byte[]>(props).close(Duration.ZERO); // Kafka accepts the combination
     }
+
+    @Test
+    void gatewayUrlSelectsTheHttpTransportAndExcludesTheKafkaKeys() {
+        Settings settings = ProducerSettings.parse(Map.of("job", "j", "gateway.url", "http://mayfly:9091/", "gateway.token", "t"));
+        assertThat(ProducerSettings.gatewayEventsUrl(settings.get(ProducerSettings.GATEWAY_URL))).hasToString("http://mayfly:9091/v1/events");
+
+        assertThatThrownBy(() -> ProducerSettings.parse(Map.of("job", "j", "gateway.url", "http://mayfly:9091", "bootstrap.servers", "b:9092")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("config key 'bootstrap.servers' is for writing to Kafka, but 'gateway.url' is set: batches go to the gateway; set one of the two");
+        assertThatThrownBy(() -> ProducerSettings.parse(Map.of("job", "j", "gateway.url", "http://mayfly:9091", "kafka.acks", "1")))
+                .hasMessageStartingWith("config key 'kafka.acks' is for writing to Kafka");
+        assertThatThrownBy(() -> ProducerSettings.parse(Map.of("job", "j", "gateway.url", "mayfly:9091")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("config key 'gateway.url' must be the gateway's URL, such as http://mayfly:9091, got 'mayfly:9091'");
+        assertThatThrownBy(() -> ProducerSettings.parse(Map.of("job", "j", "gateway.url", "http://mayfly:9091?x=1")))
+                .hasMessageStartingWith("config key 'gateway.url' must be the gateway's URL");
+        assertThatThrownBy(() -> ProducerSettings.parse(Map.of("job", "j", "gateway.token", "t")))
+                .hasMessage("config key 'gateway.token' needs 'gateway.url'");
+    }
 }

@@ -4,7 +4,7 @@ import io.prometheus.metrics.core.metrics.Counter;
 
 /** The gateway's self-metrics, registered once in {@code PrometheusRegistry.defaultRegistry}. */
 public final class GatewayMetrics {
-    /** Pushes acknowledged by Kafka, by API ({@code pushgateway}, {@code otlp}) and operation ({@code record}, {@code delete}). */
+    /** Pushes acknowledged by Kafka, by API ({@code pushgateway}, {@code otlp}, {@code events}) and operation ({@code record}, {@code delete}). */
     public static final Counter PUSHES = Counter.builder()
             .name("mayfly_gateway_pushes_total")
             .help("Pushes written to the events topic and acknowledged")
@@ -36,7 +36,7 @@ public final class GatewayMetrics {
     static {
         // every known label combination from the start, at 0: a series that existed before a restart exists right
         // after it too (Prometheus sees the process counter reset, not a series that vanished)
-        for (String api : java.util.List.of(PushgatewayHandler.API, OtlpHandler.API)) {
+        for (String api : java.util.List.of(PushgatewayHandler.API, OtlpHandler.API, EventsHandler.API)) {
             PUSHES.initLabelValues(api, "record");
             PUSHES.initLabelValues(api, "delete");
             POINTS.initLabelValues(api);

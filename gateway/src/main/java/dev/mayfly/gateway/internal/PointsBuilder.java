@@ -132,9 +132,15 @@ public final class PointsBuilder {
                 break;
             }
         }
-        if (!overridden) {
-            return;
+        if (overridden) {
+            refuseDuplicateSeries(batch);
         }
+    }
+
+    /** Refuses a batch in which two points land on one series (see {@link #refuseSeriesMergedByOverride}). */
+    public static void refuseDuplicateSeries(MetricEventBatch batch) {
+        Map<String, String> grouping = batch.getGroupingLabels();
+        Source source = batch.getSource();
         Set<SeriesIdentity> series = new HashSet<>();
         for (MetricPoint p : batch.getPoints()) {
             SeriesIdentity s = new SeriesIdentity(p.getName(), SeriesLabels.of(p.getLabels(), grouping, source));

@@ -2,11 +2,6 @@ package dev.mayfly.producer.internal;
 
 import dev.mayfly.producer.FlushException;
 import dev.mayfly.schemas.avro.MetricEventBatch;
-import dev.mayfly.schemas.codec.AvroCodec;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.errors.RetriableException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,42 +14,62 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
- * Sends event batches to Kafka and waits, at most the flush timeout, for their acknowledgement.
+ * Sends event batches through a {@link Transport} (Kafka, or the gateway's events API) and waits, at most the flush
+ * timeout, for their acknowledgement.
  *
  * <p>Contract: a batch that is not acknowledged stays pending, with its event id and its encoded bytes, and is sent
  * again as-is (before any newer batch) by the next {@link #send}; downstream counts an event id once, so a batch that
- * did land the first time is not counted twice. At most {@code maxPending} batches are kept: beyond that the oldest
- * are dropped (and the next failure says how many). The producer is created on first use and reused; it is recreated
- * only after an error that is not retriable. Thread-safe (one send at a time).
+ * did land the first time is not counted twice. A batch the transport says is refused for good (the gateway answered
+ * 4xx: it would never be accepted) is dropped, and the failure says so. At most {@code maxPending} batches are kept:
+ * beyond that the oldest are dropped (and the next failure says how many). Thread-safe (one send at a time).
  */
 public final class BatchSender implements AutoCloseable {
-    private final Supplier<Producer<byte[], byte[]>> producerFactory;
-    private final AvroCodec<MetricEventBatch> codec;
-    private final String topic;
+    /**
+     * How batches reach Mayfly. Called by one thread at a time (the sender's lock).
+     */
+    public interface Transport {
+        /** The batch's bytes as this transport sends them; called once per batch, the bytes are resent unchanged. */
+        byte[] encode(MetricEventBatch batch);
+
+        /**
+         * Starts sending one batch and returns at once or, for a transport that cannot pipeline, when it is answered;
+         * the future completes once the batch is acknowledged, or fails with why. Throws when it cannot start.
+         */
+        Future<?> send(MetricEventBatch batch, byte[] key, byte[] encoded, long deadlineNanos);
+
+        /** Whether a failure means the batch will never be accepted (resending it is pointless). */
+        boolean refusedForGood(Throwable cause);
+
+        /** After a failure: drop what a retry should not reuse (Kafka: a producer after an error that is not retriable). */
+        void failed(Throwable cause);
+
+        /** Where batches go, for messages: {@code topic mayfly-events} or the gateway's URL. */
+        String destination();
+
+        /** Releases connections, waiting at most {@code timeout} for batches in flight. */
+        void close(Duration timeout);
+    }
+
+    private final Transport transport;
     private final Duration timeout;
     private final int maxPending;
     private final Deque<Pending> pending = new ArrayDeque<>();
-    private Producer<byte[], byte[]> producer;
-    private int producersCreated;
     private long dropped;
 
-    public BatchSender(Supplier<Producer<byte[], byte[]>> producerFactory, AvroCodec<MetricEventBatch> codec, String topic,
-                       Duration timeout, int maxPending) {
-        this.producerFactory = producerFactory;
-        this.codec = codec;
-        this.topic = topic;
+    public BatchSender(Transport transport, Duration timeout, int maxPending) {
+        this.transport = transport;
         this.timeout = timeout;
         this.maxPending = maxPending;
     }
 
     /**
-     * Adds {@code batch} (when not null) after the pending ones, sends them all in order, and waits until Kafka
-     * acknowledges them or the flush timeout passes.
+     * Adds {@code batch} (when not null) after the pending ones, sends them all in order, and waits until they are
+     * acknowledged or the flush timeout passes.
      *
-     * @throws FlushException naming the first batch not acknowledged; it and every other unacknowledged batch stay pending
+     * @throws FlushException naming the first batch not acknowledged; it and every other unacknowledged batch stay
+     *     pending, except those refused for good
      */
     public synchronized void send(MetricEventBatch batch) throws FlushException {
         if (batch != null) {
@@ -68,49 +83,47 @@ public final class BatchSender implements AutoCloseable {
             return;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        Producer<byte[], byte[]> kafka;
-        try {
-            kafka = producer();
-        } catch (RuntimeException e) {
-            throw failure(pending.peekFirst(), "cannot create the Kafka producer", e);
-        }
-        Map<Pending, Future<RecordMetadata>> inFlight = new LinkedHashMap<>();
+        Map<Pending, Future<?>> inFlight = new LinkedHashMap<>();
         Pending firstFailed = null;
         Throwable firstCause = null;
+        boolean firstDropped = false;
         for (Pending b : pending) {
             if (System.nanoTime() >= deadline) {
                 if (firstFailed == null) {
                     firstFailed = b;
-                    firstCause = new org.apache.kafka.common.errors.TimeoutException("flush timeout reached before it could be sent");
+                    firstCause = new java.util.concurrent.TimeoutException("flush timeout reached before it could be sent");
                 }
                 break;
             }
             try {
-                // the record timestamp is the emit time, so a resend is the same record as the first attempt (not "late")
-                inFlight.put(b, kafka.send(new ProducerRecord<>(topic, null, b.batch.getEmitTime().toEpochMilli(), b.key, b.encoded())));
-            } catch (RuntimeException e) { // encoding (registry) or a send that failed at once
+                inFlight.put(b, transport.send(b.batch, b.key, b.encoded(), deadline));
+            } catch (RuntimeException e) { // encoding (registry), a producer that cannot be created, a send that failed at once
                 if (firstFailed == null) {
                     firstFailed = b;
                     firstCause = e;
                 }
             }
         }
-        for (Map.Entry<Pending, Future<RecordMetadata>> e : inFlight.entrySet()) {
+        List<Pending> done = new ArrayList<>();
+        for (Map.Entry<Pending, Future<?>> e : inFlight.entrySet()) {
             try {
                 e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                pending.remove(e.getKey());
+                done.add(e.getKey());
             } catch (ExecutionException ex) {
+                boolean refused = transport.refusedForGood(ex.getCause());
+                if (refused) {
+                    done.add(e.getKey());
+                }
                 if (firstFailed == null) {
                     firstFailed = e.getKey();
                     firstCause = ex.getCause();
+                    firstDropped = refused;
                 }
-                if (!(ex.getCause() instanceof RetriableException)) {
-                    discardProducer();
-                }
+                transport.failed(ex.getCause());
             } catch (java.util.concurrent.TimeoutException ex) {
                 if (firstFailed == null) {
                     firstFailed = e.getKey();
-                    firstCause = new org.apache.kafka.common.errors.TimeoutException("not acknowledged within the flush timeout");
+                    firstCause = new java.util.concurrent.TimeoutException("not acknowledged within the flush timeout");
                 }
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
@@ -121,8 +134,9 @@ public final class BatchSender implements AutoCloseable {
                 break;
             }
         }
+        pending.removeAll(done);
         if (firstFailed != null) {
-            throw failure(firstFailed, "not acknowledged", firstCause);
+            throw failure(firstFailed, firstDropped ? "refused, and dropped: it would never be accepted" : "not acknowledged", firstCause);
         }
     }
 
@@ -133,37 +147,19 @@ public final class BatchSender implements AutoCloseable {
         return ids;
     }
 
-    /** How many producers this sender has created (one, unless one failed beyond retrying). */
+    /** How many Kafka producers this sender has created (one, unless one failed beyond retrying; none over HTTP). */
     public synchronized int producersCreated() {
-        return producersCreated;
+        return transport instanceof KafkaTransport kafka ? kafka.producersCreated() : 0;
     }
 
-    /** Closes the producer, waiting at most the flush timeout for records in flight. Pending batches are dropped. */
+    /** Closes the transport, waiting at most the flush timeout for batches in flight. Pending batches are dropped. */
     @Override
     public synchronized void close() {
-        if (producer != null) {
-            producer.close(timeout);
-            producer = null;
-        }
-    }
-
-    private Producer<byte[], byte[]> producer() {
-        if (producer == null) {
-            producer = producerFactory.get();
-            producersCreated++;
-        }
-        return producer;
-    }
-
-    private void discardProducer() {
-        if (producer != null) {
-            producer.close(Duration.ZERO);
-            producer = null;
-        }
+        transport.close(timeout);
     }
 
     private FlushException failure(Pending first, String what, Throwable cause) {
-        StringBuilder message = new StringBuilder("flush to topic ").append(topic).append(" failed within ")
+        StringBuilder message = new StringBuilder("flush to ").append(transport.destination()).append(" failed within ")
                 .append(timeout.toMillis()).append(" ms: event ").append(first.batch.getEventId()).append(' ').append(what)
                 .append(": ").append(cause);
         message.append("; ").append(pending.size()).append(pending.size() == 1 ? " batch" : " batches")
@@ -188,7 +184,7 @@ public final class BatchSender implements AutoCloseable {
 
         byte[] encoded() {
             if (encoded == null) {
-                encoded = codec.encode(batch);
+                encoded = transport.encode(batch);
             }
             return encoded;
         }

@@ -20,6 +20,11 @@ public final class MayflyCodecs {
                 : AvroCodec.confluent(MetricEventBatch.getClassSchema(), registryOrNull, topic + "-value"));
     }
 
+    /** Event batches in single-object encoding whatever the topic uses: the body of the gateway's events API. */
+    public static AvroCodec<MetricEventBatch> eventsSingleObject() {
+        return events(null, null);
+    }
+
     public static AvroCodec<Aggregate> aggregates(SchemaRegistryClient registryOrNull, String topic) {
         return withHistory(registryOrNull == null
                 ? AvroCodec.singleObject(Aggregate.getClassSchema(), null)

@@ -17,13 +17,14 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * For bench/e2e.sh, workload (c): a fleet of warm containers using the producer library. Each thread is one container
- * (its own {@link MayflyMetrics}, so its own Kafka producer) running invocations back to back; each invocation records
- * 10 points and calls {@code flush()}, which returns once Kafka acknowledged the batch. Points per flush:
+ * (its own {@link MayflyMetrics}, so its own Kafka producer, or its own kept-alive connection to the gateway) running
+ * invocations back to back; each invocation records 10 points and calls {@code flush()}, which returns once Kafka
+ * acknowledged the batch (directly, or through the gateway's events API). Points per flush:
  * {@code e2e_invocations_total} +1 (the value the benchmark checks on /metrics), {@code e2e_requests_total} over 4
  * routes, {@code e2e_bytes_total} in and out, {@code e2e_memory_bytes}, {@code e2e_cold_start} and one
  * {@code e2e_duration_seconds} histogram.
  *
- * <p>Arguments: bootstrap servers, threads, seconds, job. Each container first runs one warm-up invocation (its cold
+ * <p>Arguments: bootstrap servers (or the gateway's URL, {@code http://...}: the HTTP transport), threads, seconds, job. Each container first runs one warm-up invocation (its cold
  * start: producer, metadata, producer id); then it prints "cold-starts N" and "start EPOCH_MS" and the timed load runs;
  * at the end "end EPOCH_MS", "acknowledged N" (flushes that returned normally), "failed N" (flushes that threw; their
  * batch stays pending and is resent by the next flush, so it lands once), the rate, and "process-cpu-ms N" (this
@@ -33,13 +34,15 @@ public final class E2eProducerLoad {
     private static final String[] ROUTES = {"/cart", "/pay", "/search", "/home"};
 
     public static void main(String[] args) throws Exception {
-        String bootstrap = args[0];
+        String target = args[0];
+        // http(s)://...: the gateway's events API (the HTTP transport); anything else: Kafka's bootstrap servers
+        String key = target.startsWith("http://") || target.startsWith("https://") ? "gateway.url" : "bootstrap.servers";
         int threads = Integer.parseInt(args[1]);
         double seconds = Double.parseDouble(args[2]);
         String job = args.length > 3 ? args[3] : "e2e-producer";
         List<MayflyMetrics> containers = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            containers.add(MayflyMetrics.fromConfig(Map.of("bootstrap.servers", bootstrap, "job", job, "function", "checkout")));
+            containers.add(MayflyMetrics.fromConfig(Map.of(key, target, "job", job, "function", "checkout")));
         }
         LongAdder acknowledged = new LongAdder();
         LongAdder failed = new LongAdder();
