@@ -39,21 +39,9 @@ public final class EventsHandler implements RequestHandler {
         this.pipeline = pipeline;
     }
 
-    private static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
-        @Override
-        public void success(HttpRequest request, HttpResponse response) throws IOException {
-            response.send(200, null, new byte[0]);
-        }
-
-        @Override
-        public void failure(HttpRequest request, HttpResponse response, PushRejected rejected) throws IOException {
-            response.sendText(rejected.status(), rejected.getMessage());
-        }
-    };
-
     @Override
     public void handle(HttpRequest request, HttpResponse response) {
-        pipeline.handle(request, response, API, REPLIER, this::read);
+        pipeline.handle(request, response, API, PushgatewayHandler.REPLIER, this::read); // answers as the Pushgateway API does
     }
 
     private MetricEventBatch read(HttpRequest request, HttpResponse response, PushPipeline.Room room) throws IOException {

@@ -36,7 +36,8 @@ public final class PushgatewayHandler implements RequestHandler {
         this.defaultTemporality = defaultTemporality;
     }
 
-    private static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
+    /** 200 (202 for a DELETE) with no body; a refusal as one line of text. */
+    static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
         @Override
         public void success(HttpRequest request, HttpResponse response) throws IOException {
             int status = request.method().equals("DELETE") ? 202 : 200;
