@@ -80,6 +80,7 @@ final class StandaloneCommand implements Callable<Integer> {
         out.println("Mayfly standalone");
         out.println("  push (Pushgateway API)  " + base + "/metrics/job/<job>");
         out.println("  push (OTLP/HTTP)        " + base + "/v1/metrics");
+        out.println("  push (producer library) " + base + "  (gateway.url; or Kafka below)");
         out.println("  scrape                  " + base + "/metrics");
         out.println("  status page             " + base + "/");
         out.println("  health                  " + base + "/-/healthy  " + base + "/-/ready");
