@@ -8,6 +8,7 @@ import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.DecodeException;
+import dev.mayfly.schemas.codec.FastEventsDecoder;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 
 import java.io.IOException;
@@ -34,6 +35,8 @@ public final class EventsHandler implements RequestHandler {
 
     private final PushPipeline pipeline;
     private final AvroCodec<MetricEventBatch> codec = MayflyCodecs.eventsSingleObject();
+    /** The fast path for batches of the current schema (what the producer library writes); one per event loop. */
+    private final ThreadLocal<FastEventsDecoder> fastDecoder = ThreadLocal.withInitial(FastEventsDecoder::new);
 
     public EventsHandler(PushPipeline pipeline) {
         this.pipeline = pipeline;
@@ -62,12 +65,8 @@ public final class EventsHandler implements RequestHandler {
         Authenticator.Identity identity = pipeline.authenticate(request, response);
         room.take(request, response);
         RequestBody body = pipeline.readBody(request);
-        MetricEventBatch batch;
-        try {
-            batch = codec.decode(Arrays.copyOf(body.bytes(), body.length()));
-        } catch (DecodeException e) {
-            throw PushRejected.malformed("not a MetricEventBatch in Avro single-object encoding: " + e.getMessage());
-        }
+        byte[] bytes = Arrays.copyOf(body.bytes(), body.length());
+        MetricEventBatch batch = decode(bytes);
         if (batch.getOperation() != Operation.RECORD) {
             throw PushRejected.badRequest(PushRejected.MALFORMED, "operation " + batch.getOperation()
                     + " not accepted here: this API records; delete a group with DELETE /metrics/job/...");
@@ -83,6 +82,18 @@ public final class EventsHandler implements RequestHandler {
         batch.setEventId(PushPipeline.eventId(request, () -> API + " " + job + " " + new TreeMap<>(batch.getGroupingLabels())));
         batch.setEmitTime(Instant.ofEpochMilli(System.currentTimeMillis()));
         return batch;
+    }
+
+    private MetricEventBatch decode(byte[] bytes) {
+        MetricEventBatch batch = fastDecoder.get().tryDecode(bytes);
+        if (batch != null) {
+            return batch;
+        }
+        try {
+            return codec.decode(bytes); // another schema version, or bytes the fast path does not take: the codec says why
+        } catch (DecodeException e) {
+            throw PushRejected.malformed("not a MetricEventBatch in Avro single-object encoding: " + e.getMessage());
+        }
     }
 
     private static String mediaType(String contentType) {
