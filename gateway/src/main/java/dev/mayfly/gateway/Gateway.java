@@ -11,6 +11,7 @@ import dev.mayfly.gateway.internal.PushCoalescer;
 import dev.mayfly.gateway.internal.PushPipeline;
 import dev.mayfly.gateway.internal.PushRejected;
 import dev.mayfly.gateway.internal.PushgatewayHandler;
+import dev.mayfly.schemas.EventsApi;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
 
@@ -82,7 +83,7 @@ public final class Gateway implements AutoCloseable {
                 pushRoute("/metrics/job/", pushgateway, PushgatewayHandler.API),
                 pushRoute("/metrics/job@base64/", pushgateway, PushgatewayHandler.API),
                 pushRoute("/v1/metrics", otlp, OtlpHandler.API),
-                pushRoute(EventsHandler.PATH, events, EventsHandler.API));
+                pushRoute(EventsApi.PATH, events, EventsHandler.API));
     }
 
     /**

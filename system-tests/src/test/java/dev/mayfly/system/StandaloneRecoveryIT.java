@@ -93,11 +93,23 @@ class StandaloneRecoveryIT {
             double visibleSeconds = (System.nanoTime() - restarted) / 1e9;
             System.out.printf("restart after kill -9: first scrape %.1f s, push acknowledged %.1f s, push visible %.1f s (load %s)%n",
                     firstScrapeSeconds, ackedSeconds, visibleSeconds, loadAverage());
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n--- end of standalone-2's log ---\n" + tail(second), e);
         } finally {
             if (second != null) {
                 second.close();
             }
             first.close();
+        }
+    }
+
+    /** The last lines of a process's output, to tell why it did not recover. */
+    private static String tail(MayflyProcess process) {
+        try {
+            String output = process == null ? "" : process.output();
+            return output.substring(Math.max(0, output.length() - 20_000));
+        } catch (java.io.IOException e) {
+            return "(log unreadable: " + e + ")";
         }
     }
 

@@ -4,6 +4,7 @@ import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.http.HttpRequest;
 import dev.mayfly.http.HttpResponse;
 import dev.mayfly.http.RequestHandler;
+import dev.mayfly.schemas.EventsApi;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.codec.AvroCodec;
@@ -19,7 +20,7 @@ import java.util.TreeMap;
 
 /**
  * The events API, for the producer library's HTTP transport: POST {@code /v1/events} with ONE {@code MetricEventBatch}
- * in Avro single-object encoding ({@value #MEDIA_TYPE}: the events topic's registry-free framing, any released
+ * in Avro single-object encoding ({@value EventsApi#MEDIA_TYPE}: the events topic's registry-free framing, any released
  * schema version) and an {@code Idempotency-Key}, which is required: the batch's event id is that key scoped to this
  * API and the batch's job, as in the other APIs ({@link PushPipeline#eventId}), so a retried flush counts once and
  * another tenant's key suppresses nothing. The batch's own event id and emit time are replaced (the emit time is the
@@ -30,8 +31,6 @@ import java.util.TreeMap;
  */
 public final class EventsHandler implements RequestHandler {
     public static final String API = "events";
-    public static final String PATH = "/v1/events";
-    public static final String MEDIA_TYPE = "application/vnd.mayfly.events+avro";
 
     private final PushPipeline pipeline;
     private final AvroCodec<MetricEventBatch> codec = MayflyCodecs.eventsSingleObject();
@@ -48,16 +47,16 @@ public final class EventsHandler implements RequestHandler {
     }
 
     private MetricEventBatch read(HttpRequest request, HttpResponse response, PushPipeline.Room room) throws IOException {
-        if (!request.path().equals(PATH)) {
-            throw new PushRejected(404, PushRejected.MALFORMED, "not found: event batches are posted to " + PATH);
+        if (!request.path().equals(EventsApi.PATH)) {
+            throw new PushRejected(404, PushRejected.MALFORMED, "not found: event batches are posted to " + EventsApi.PATH);
         }
         if (!request.method().equals("POST")) {
             response.header("Allow", "POST");
             throw new PushRejected(405, PushRejected.METHOD_NOT_ALLOWED, "method " + request.method() + " not allowed; use POST");
         }
-        if (!MEDIA_TYPE.equals(mediaType(request.header("Content-Type")))) {
+        if (!EventsApi.MEDIA_TYPE.equals(mediaType(request.header("Content-Type")))) {
             throw new PushRejected(415, PushRejected.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '"
-                    + request.header("Content-Type") + "'; use " + MEDIA_TYPE + " (a MetricEventBatch in Avro single-object encoding)");
+                    + request.header("Content-Type") + "'; use " + EventsApi.MEDIA_TYPE + " (a MetricEventBatch in Avro single-object encoding)");
         }
         if (request.header("Idempotency-Key") == null) {
             throw PushRejected.badRequest(PushRejected.INVALID_HEADER, "an event batch needs an Idempotency-Key (its event id): without one a retry would count twice");

@@ -1,5 +1,6 @@
 package dev.mayfly.producer.internal;
 
+import dev.mayfly.schemas.EventsApi;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.MayflyCodecs;
@@ -16,17 +17,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
 /**
- * Batches posted to the gateway's events API ({@value #PATH}): one batch per request, in Avro single-object
+ * Batches posted to the gateway's events API ({@value EventsApi#PATH}): one batch per request, in Avro single-object
  * encoding, its event id as the {@code Idempotency-Key}, answered after Kafka acknowledged it. A request is made on
  * the flushing thread (no thread of its own, a kept-alive connection reused), and made once more at once when the
  * connection fails (a connection kept alive while the container was frozen may be dead): the key makes the second
  * try count once. A 4xx other than 408 and 429 is a refusal for good; any other failure leaves the batch pending.
  */
 public final class GatewayTransport implements BatchSender.Transport {
-    /** The gateway's path for event batches. */
-    public static final String PATH = "/v1/events";
-    /** The media type of the body: one MetricEventBatch in Avro single-object encoding. */
-    public static final String MEDIA_TYPE = "application/vnd.mayfly.events+avro";
     private static final int MAX_MESSAGE_BYTES = 2048;
 
     private final URL url;
@@ -85,7 +82,7 @@ public final class GatewayTransport implements BatchSender.Transport {
         c.setRequestMethod("POST");
         c.setDoOutput(true);
         c.setFixedLengthStreamingMode(body.length);
-        c.setRequestProperty("Content-Type", MEDIA_TYPE);
+        c.setRequestProperty("Content-Type", EventsApi.MEDIA_TYPE);
         c.setRequestProperty("Idempotency-Key", eventId);
         if (authorization != null) {
             c.setRequestProperty("Authorization", authorization);

@@ -1,5 +1,6 @@
 package dev.mayfly.producer.internal;
 
+import dev.mayfly.schemas.EventsApi;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
@@ -73,7 +74,7 @@ public final class ProducerSettings {
                     || base.getRawQuery() != null || base.getRawFragment() != null) {
                 throw new URISyntaxException(gateway, "not an http:// or https:// URL with a host and no query");
             }
-            return URI.create(base + GatewayTransport.PATH).toURL();
+            return URI.create(base + EventsApi.PATH).toURL();
         } catch (URISyntaxException | MalformedURLException | IllegalArgumentException e) {
             throw new ConfigException("config key 'gateway.url' must be the gateway's URL, such as http://mayfly:9091, got '" + gateway + "'");
         }
