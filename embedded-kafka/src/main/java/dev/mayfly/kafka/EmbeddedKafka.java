@@ -12,12 +12,16 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+
+import javax.management.ObjectName;
 
 /**
  * A real Kafka broker (KRaft, broker and controller in one) running in this JVM through Kafka's own server code path:
@@ -31,6 +35,8 @@ import java.util.concurrent.ExecutionException;
  * <p>Not thread-safe: start and close from one thread.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+    /** Written by the broker in its log directory when it stops cleanly, deleted when it starts. */
+    private static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
     private final Path dataDir;
     private final int port;
     private final int nodeId;
@@ -111,7 +117,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             try (var out = Files.newOutputStream(propsFile)) {
                 props.store(out, "Mayfly embedded broker");
             }
-            if (!Files.exists(logDir.resolve("meta.properties"))) {
+            boolean formatted = Files.exists(logDir.resolve("meta.properties"));
+            if (formatted && voters.size() == 1 && !Files.exists(logDir.resolve(CLEAN_SHUTDOWN_FILE))) {
+                fencePreviousIncarnation(props);
+            }
+            if (!formatted) {
                 String clusterId = voters.clusterId().toString();
                 int rc = kafka.tools.StorageTool.execute(
                         new String[]{"format", "-t", clusterId, "-c", propsFile.toString()},
@@ -132,10 +142,72 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Waits (at most 60 s) until every partition, internal ones included, has a leader again. A single node restarted
-     * after kill -9 is fenced by its own controller once its previous incarnation's session expires, then unfenced;
-     * {@link KafkaRaftServer#startup()} can return inside that window, and a transaction aborted while partitions have
-     * no leader can stay in PrepareAbort for good (its markers unsent), holding every read_committed reader.
+     * After a crash (no clean-shutdown file), a single node first runs as a controller alone until its own controller
+     * has fenced the broker that crashed, then stops. Without this, the restarted broker acts on the crashed one's view
+     * (it still leads every partition) before it can register again; its transaction coordinator then resends the
+     * markers of every transaction the crash left half-completed (PrepareCommit, PrepareAbort) while its broker
+     * listener is still closed, and re-registering after an unclean shutdown leaves every partition without a leader
+     * for a moment. Kafka's coordinator skips the markers of partitions without a leader as deleted and completes the
+     * transaction anyway: those partitions keep an open transaction for good, and every read_committed reader (the
+     * streams app's own consumer, the exporter) stops there. Fenced first, the restarted broker leads nothing until it
+     * has registered and been unfenced, so its coordinator starts only once every partition has its leader.
+     */
+    private void fencePreviousIncarnation(Properties brokerProps) {
+        QuorumVoters.Voter self = voters.voter(nodeId);
+        Properties props = new Properties();
+        props.putAll(brokerProps);
+        props.put("process.roles", "controller");
+        props.put("listeners", "CONTROLLER://" + self.host() + ":" + self.port());
+        props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT");
+        for (String brokerOnly : List.of("advertised.listeners", "inter.broker.listener.name")) {
+            props.remove(brokerOnly);
+        }
+        KafkaRaftServer controller = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+        controller.startup();
+        try {
+            // the controller's own gauges: active once it has loaded the log; the crashed broker counts as active until
+            // its session (broker.session.timeout.ms) expires, then as fenced; a crash before it registered leaves none
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            long activeSince = 0;
+            while (System.nanoTime() < deadline) {
+                if (controllerGauge("ActiveControllerCount") == 1) {
+                    activeSince = activeSince == 0 ? System.nanoTime() : activeSince;
+                    boolean fenced = controllerGauge("ActiveBrokerCount") == 0 && controllerGauge("FencedBrokerCount") > 0;
+                    boolean noBroker = controllerGauge("ActiveBrokerCount") == 0 && controllerGauge("FencedBrokerCount") == 0
+                            && System.nanoTime() - activeSince > 5_000_000_000L;
+                    if (fenced || noBroker) {
+                        return;
+                    }
+                }
+                Thread.sleep(100);
+            }
+            throw new IllegalStateException("the Kafka controller did not fence the crashed broker within 60 s of its start");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the Kafka controller fenced the crashed broker", e);
+        } finally {
+            controller.shutdown();
+            controller.awaitShutdown();
+        }
+    }
+
+    /** A gauge the controller running in this JVM publishes ({@code kafka.controller:type=KafkaController}), -1 if absent. */
+    private static long controllerGauge(String name) {
+        try {
+            Object value = ManagementFactory.getPlatformMBeanServer().getAttribute(
+                    new ObjectName("kafka.controller:type=KafkaController,name=" + name), "Value");
+            return ((Number) value).longValue();
+        } catch (javax.management.InstanceNotFoundException e) {
+            return -1;
+        } catch (javax.management.JMException e) {
+            throw new IllegalStateException("cannot read the Kafka controller's " + name + ": " + e, e);
+        }
+    }
+
+    /**
+     * Waits (at most 60 s) until every partition, internal ones included, has a leader: {@link KafkaRaftServer#startup()}
+     * can return before the restarted broker has registered and been unfenced, and clients started then would see
+     * partitions without a leader.
      */
     private void awaitEveryPartitionLed() {
         long deadline = System.nanoTime() + 60_000_000_000L;
@@ -222,11 +294,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         // comes back as itself (same transactional.id: the streams app keeps its process id in its state directory)
         // fences its open transaction at once; one that does not is aborted within transaction.timeout.ms + 10 s.
         if (voters.size() == 1) {
-            // A node restarted after kill -9 cannot register again until its previous incarnation's broker session
-            // expires; the controller then fences it and every partition is briefly leaderless. A timed-out
-            // transaction aborted inside that window can stay in PrepareAbort with its markers unsent, holding every
-            // read_committed reader (the streams app itself) for good. A short session makes that window pass before
-            // the coordinator's first abort check, and start() waits until every partition has a leader again.
+            // After kill -9 the controller fences the crashed broker only once its session expires; start() waits for
+            // that before the broker starts again (fencePreviousIncarnation), so a short session shortens a restart.
             p.put("broker.heartbeat.interval.ms", "500");
             p.put("broker.session.timeout.ms", "3000");
         }
