@@ -23,7 +23,7 @@ CP="system-tests/target/test-classes:$(cat target/e2e/system-cp.txt)"
 DATA=$(mktemp -d)
 java -Xmx1g -XX:+UseSerialGC ${JAVA_OPTS:-} -jar "$JAR" standalone --data-dir "$DATA" --http-port "$HTTP" \
   --kafka-port "$KAFKA" --bind 127.0.0.1 "$@" > "$DATA.log" 2>&1 & P=$!
-trap 'kill $P 2>/dev/null; wait $P 2>/dev/null; rm -rf "$DATA" "$DATA.log" "$DATA".*' EXIT
+trap 'kill $P 2>/dev/null; wait $P 2>/dev/null || true; rm -rf "$DATA" "$DATA.log" "$DATA".*' EXIT
 until curl -sf "127.0.0.1:$HTTP/-/ready" > /dev/null; do kill -0 $P || { cat "$DATA.log"; exit 1; }; sleep 0.3; done
 cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # CPU ticks per thread of process $1, one line per thread: "tid ticks name"
