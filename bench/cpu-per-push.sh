@@ -7,11 +7,13 @@
 # stime, every thread: broker, engine, exporter, gateway) from the load's start until all was visible, per push.
 # CPU per push is steadier than a rate on a shared 2-core machine, and the later loads show a warmed-up JVM.
 # Usage: bench/cpu-per-push.sh [JAR (default launcher/target/mayfly.jar)] [standalone flags...]
-# Environment: JAVA_OPTS (extra JVM flags), PORT_BASE (21190: HTTP +1, Kafka +2), SERIES_ONLY=1 (after each 1,000-group
-# load, a load of bench/e2e/push-labelled.lua: the same 12,000 series pushed into ONE group, so the gateway writes
-# them as one record per round instead of one per push), THREADS=1 (also the CPU per push of each thread group:
-# stream thread, HTTP event loops, broker, producers, GC, JIT...). Needs wrk (Debian).
+# Environment: JAVA_OPTS (extra JVM flags), PORT_BASE (21190: HTTP +1, Kafka +2), SERIES_ONLY=1 (after the two warm
+# 1,000-group loads, a load of bench/e2e/push-labelled.lua: the same 12,000 series pushed into ONE group, so the
+# gateway writes concurrent pushes as one record instead of one each), THREADS=1 (also the CPU per push of each
+# thread group: stream thread, HTTP event loops, broker, producers, GC, JIT...; names cut to 15 characters as the
+# kernel keeps them, digits folded; threads that end during a load take their ticks with them). Needs wrk (Debian).
 set -euo pipefail
+export LC_ALL=C # sort and join agree on the order of thread names
 cd "$(dirname "$0")/.."
 JAR=${1:-launcher/target/mayfly.jar}; shift || true
 PORT_BASE=${PORT_BASE:-21190}; HTTP=$((PORT_BASE + 1)); KAFKA=$((PORT_BASE + 2))
@@ -41,11 +43,11 @@ load() { # job groups seconds [wrk script]
   awk -v n="$1" -v a="$acked" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v c=$(($(cpu) - c0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
     printf "%-8s acknowledged/s %6.0f  end to end/s %6.0f  drain %5.1f s  CPU per push %6.1f us\n", n, a / (t1 - t0), a / (t2 - t0), t2 - t1, c / hz * 1e6 / a }'
   if [ -n "${THREADS:-}" ]; then
-    threads | join -t$'\t' "$DATA.threads0" - | awk -F'\t' -v a="$acked" -v hz="$(getconf CLK_TCK)" '
+    threads | join -t$'\t' -a2 -e0 -o0,1.2,2.2 "$DATA.threads0" - | awk -F'\t' -v a="$acked" -v hz="$(getconf CLK_TCK)" '
       ($3 - $2) / hz * 1e6 / a >= 1 { printf "         %7.1f us per push  %s\n", ($3 - $2) / hz * 1e6 / a, $1 }' | sort -rn
   fi
 }
-labelled() { [ -n "${SERIES_ONLY:-}" ] && load "$1" 1000 15 bench/e2e/push-labelled.lua || true; }
+labelled() { if [ -n "${SERIES_ONLY:-}" ]; then load "$1" 1000 15 bench/e2e/push-labelled.lua; fi; }
 load cold 1000 15
 load fleet 1 15
 load groups 1000 15
