@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,6 +130,7 @@ class MayflyMeterRegistryTest {
         registry.flush();
         depth.set(7);
         registry.flush();
+        Reference.reachabilityFence(waited); // Micrometer holds gauge state weakly
 
         Map<String, MetricPoint> first = byName(recording.batches().get(0));
         assertThat(first.keySet()).containsExactlyInAnyOrder("queue_depth", "oldest_job_seconds");
@@ -146,6 +148,7 @@ class MayflyMeterRegistryTest {
         hits.set(13);
         registry.flush();
         registry.flush();
+        Reference.reachabilityFence(hits); // Micrometer holds a function counter's state weakly
         assertThat(only(recording.batches().get(0)).getName()).isEqualTo("cache_hits_total");
         assertThat(only(recording.batches().get(0)).getValue()).isEqualTo(10.0);
         assertThat(only(recording.batches().get(1)).getValue()).isEqualTo(3.0);
@@ -165,6 +168,7 @@ class MayflyMeterRegistryTest {
         registry.remove(registry.find("cache.hits").functionCounter());
         FunctionCounter.builder("cache.hits", restarted, AtomicLong::get).register(registry);
         registry.flush();
+        Reference.reachabilityFence(restarted); // Micrometer holds a function counter's state weakly
         assertThat(recording.batches()).extracting(b -> only(b).getValue()).containsExactly(10.0, 2.0, 5.0);
     }
 

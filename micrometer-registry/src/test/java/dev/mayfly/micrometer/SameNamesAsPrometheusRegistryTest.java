@@ -14,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -41,12 +42,16 @@ class SameNamesAsPrometheusRegistryTest {
         Timer.builder("checkout.latency").serviceLevelObjectives(Duration.ofMillis(100)).register(both).record(Duration.ofMillis(5));
         Timer.builder("work").publishPercentileHistogram().register(both).record(Duration.ofMillis(5));
         DistributionSummary.builder("payload.size").baseUnit("bytes").serviceLevelObjectives(100).register(both).record(5);
-        both.gauge("queue.depth", new AtomicLong(3));
+        // Micrometer holds gauge and function-counter state weakly: the test keeps it reachable until the flush
+        AtomicLong depth = both.gauge("queue.depth", new AtomicLong(3));
         AtomicLong waited = new AtomicLong(1500);
         TimeGauge.builder("oldest.job", waited, TimeUnit.MILLISECONDS, AtomicLong::get).register(both);
         AtomicLong hits = new AtomicLong(7);
         FunctionCounter.builder("cache.hits", hits, AtomicLong::get).baseUnit("requests").register(both);
         mayfly.flush();
+        Reference.reachabilityFence(depth);
+        Reference.reachabilityFence(waited);
+        Reference.reachabilityFence(hits);
 
         Set<String> exposed = new TreeSet<>();
         for (String line : prometheus.scrape().split("\n")) {
