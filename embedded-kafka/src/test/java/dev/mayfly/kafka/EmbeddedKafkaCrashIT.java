@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,7 +109,8 @@ class EmbeddedKafkaCrashIT {
     /** Starts the writer, kills it with -9 after at least 20 commits, and returns how many commits it acknowledged. */
     private long killWriterMidStream() throws Exception {
         Path log = dir.resolve("writer.log");
-        Process writer = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process writer = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 TransactionalWriterProcess.class.getName(), dir.toString())
                 .redirectError(log.toFile()).start();
         AtomicLong acknowledged = new AtomicLong();
@@ -119,7 +121,7 @@ class EmbeddedKafkaCrashIT {
                         acknowledged.set(Long.parseLong(line.substring("committed ".length())));
                     }
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // the process is gone: what it printed is all it acknowledged
             }
         });
@@ -183,7 +185,7 @@ class EmbeddedKafkaCrashIT {
         try {
             String text = Files.readString(log);
             return text.substring(Math.max(0, text.length() - 4000));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "(no log: " + e + ")";
         }
     }

@@ -18,8 +18,7 @@ import java.util.Map;
 /**
  * The process {@link EmbeddedKafkaCrashIT} kills: a single node on {@code args[0]} and a writer committing transactions
  * in a loop, each a record on every partition of {@link #TOPIC} plus a consumer offset (so {@code __consumer_offsets}
- * takes part too), the way a streams app commits. Prints {@code bootstrap <address>} once, then {@code committed <n>}
- * after each commit returns.
+ * takes part too), the way a streams app commits. Prints {@code committed <n>} after each commit returns.
  */
 public final class TransactionalWriterProcess {
     static final String TOPIC = "t";
@@ -35,8 +34,6 @@ public final class TransactionalWriterProcess {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get();
         }
-        System.out.println("bootstrap " + kafka.bootstrapServers());
-        System.out.flush();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, TRANSACTIONAL_ID), new StringSerializer(), new StringSerializer())) {

@@ -130,7 +130,8 @@ class MayflyMeterRegistryTest {
         registry.flush();
         depth.set(7);
         registry.flush();
-        Reference.reachabilityFence(waited); // Micrometer holds gauge state weakly
+        Reference.reachabilityFence(depth); // Micrometer holds gauge state weakly
+        Reference.reachabilityFence(waited);
 
         Map<String, MetricPoint> first = byName(recording.batches().get(0));
         assertThat(first.keySet()).containsExactlyInAnyOrder("queue_depth", "oldest_job_seconds");
