@@ -41,8 +41,10 @@ public final class FastEventsDecoder {
     private static final Aggregation[] AGGREGATIONS = Aggregation.values();
     private static final Operation[] OPERATIONS = Operation.values();
 
-    /** Names and label texts recur across points and batches: one shared String each (hash computed once). */
+    /** Names, help, units and label texts recur across points and batches: one shared String each (hash computed once). */
     private static final int TEXT_CACHE_LIMIT = 16_384;
+    /** Longer texts are decoded each time: the cache stays within ~16k x 256 bytes whatever a record holds. */
+    private static final int MAX_CACHED_TEXT_BYTES = 256;
     private final Map<Utf8, String> texts = new HashMap<>();
     private Utf8 scratch = new Utf8();
     private BinaryDecoder decoder;
@@ -93,8 +95,8 @@ public final class FastEventsDecoder {
 
     private MetricPoint readPoint(BinaryDecoder in) throws IOException {
         String name = text(in);
-        String help = optionalString(in);
-        String unit = optionalString(in);
+        String help = optionalText(in);
+        String unit = optionalText(in);
         MetricType type = TYPES[in.readEnum()];
         Map<String, String> labels = readMap(in);
         double value = in.readDouble();
@@ -156,6 +158,9 @@ public final class FastEventsDecoder {
     /** Reads a string, returning the shared instance for text seen before. */
     private String text(BinaryDecoder in) throws IOException {
         scratch = in.readString(scratch);
+        if (scratch.getByteLength() > MAX_CACHED_TEXT_BYTES) {
+            return scratch.toString();
+        }
         String known = texts.get(scratch);
         if (known != null) {
             return known;
@@ -166,6 +171,11 @@ public final class FastEventsDecoder {
         String text = scratch.toString();
         texts.put(new Utf8(scratch), text);
         return text;
+    }
+
+    /** Reads a ["null", "string"] union of recurring text (help, unit): the shared instance, as {@link #text}. */
+    private String optionalText(BinaryDecoder in) throws IOException {
+        return isPresent(in) ? text(in) : null;
     }
 
     /** Reads the branch of a ["null", X] union: true when X follows. */

@@ -92,6 +92,38 @@ class FastEventsDecoderPropertyTest {
         }
     }
 
+    /** One decoder for many records, as the ingest step keeps it: recurring short texts are shared, long ones never kept. */
+    @Test
+    void sharesRecurringTextAcrossRecordsAndDecodesLongTextEachTime() {
+        FastEventsDecoder decoder = new FastEventsDecoder();
+        String longHelp = "h".repeat(300);
+        MetricEventBatch previous = null;
+        for (int i = 0; i < 4; i++) {
+            MetricPoint p = new MetricPoint("requests", i >= 2 ? longHelp : "Requests handled.", "seconds", MetricType.COUNTER,
+                    Map.of("path", "/a", "long", "v".repeat(257 + i)), (double) i, Temporality.DELTA, null, null, null, null, null);
+            MetricEventBatch batch = new MetricEventBatch("e" + i, new Source("j", null, null, null), Instant.EPOCH,
+                    Operation.RECORD, Map.of(), List.of(p));
+            byte[] bytes = CODEC.encode(batch);
+            MetricEventBatch fast = decoder.tryDecode(bytes);
+            assertThat(fast).isEqualTo(CODEC.decode(bytes)).isEqualTo(batch);
+            if (previous != null) {
+                MetricPoint now = fast.getPoints().get(0);
+                MetricPoint before = previous.getPoints().get(0);
+                assertThat(now.getName()).isSameAs(before.getName());
+                assertThat(now.getUnit()).isSameAs(before.getUnit());
+                assertThat(now.getLabels().get("path")).isSameAs(before.getLabels().get("path"));
+                if (i == 1) {
+                    assertThat(now.getHelp()).isSameAs(before.getHelp());
+                }
+                if (i == 3) {
+                    assertThat(now.getHelp()).isEqualTo(before.getHelp()).isNotSameAs(before.getHelp());
+                }
+            }
+            previous = fast;
+        }
+        assertThat(previous.getPoints().get(0).getHelp()).isEqualTo(longHelp);
+    }
+
     @Test
     void declinesOtherFramingsAndFingerprints() {
         MetricEventBatch batch = new MetricEventBatch("e", new Source("j", null, null, null), Instant.EPOCH, Operation.RECORD,

@@ -60,8 +60,12 @@ final class Binary {
             if (s == null) {
                 return writeLong(-1);
             }
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            return writeLong(b.length).writeRaw(b);
+            return writeUtf8(s.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Writes a string already encoded as UTF-8: the same bytes as {@link #writeString} of the string. */
+        Writer writeUtf8(byte[] utf8) {
+            return writeLong(utf8.length).writeRaw(utf8);
         }
 
         /** Bytes written so far. */

@@ -47,6 +47,11 @@ public final class SeriesUpdatePartitioner implements StreamPartitioner<String, 
 
     /** The partition of a series key among {@code numPartitions}. */
     static int partitionOf(String seriesKey, int numPartitions) {
-        return Utils.toPositive(Utils.murmur2(seriesKey.getBytes(StandardCharsets.UTF_8))) % numPartitions;
+        return partitionOf(seriesKey.getBytes(StandardCharsets.UTF_8), numPartitions);
+    }
+
+    /** The partition of a series key, given as its UTF-8 bytes, among {@code numPartitions}. */
+    static int partitionOf(byte[] seriesKeyUtf8, int numPartitions) {
+        return Utils.toPositive(Utils.murmur2(seriesKeyUtf8)) % numPartitions;
     }
 }

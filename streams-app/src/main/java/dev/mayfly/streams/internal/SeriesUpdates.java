@@ -1,5 +1,6 @@
 package dev.mayfly.streams.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.function.BiConsumer;
 
 /**
@@ -68,11 +69,16 @@ public final class SeriesUpdates implements Routed {
         }
 
         void add(String key, Update u) {
+            add(key, key.getBytes(StandardCharsets.UTF_8), u);
+        }
+
+        /** Adds an entry whose series key the caller has already encoded ({@code keyUtf8}, the UTF-8 of {@code key}). */
+        void add(String key, byte[] keyUtf8, Update u) {
             if (writer == null) {
                 writer = new Binary.Writer(4096);
                 firstKey = key;
             }
-            writer.writeString(key);
+            writer.writeUtf8(keyUtf8);
             UpdateSerde.writeUpdate(writer, u);
             count++;
             latestEventTime = Math.max(latestEventTime, u.eventTime);

@@ -1,5 +1,7 @@
 package dev.mayfly.streams.internal;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Packs the ingest step's series contributions per target partition of the series-updates topic
  * ({@link SeriesUpdates}): one record per partition and commit instead of one per contribution, which is most of
@@ -41,11 +43,12 @@ final class SeriesUpdatesPacker {
             }
             packs = new SeriesUpdates.Builder[partitions];
         }
-        int p = SeriesUpdatePartitioner.partitionOf(u.seriesKey, partitions);
+        byte[] key = u.seriesKey.getBytes(StandardCharsets.UTF_8); // once: for the partition and the pack
+        int p = SeriesUpdatePartitioner.partitionOf(key, partitions);
         if (packs[p] == null) {
             packs[p] = new SeriesUpdates.Builder(p);
         }
-        packs[p].add(u.seriesKey, u);
+        packs[p].add(u.seriesKey, key, u);
         if (packs[p].size() >= MAX_PACK_BYTES) {
             send(p);
         }
