@@ -12,7 +12,10 @@ public final class FlushException extends Exception {
         this.eventId = eventId;
     }
 
-    /** The event id of the (first) batch that was not acknowledged. */
+    /**
+     * The event id of the (first) batch that was not acknowledged; null when the flush gave up waiting for another
+     * flush of the same container to finish sending (its records are then in that send, or in the next one).
+     */
     public String eventId() {
         return eventId;
     }

@@ -4,6 +4,7 @@ import dev.mayfly.producer.internal.BatchSender;
 import dev.mayfly.producer.internal.GatewayTransport;
 import dev.mayfly.producer.internal.KafkaTransport;
 import dev.mayfly.producer.internal.ProducerSettings;
+import dev.mayfly.producer.internal.SharedFlush;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.Operation;
@@ -87,7 +88,10 @@ import java.util.function.Supplier;
  * An unknown or malformed key is rejected with a one-line {@link ConfigException} naming it. The producer always uses
  * {@code enable.idempotence=true}, {@code acks=all}, and blocking and delivery timeouts equal to the flush timeout.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe. A container that serves several invocations at once shares one instance: flushes called while
+ * another is sending wait for it, then share the next send (one batch, one event id, for everything recorded by
+ * then), and each returns once what its own thread recorded before the call is acknowledged. So concurrent
+ * invocations cost about one batch per round trip to Kafka instead of one each, queued one after the other.
  */
 public final class MayflyMetrics implements AutoCloseable {
     /** This container's instance id (diagnostic only, never a label). */
@@ -98,6 +102,7 @@ public final class MayflyMetrics implements AutoCloseable {
     private final Registry registry;
     private final Source source;
     private final BatchSender sender;
+    private final SharedFlush flushes;
     private final MetricValidator validator;
 
     MayflyMetrics(Settings settings, Supplier<Producer<byte[], byte[]>> producerFactory) {
@@ -115,6 +120,7 @@ public final class MayflyMetrics implements AutoCloseable {
         this.registry = new Registry(validator, MetricValidator.seriesLabelCount(Map.of(), Map.of(), source));
         Duration timeout = settings.get(ProducerSettings.FLUSH_TIMEOUT);
         this.sender = new BatchSender(transport(settings, producerFactory, timeout), timeout, MAX_PENDING_BATCHES);
+        this.flushes = new SharedFlush(timeout.toNanos());
     }
 
     /**
@@ -160,7 +166,8 @@ public final class MayflyMetrics implements AutoCloseable {
     /**
      * Sends what was recorded since the previous flush as one batch (with a new event id), after any batch a previous
      * flush could not deliver, and blocks until Kafka acknowledges them: at most the flush timeout, never longer.
-     * Nothing recorded and nothing pending: returns at once.
+     * Nothing recorded, nothing pending and no other flush sending: returns at once. Flushes of several threads at once
+     * share their sends (see above); each throws what the send that took its records threw.
      *
      * @throws FlushException when a batch was not acknowledged within the timeout (broker down, registry down, ...):
      *     the message names its event id and the cause; it stays pending and the next flush resends it unchanged
@@ -169,6 +176,11 @@ public final class MayflyMetrics implements AutoCloseable {
      *     first metric and rule; those points are dropped
      */
     public void flush() throws FlushException {
+        flushes.flush(this::collectAndSend);
+    }
+
+    /** One send of everything recorded so far, for the flushes that share it ({@link SharedFlush}). */
+    private void collectAndSend(long deadlineNanos) throws FlushException {
         List<MetricPoint> points = registry.collect();
         String eventId = UUID.randomUUID().toString();
         Instant now = Instant.now();
@@ -186,7 +198,7 @@ public final class MayflyMetrics implements AutoCloseable {
             }
             batch = valid.isEmpty() ? null : batch(eventId, now, valid);
         }
-        sender.send(batch);
+        sender.send(batch, deadlineNanos);
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException(refused.size() + (refused.size() == 1 ? " point was" : " points were")
                     + " not sent because Mayfly would reject " + (refused.size() == 1 ? "it" : "them") + ": " + refused.get(0).detail());

@@ -128,6 +128,48 @@ class ProducerLibIT {
         }
     }
 
+    /** A container serving invocations at once: their flushes share sends, and every increment lands exactly once. */
+    @Test
+    @Order(3)
+    void concurrentFlushesOfOneContainerShareBatchesAndCountEveryIncrementOnce() throws Exception {
+        String topic = newTopic();
+        int threads = 16;
+        int invocations = 100;
+        try (MayflyMetrics metrics = MayflyMetrics.fromConfig(config(topic, "10s"))) {
+            Counter calls = metrics.counter("calls_total").register();
+            List<Thread> workers = new ArrayList<>();
+            List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+            for (int t = 0; t < threads; t++) {
+                workers.add(new Thread(() -> {
+                    try {
+                        for (int i = 0; i < invocations; i++) {
+                            calls.inc();
+                            metrics.flush();
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            workers.forEach(Thread::start);
+            for (Thread w : workers) {
+                w.join();
+            }
+            assertThat(failures).isEmpty();
+
+            List<ConsumerRecord<byte[], byte[]>> records = consume(topic, (int) endOffset(topic));
+            double total = 0;
+            java.util.Set<String> eventIds = new java.util.HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                MetricEventBatch batch = MayflyCodecs.events(null, topic).decode(r.value());
+                assertThat(eventIds.add(batch.getEventId())).as("each batch once").isTrue();
+                total += value(batch, "calls_total");
+            }
+            assertThat(total).isEqualTo(threads * invocations);
+            assertThat(records.size()).as("1,600 flushes shared their batches").isLessThan(threads * invocations / 2);
+        }
+    }
+
     @Test
     @Order(4)
     void withNoBrokerAFlushFailsWithinTheTimeoutNamingTheEvent() throws IOException {
@@ -220,6 +262,14 @@ class ProducerLibIT {
             consumer.poll(Duration.ofMillis(200)).forEach(records::add); // anything more (a duplicate) shows too
         }
         return records;
+    }
+
+    private static long endOffset(String topic) {
+        Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            return consumer.endOffsets(List.of(partition)).get(partition);
+        }
     }
 
     private static MetricPoint point(MetricEventBatch batch, String name) {

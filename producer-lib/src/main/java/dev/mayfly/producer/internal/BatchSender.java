@@ -71,7 +71,12 @@ public final class BatchSender implements AutoCloseable {
      * @throws FlushException naming the first batch not acknowledged; it and every other unacknowledged batch stay
      *     pending, except those refused for good
      */
-    public synchronized void send(MetricEventBatch batch) throws FlushException {
+    public void send(MetricEventBatch batch) throws FlushException {
+        send(batch, System.nanoTime() + timeout.toNanos());
+    }
+
+    /** {@link #send(MetricEventBatch)}, waiting until {@code deadline} ({@link System#nanoTime}) at most. */
+    public synchronized void send(MetricEventBatch batch, long deadline) throws FlushException {
         if (batch != null) {
             pending.addLast(new Pending(batch));
             while (pending.size() > maxPending) {
@@ -82,7 +87,6 @@ public final class BatchSender implements AutoCloseable {
         if (pending.isEmpty()) {
             return;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
         Map<Pending, Future<?>> inFlight = new LinkedHashMap<>();
         Pending firstFailed = null;
         Throwable firstCause = null;

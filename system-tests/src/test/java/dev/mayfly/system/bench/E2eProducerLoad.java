@@ -24,8 +24,10 @@ import java.util.concurrent.atomic.LongAdder;
  * routes, {@code e2e_bytes_total} in and out, {@code e2e_memory_bytes}, {@code e2e_cold_start} and one
  * {@code e2e_duration_seconds} histogram.
  *
- * <p>Arguments: bootstrap servers (or the gateway's URL, {@code http://...}: the HTTP transport), threads, seconds, job. Each container first runs one warm-up invocation (its cold
- * start: producer, metadata, producer id); then it prints "cold-starts N" and "start EPOCH_MS" and the timed load runs;
+ * <p>Arguments: bootstrap servers (or the gateway's URL, {@code http://...}: the HTTP transport), threads, seconds, job,
+ * and threads per container (default 1; more: a container serving that many invocations at once with one
+ * {@code MayflyMetrics}, whose concurrent flushes share their sends). Each thread first runs one warm-up invocation (its
+ * container's cold start: producer, metadata, producer id); then it prints "cold-starts N" and "start EPOCH_MS" and the timed load runs;
  * at the end "end EPOCH_MS", "acknowledged N" (flushes that returned normally), "failed N" (flushes that threw; their
  * batch stays pending and is resent by the next flush, so it lands once), the rate, and "process-cpu-ms N" (this
  * JVM's CPU time, every thread).
@@ -40,8 +42,11 @@ public final class E2eProducerLoad {
         int threads = Integer.parseInt(args[1]);
         double seconds = Double.parseDouble(args[2]);
         String job = args.length > 3 ? args[3] : "e2e-producer";
+        // threads per container: 1, each thread its own container (Lambda: one invocation at a time per container);
+        // more, a container serving that many invocations at once with one MayflyMetrics
+        int perContainer = args.length > 4 ? Integer.parseInt(args[4]) : 1;
         List<MayflyMetrics> containers = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
+        for (int i = 0; i < (threads + perContainer - 1) / perContainer; i++) {
             containers.add(MayflyMetrics.fromConfig(Map.of(key, target, "job", job, "function", "checkout")));
         }
         LongAdder acknowledged = new LongAdder();
@@ -51,7 +56,8 @@ public final class E2eProducerLoad {
         CountDownLatch warm = new CountDownLatch(threads);
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> workers = new ArrayList<>();
-        for (MayflyMetrics metrics : containers) {
+        for (int thread = 0; thread < threads; thread++) {
+            MayflyMetrics metrics = containers.get(thread / perContainer);
             Counter invocations = metrics.counter("e2e_invocations_total").help("Invocations.").register();
             Counter requests = metrics.counter("e2e_requests_total").help("Requests.").labelNames("route").register();
             Counter bytes = metrics.counter("e2e_bytes_total").help("Bytes.").labelNames("direction").register();
@@ -100,7 +106,7 @@ public final class E2eProducerLoad {
                         }
                     }
                 }
-            }, "container-" + workers.size());
+            }, "invocations-" + workers.size());
             workers.add(worker);
         }
         workers.forEach(Thread::start);
@@ -129,7 +135,8 @@ public final class E2eProducerLoad {
         System.out.println("end " + System.currentTimeMillis());
         System.out.println("acknowledged " + acknowledged.sum());
         System.out.println("failed " + failed.sum() + (retried > 0 ? " (still pending after a final flush: " + retried + " containers)" : ""));
-        System.out.printf("acknowledged rate %.0f flushes/s over %.1f s, %d containers%n", acknowledged.sum() / elapsed, elapsed, threads);
+        System.out.printf("acknowledged rate %.0f flushes/s over %.1f s, %d threads, %d containers%n", acknowledged.sum() / elapsed,
+                elapsed, threads, containers.size());
         containers.forEach(MayflyMetrics::close);
         // this JVM's CPU time so far, every thread (its start and the containers' cold starts included)
         System.out.println("process-cpu-ms " + ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000);

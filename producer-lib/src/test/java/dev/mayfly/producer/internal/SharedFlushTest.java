@@ -1,0 +1,189 @@
+package dev.mayfly.producer.internal;
+
+import dev.mayfly.producer.FlushException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Concurrent flushes of one container share their sends, and each returns only once its own records were sent. */
+@Timeout(30)
+class SharedFlushTest {
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @Test
+    void flushesCalledWhileOneSendsShareTheNextSend() throws Exception {
+        SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
+        AtomicInteger sends = new AtomicInteger();
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        SharedFlush.Send send = deadline -> {
+            if (sends.incrementAndGet() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+            }
+        };
+        Future<?> first = threads.submit(() -> flush(flushes, send));
+        firstStarted.await();
+        List<Future<?>> later = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            later.add(threads.submit(() -> flush(flushes, send)));
+        }
+        Thread.sleep(200); // the eight are waiting for the first send
+        assertThat(sends.get()).isEqualTo(1);
+
+        releaseFirst.countDown();
+        first.get(5, TimeUnit.SECONDS);
+        for (Future<?> f : later) {
+            f.get(5, TimeUnit.SECONDS);
+        }
+
+        assertThat(sends.get()).as("the eight shared one send").isEqualTo(2);
+    }
+
+    @Test
+    void everyFlushOfARoundGetsTheFailureOfItsSend() throws Exception {
+        SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        AtomicInteger sends = new AtomicInteger();
+        SharedFlush.Send send = deadline -> {
+            if (sends.incrementAndGet() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+                return;
+            }
+            throw new FlushException("broker gone", "event-2", null);
+        };
+        Future<?> first = threads.submit(() -> flush(flushes, send));
+        firstStarted.await();
+        List<Future<Throwable>> later = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            later.add(threads.submit(() -> {
+                try {
+                    flushes.flush(send);
+                    return null;
+                } catch (FlushException e) {
+                    return e;
+                }
+            }));
+        }
+        Thread.sleep(200);
+        releaseFirst.countDown();
+        first.get(5, TimeUnit.SECONDS);
+
+        for (Future<Throwable> f : later) {
+            assertThat(f.get(5, TimeUnit.SECONDS)).isInstanceOf(FlushException.class).hasMessage("broker gone")
+                    .satisfies(e -> assertThat(((FlushException) e).eventId()).isEqualTo("event-2"));
+        }
+        assertThat(sends.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aFlushWaitingForALongSendGivesUpAtItsTimeoutAndTheNextFlushTakesItsRecords() throws Exception {
+        SharedFlush flushes = new SharedFlush(Duration.ofMillis(300).toNanos());
+        AtomicInteger recorded = new AtomicInteger();
+        AtomicInteger sent = new AtomicInteger();
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        SharedFlush.Send send = deadline -> {
+            int taken = recorded.getAndSet(0);
+            if (firstStarted.getCount() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+            }
+            sent.addAndGet(taken);
+        };
+        recorded.incrementAndGet();
+        Future<?> first = threads.submit(() -> flush(flushes, send));
+        firstStarted.await();
+        recorded.incrementAndGet();
+        long start = System.nanoTime();
+
+        assertThatThrownBy(() -> flushes.flush(send)).isInstanceOf(FlushException.class)
+                .hasMessageContaining("flush timeout reached while an earlier flush of this container was sending");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(250), Duration.ofMillis(2000));
+
+        releaseFirst.countDown();
+        first.get(5, TimeUnit.SECONDS);
+        flushes.flush(send);
+        assertThat(sent.get()).as("both records sent, each once").isEqualTo(2);
+    }
+
+    /** Many threads record, then flush: when a flush returns, everything its thread recorded before was sent. */
+    @Test
+    void aFlushReturnsOnlyAfterASendThatSawEverythingItsThreadRecordedBefore() throws Exception {
+        int n = 16;
+        AtomicLongArray recorded = new AtomicLongArray(n);
+        AtomicLongArray sent = new AtomicLongArray(n);
+        AtomicInteger sends = new AtomicInteger();
+        SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
+        SharedFlush.Send send = deadline -> {
+            long[] seen = new long[n];
+            for (int t = 0; t < n; t++) {
+                seen[t] = recorded.get(t);
+            }
+            sends.incrementAndGet();
+            sleep(2); // a round trip
+            for (int t = 0; t < n; t++) {
+                sent.set(t, Math.max(sent.get(t), seen[t]));
+            }
+        };
+        AtomicInteger violations = new AtomicInteger();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            int me = t;
+            workers.add(threads.submit(() -> {
+                for (int i = 0; i < 200; i++) {
+                    long mine = recorded.incrementAndGet(me);
+                    flush(flushes, send);
+                    if (sent.get(me) < mine) {
+                        violations.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Future<?> w : workers) {
+            w.get(60, TimeUnit.SECONDS);
+        }
+
+        assertThat(violations.get()).isZero();
+        assertThat(sends.get()).as("3,200 flushes shared far fewer sends").isLessThan(n * 200 / 2);
+    }
+
+    private static void flush(SharedFlush flushes, SharedFlush.Send send) {
+        try {
+            flushes.flush(send);
+        } catch (FlushException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
