@@ -5,7 +5,9 @@
 #   (a) fleet:     wrk, the 12-sample text push of gateway/bench into ONE group (Pushgateway API)
 #   (b) groups:    the same push over 1,000 groups
 #   (c) producer:  the producer library, PRODUCER_THREADS containers (threads), each invocation flushing a 10-point batch
-#                  to Kafka; (c') producer-http: the same through the gateway (gateway.url: the library's HTTP transport)
+#                  to Kafka; (c') producer-http: the same through the gateway (gateway.url: the library's HTTP transport);
+#                  (c'') prod-shared: the same PRODUCER_THREADS over Kafka, PRODUCER_PER_CONTAINER (64) threads sharing
+#                  one container's MayflyMetrics (a runtime serving invocations at once: their flushes share sends)
 #   (d) otlp:      wrk, one ~12-point OTLP/HTTP protobuf request (delta temporality) posted again and again
 # The figure: acknowledged pushes (flushes) / (time from the start of the load until GET /metrics shows every one of
 # them summed), checked on counter VALUES: each push adds 1027+311+3 = 1341 to bench_requests_total of its job, each
@@ -18,7 +20,7 @@
 # Usage: bench/e2e.sh [LOAD_SECONDS (default 20)] [OPEN_LOOP_SECONDS (default 120)]
 #   quick run: bench/e2e.sh 10 30
 # Environment: WARMUP (s of (b) before measuring, default 10; 0 measures a cold start), CONNS (wrk connections,
-# default 256), WRK_THREADS (2), PRODUCER_THREADS (64), OPEN_CONNS (64), PORT_BASE (21090: HTTP +1, Kafka +2,
+# default 256), WRK_THREADS (2), PRODUCER_THREADS (64), PRODUCER_PER_CONTAINER (64), OPEN_CONNS (64), PORT_BASE (21090: HTTP +1, Kafka +2,
 # Pushgateway +3; the broker's controller port is a free ephemeral one), E2E_JAR, E2E_JAVA_OPTS
 # (-Xmx1g -XX:+UseSerialGC, as ./mayfly), SKIP_BUILD=1 (use the built jar and test classes as they are),
 # DRAIN_TIMEOUT (s, default 600), SKIP_PUSHGATEWAY=1, SKIP_OPEN=1, E2E_ARGS (more standalone flags, for example
@@ -33,6 +35,7 @@ WARMUP=${WARMUP:-10}
 CONNS=${CONNS:-256}
 WRK_THREADS=${WRK_THREADS:-2}
 PRODUCER_THREADS=${PRODUCER_THREADS:-64}
+PRODUCER_PER_CONTAINER=${PRODUCER_PER_CONTAINER:-64}
 OPEN_CONNS=${OPEN_CONNS:-64}
 PORT_BASE=${PORT_BASE:-21090}
 HTTP=$((PORT_BASE + 1)); KAFKA=$((PORT_BASE + 2)); PGW_PORT=$((PORT_BASE + 3))
@@ -115,7 +118,7 @@ measure() {
   ACK[$label]=$(calc "$acked / ($t1 - $t0)" 0)
   E2E[$label]=$(calc "$acked / ($tv - $t0)" 0)
   DRAIN[$label]=$(calc "$tv - $t1" 1)
-  say "$(printf '%-9s acknowledged %9d in %5.1f s = %7s/s; all visible on /metrics %6.1f s after the load ended: end to end %7s/s' \
+  say "$(printf '%-11s acknowledged %9d in %5.1f s = %7s/s; all visible on /metrics %6.1f s after the load ended: end to end %7s/s' \
     "$label" "$acked" "$(calc "$t1 - $t0")" "${ACK[$label]}" "${DRAIN[$label]}" "${E2E[$label]}")"
   if awk "BEGIN { e = $extra; exit !(e == int(e) && e >= 0 && e <= $inflight) }"; then
     say "            exact: settled total = every acknowledged one$( [ "$warm" = 0 ] || echo " + $warm cold-start")$( [ "$failed" = 0 ] || echo " + $failed failed-then-resent") + $(calc "$extra" 0) answered after the load stopped (at most $inflight in flight)"
@@ -129,7 +132,7 @@ wrk_push() { # duration groups job url
   "$WRK" -t"$WRK_THREADS" -c"$CONNS" -d"$1"s --timeout 10s --latency -s bench/e2e/push.lua "$4" -- "$2" "$3"
 }
 
-say "== bench/e2e.sh $LOAD s loads, $OPEN s open-loop phases, warm-up $WARMUP s, wrk $WRK_THREADS threads $CONNS connections, $PRODUCER_THREADS producer containers"
+say "== bench/e2e.sh $LOAD s loads, $OPEN s open-loop phases, warm-up $WARMUP s, wrk $WRK_THREADS threads $CONNS connections, $PRODUCER_THREADS producer threads (one container each; $PRODUCER_PER_CONTAINER per container in prod-shared)"
 say "machine: $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GB RAM, $(java -version 2>&1 | head -1)"
 say "start $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 say "jar $JAR ($(date -u -r "$JAR" +%FT%TZ)), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!docs' || echo ' +uncommitted changes')"
@@ -172,6 +175,9 @@ measure producer e2e_invocations_total e2e-producer 1 0 \
   java -Xmx512m -cp "$CP" dev.mayfly.system.bench.E2eProducerLoad "localhost:$KAFKA" "$PRODUCER_THREADS" "$LOAD" e2e-producer
 measure prod-http e2e_invocations_total e2e-producer-http 1 0 \
   java -Xmx512m -cp "$CP" dev.mayfly.system.bench.E2eProducerLoad "http://127.0.0.1:$HTTP" "$PRODUCER_THREADS" "$LOAD" e2e-producer-http
+measure prod-shared e2e_invocations_total e2e-producer-shared 1 0 \
+  java -Xmx512m -cp "$CP" dev.mayfly.system.bench.E2eProducerLoad "localhost:$KAFKA" "$PRODUCER_THREADS" "$LOAD" e2e-producer-shared \
+  "$PRODUCER_PER_CONTAINER"
 java -cp "$CP" dev.mayfly.system.bench.E2eOtlpBody "$OUT/otlp-body.bin" e2e-otlp > "$OUT/otlp-body.txt"
 measure otlp e2e_otlp_pushes_total e2e-otlp 1 "$CONNS" \
   "$WRK" -t"$WRK_THREADS" -c"$CONNS" -d"$LOAD"s --timeout 10s --latency -s bench/e2e/otlp.lua "http://127.0.0.1:$HTTP" -- "$PWD/$OUT/otlp-body.bin"
@@ -190,10 +196,10 @@ rss=$(awk '/VmRSS/{print $2}' "/proc/$MAYFLY/status" 2>/dev/null || echo 0)
 say "== standalone at the end: RSS $((rss / 1024)) MB; GC: $(jstat -gcutil "$MAYFLY" 2>/dev/null | tail -1 | awk '{printf "young %s in %s s, full %s in %s s", $7, $8, $9, $10}')"
 say "end $(date -u +%FT%TZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 say "== summary (pushes or flushes per second)"
-say "$(printf '%-9s %12s %12s %10s %14s %8s' workload acknowledged end-to-end drain pushgateway ratio)"
-for w in fleet groups producer prod-http otlp; do
+say "$(printf '%-11s %12s %12s %10s %14s %8s' workload acknowledged end-to-end drain pushgateway ratio)"
+for w in fleet groups producer prod-http prod-shared otlp; do
   p=${PGWR[$w]:-}
-  say "$(printf '%-9s %12s %12s %9ss %14s %8s' "$w" "${ACK[$w]}" "${E2E[$w]}" "${DRAIN[$w]}" "${p:--}" "$([ -n "$p" ] && echo "$(calc "${E2E[$w]} / $p" 2)x" || echo -)")"
+  say "$(printf '%-11s %12s %12s %9ss %14s %8s' "$w" "${ACK[$w]}" "${E2E[$w]}" "${DRAIN[$w]}" "${p:--}" "$([ -n "$p" ] && echo "$(calc "${E2E[$w]} / $p" 2)x" || echo -)")"
 done
 say "(ratio = Mayfly end to end / Pushgateway acknowledged, same payload and wrk settings, same run)"
 echo "results in $OUT"
