@@ -7,14 +7,15 @@
 # included); and, sampled over 6 s in the middle of the load, the share of a core taken by the standalone's broker
 # request threads (Kafka's data-plane network and request-handler threads) and by its stream thread.
 # TRANSPORT=gateway runs the same containers over the producer library's HTTP transport (gateway.url, the gateway's
-# events API) instead of Kafka, and also samples the HTTP event loops.
+# events API) instead of Kafka, and also samples the HTTP event loops. PER_CONTAINER=N puts N threads in each
+# container (one MayflyMetrics serving N invocations at once, whose flushes share their sends; default 1).
 # Usage: bench/producer-cpu.sh [JAR (default launcher/target/mayfly.jar)] [standalone flags...]
-# Environment: RUNS (3), THREADS (64), TRANSPORT (kafka | gateway), JAVA_OPTS (extra JVM flags of the standalone),
+# Environment: RUNS (3), THREADS (64), PER_CONTAINER (1), TRANSPORT (kafka | gateway), JAVA_OPTS (extra JVM flags of the standalone),
 # PORT_BASE (21390).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=${1:-launcher/target/mayfly.jar}; shift || true
-RUNS=${RUNS:-3}; THREADS=${THREADS:-64}; TRANSPORT=${TRANSPORT:-kafka}
+RUNS=${RUNS:-3}; THREADS=${THREADS:-64}; PER_CONTAINER=${PER_CONTAINER:-1}; TRANSPORT=${TRANSPORT:-kafka}
 PORT_BASE=${PORT_BASE:-21390}; HTTP=$((PORT_BASE + 1)); KAFKA=$((PORT_BASE + 2))
 mkdir -p target/e2e
 [ -f target/e2e/system-cp.txt ] || mvn -B -q -pl system-tests -am test-compile dependency:build-classpath \
@@ -34,13 +35,14 @@ share() { # file-before file-after seconds name-prefix -> % of a core
 for i in $(seq "$RUNS"); do
   c0=$(cpu $P)
   target="localhost:$KAFKA"; [ "$TRANSPORT" = gateway ] && target="http://127.0.0.1:$HTTP"
-  java -Xmx512m -cp "$CP" dev.mayfly.system.bench.E2eProducerLoad "$target" "$THREADS" 15 "producer-cpu$i" > "$DATA.out" 2>&1 & L=$!
+  java -Xmx512m -cp "$CP" dev.mayfly.system.bench.E2eProducerLoad "$target" "$THREADS" 15 "producer-cpu$i" "$PER_CONTAINER" > "$DATA.out" 2>&1 & L=$!
   sleep 7; threads $P > "$DATA.t0"; sleep 6; threads $P > "$DATA.t1"
   wait $L
   acked=$(awk '/^acknowledged /{ print $2 }' "$DATA.out")
   load=$(awk -v hz="$(getconf CLK_TCK)" '/^process-cpu-ms /{ print $2 * hz / 1000 }' "$DATA.out")
   awk -v a="$acked" -v s=$(($(cpu $P) - c0)) -v l="$load" -v hz="$(getconf CLK_TCK)" -v b="$(share "$DATA.t0" "$DATA.t1" 6 data-plane)" \
-      -v st="$(share "$DATA.t0" "$DATA.t1" 6 mayfly-streams)" -v h="$(share "$DATA.t0" "$DATA.t1" 6 mayfly-http-io)" 'BEGIN {
-    printf "load %d (%s): %6.0f flushes/s  standalone CPU per flush %4.0f us  load JVM CPU per flush %4.0f us  broker request threads %s, stream thread %s, HTTP event loops %s of a core\n",
-      '"$i"', "'"$TRANSPORT"'", a / 15, s / hz * 1e6 / a, l / hz * 1e6 / a, b, st, h }'
+      -v st="$(share "$DATA.t0" "$DATA.t1" 6 mayfly-streams)" -v h="$(share "$DATA.t0" "$DATA.t1" 6 mayfly-http-io)" \
+      -v j="$(share "$DATA.t0" "$DATA.t1" 6 C2_Compiler)" 'BEGIN {
+    printf "load %d (%s): %6.0f flushes/s  standalone CPU per flush %4.0f us  load JVM CPU per flush %4.0f us  broker request threads %s, stream thread %s, HTTP event loops %s, C2 compiler %s of a core\n",
+      '"$i"', "'"$TRANSPORT"'", a / 15, s / hz * 1e6 / a, l / hz * 1e6 / a, b, st, h, j }'
 done
