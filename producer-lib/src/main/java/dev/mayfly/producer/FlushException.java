@@ -2,14 +2,26 @@ package dev.mayfly.producer;
 
 /**
  * {@link MayflyMetrics#flush()} could not get a batch acknowledged by Kafka within the flush timeout. The batch is
- * kept, with its event id, and sent again by the next flush (downstream counts an event id once).
+ * kept, with its event id, and sent again by the next flush (downstream counts an event id once), unless
+ * {@link #dropped()}: Mayfly refused it for good (the gateway answered a 4xx other than 408 and 429).
  */
 public final class FlushException extends Exception {
     private final String eventId;
+    private final boolean dropped;
 
     public FlushException(String message, String eventId, Throwable cause) {
+        this(message, eventId, cause, false);
+    }
+
+    public FlushException(String message, String eventId, Throwable cause, boolean dropped) {
         super(message, cause);
         this.eventId = eventId;
+        this.dropped = dropped;
+    }
+
+    /** Whether a batch was refused for good and dropped: its points will never be counted. */
+    public boolean dropped() {
+        return dropped;
     }
 
     /**

@@ -165,12 +165,15 @@ public final class MayflyMetrics implements AutoCloseable {
 
     /**
      * Sends what was recorded since the previous flush as one batch (with a new event id), after any batch a previous
-     * flush could not deliver, and blocks until Kafka acknowledges them: at most the flush timeout, never longer.
-     * Nothing recorded, nothing pending and no other flush sending: returns at once. Flushes of several threads at once
-     * share their sends (see above); each throws what the send that took its records threw.
+     * flush could not deliver, and blocks until Kafka acknowledges them: at most the flush timeout (a flush that waited
+     * behind another's send, and whose producer then cannot fetch metadata, up to about twice that). Nothing recorded,
+     * nothing pending and no other flush sending: returns at once. Flushes of several threads at once share their
+     * sends (see above); each throws what the send that took its records threw.
      *
      * @throws FlushException when a batch was not acknowledged within the timeout (broker down, registry down, ...):
-     *     the message names its event id and the cause; it stays pending and the next flush resends it unchanged
+     *     the message names its event id and the cause; it stays pending and the next flush resends it unchanged,
+     *     unless {@link FlushException#dropped()} (refused for good); no event id when the flush gave up waiting for
+     *     another flush of this instance
      * @throws IllegalArgumentException after sending the other points, when some broke a rule Mayfly would reject
      *     them for (the same validator the gateway and the streams app apply; e.g. a sum that overflowed): names the
      *     first metric and rule; those points are dropped

@@ -94,7 +94,8 @@ class ProducerGatewayIT {
                 assertThatThrownBy(metrics::flush).isInstanceOf(FlushException.class)
                         .hasMessageContaining("refused, and dropped: it would never be accepted")
                         .hasMessageContaining("the gateway answered 413: push has more than 20 series")
-                        .hasMessageContaining("0 batches kept for the next flush");
+                        .hasMessageContaining("0 batches kept for the next flush")
+                        .satisfies(e -> assertThat(((FlushException) e).dropped()).isTrue());
                 wide.labelValues("n0").inc(5);
                 metrics.flush();
                 awaitValue(base, "http_wide_total{function=\"checkout\",job=\"http-fn\",n=\"n0\"}", 5);

@@ -91,6 +91,7 @@ public final class BatchSender implements AutoCloseable {
         Pending firstFailed = null;
         Throwable firstCause = null;
         boolean firstDropped = false;
+        boolean anyDropped = false;
         for (Pending b : pending) {
             if (System.nanoTime() >= deadline) {
                 if (firstFailed == null) {
@@ -117,6 +118,7 @@ public final class BatchSender implements AutoCloseable {
                 boolean refused = transport.refusedForGood(ex.getCause());
                 if (refused) {
                     done.add(e.getKey());
+                    anyDropped = true;
                 }
                 if (firstFailed == null) {
                     firstFailed = e.getKey();
@@ -140,7 +142,8 @@ public final class BatchSender implements AutoCloseable {
         }
         pending.removeAll(done);
         if (firstFailed != null) {
-            throw failure(firstFailed, firstDropped ? "refused, and dropped: it would never be accepted" : "not acknowledged", firstCause);
+            throw failure(firstFailed, firstDropped ? "refused, and dropped: it would never be accepted" : "not acknowledged", firstCause,
+                    anyDropped);
         }
     }
 
@@ -162,7 +165,7 @@ public final class BatchSender implements AutoCloseable {
         transport.close(timeout);
     }
 
-    private FlushException failure(Pending first, String what, Throwable cause) {
+    private FlushException failure(Pending first, String what, Throwable cause, boolean anyDropped) {
         StringBuilder message = new StringBuilder("flush to ").append(transport.destination()).append(" failed within ")
                 .append(timeout.toMillis()).append(" ms: event ").append(first.batch.getEventId()).append(' ').append(what)
                 .append(": ").append(cause);
@@ -172,7 +175,7 @@ public final class BatchSender implements AutoCloseable {
             message.append("; ").append(dropped).append(" older batches were dropped (more than ").append(maxPending).append(" pending)");
             dropped = 0;
         }
-        return new FlushException(message.toString(), first.batch.getEventId(), cause);
+        return new FlushException(message.toString(), first.batch.getEventId(), cause, anyDropped);
     }
 
     /** A batch to send, with its key and, once encoded, the exact bytes every retry sends. */

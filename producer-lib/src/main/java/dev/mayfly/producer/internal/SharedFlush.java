@@ -15,14 +15,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Contract:
  * <ul>
  *   <li>{@link #flush} returns normally only when everything its caller recorded before calling it was sent and
- *       acknowledged: the round it joined started after the call, so the round's collect saw those records.</li>
+ *       acknowledged: the round it joined started after the call, so the round's collect saw those records (or the
+ *       send running at the call did, and then that send was acknowledged too, or its batch resent by this one).</li>
  *   <li>It throws what the send of its round threw (a member gets a copy naming the same event id, with the
  *       original as its cause): the records stay pending in the {@link BatchSender}, and the next flush resends them.
- *       </li>
- *   <li>It never blocks longer than the flush timeout from its call: a member still waiting then gives up with a
- *       {@link FlushException}; what it recorded is either in a send still running (pending there if that fails) or
- *       not collected yet (the next flush takes it). A member that starts its round late gets only the time it has
- *       left for the send.</li>
+ *       When the send running at the call dropped its batch for good ({@link FlushException#dropped}), it throws that
+ *       too: the caller's records may have been in it.</li>
+ *   <li>A member whose time is up, or whose thread is interrupted, never leads a round (the round would fail for
+ *       all); it gives up with a {@link FlushException} and the next member leads. What it recorded is either in a
+ *       send still running (pending there if that fails) or not collected yet (the next flush takes it). A member
+ *       waits at most the flush timeout; the round it leads gets the time it has left, and a Kafka producer that
+ *       cannot fetch metadata may block that send up to its {@code max.block.ms} (the flush timeout) more.</li>
  *   <li>Thread-safe; at most one send runs at a time, on the thread of one of its round's members.</li>
  * </ul>
  */
@@ -51,24 +54,33 @@ public final class SharedFlush {
                 open = new Round(lock.newCondition());
             }
             mine = open;
-            while (!(open == mine && !sending)) {
+            mine.members++;
+            while (true) {
                 if (mine.done) {
+                    mine.members--;
                     mine.rethrow();
                     return;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    passOn(mine);
-                    throw new FlushException("flush timeout reached while an earlier flush of this container was sending", null, null);
+                    leave(mine);
+                    throw new FlushException("flush timeout reached while another flush of this container was sending", null, null);
+                }
+                if (Thread.interrupted()) {
+                    leave(mine);
+                    Thread.currentThread().interrupt();
+                    throw new FlushException("flush interrupted before it could send", null, null);
+                }
+                if (open == mine && !sending) {
+                    break; // lead it
                 }
                 try {
                     mine.changed.awaitNanos(left);
                 } catch (InterruptedException e) {
-                    passOn(mine);
-                    Thread.currentThread().interrupt();
-                    throw new FlushException("interrupted while an earlier flush of this container was sending", null, e);
+                    Thread.currentThread().interrupt(); // handled at the top of the loop
                 }
             }
+            mine.members--;
             open = null; // later flushes start the next round: what they record may miss this round's collect
             sending = true;
         } finally {
@@ -77,7 +89,7 @@ public final class SharedFlush {
         Throwable failure = null;
         try {
             send.run(deadline);
-        } catch (FlushException | RuntimeException | Error e) {
+        } catch (Throwable e) {
             failure = e;
         } finally {
             lock.lock();
@@ -85,6 +97,9 @@ public final class SharedFlush {
                 mine.failure = failure;
                 mine.done = true;
                 sending = false;
+                if (open != null && failure instanceof FlushException e && e.dropped()) {
+                    open.previousDrop = failure; // the next round opened while this one sent: its records may have been in it
+                }
                 mine.changed.signalAll(); // its members return
                 if (open != null) {
                     open.changed.signal(); // one member of the next round leads it
@@ -93,13 +108,22 @@ public final class SharedFlush {
                 lock.unlock();
             }
         }
-        if (failure != null) {
-            mine.rethrowOriginal();
+        mine.rethrowAsLeader();
+    }
+
+    /** Members waiting in the round that has not started yet (for tests). */
+    int waitingForNextRound() {
+        lock.lock();
+        try {
+            return open == null ? 0 : open.members;
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** A member leaving {@code round} (timeout, interrupt): when it may have been the one woken to lead, wake another. */
-    private void passOn(Round round) {
+    /** A member giving up on {@code round}: when it may have been the one woken to lead, wake another. */
+    private void leave(Round round) {
+        round.members--;
         if (open == round && !sending) {
             round.changed.signal();
         }
@@ -108,6 +132,9 @@ public final class SharedFlush {
     /** The flushes that share one send; its members wait on {@code changed}. Guarded by the owner's lock. */
     private static final class Round {
         private final Condition changed;
+        /** The drop of the send that ran while this round was open: its collect may have taken this round's records. */
+        private Throwable previousDrop;
+        private int members;
         private boolean done;
         private Throwable failure;
 
@@ -115,28 +142,38 @@ public final class SharedFlush {
             this.changed = changed;
         }
 
-        /** A member's outcome: a copy of the send's failure, so each thread gets its own stack trace. */
+        /** A member's outcome: a copy of the failure, so each thread gets its own stack trace. */
         void rethrow() throws FlushException {
-            if (failure instanceof FlushException f) {
-                throw new FlushException(f.getMessage(), f.eventId(), f);
+            Throwable f = outcome();
+            if (f instanceof FlushException e) {
+                throw new FlushException(e.getMessage(), e.eventId(), e, e.dropped());
             }
-            if (failure instanceof IllegalArgumentException e) {
+            if (f instanceof IllegalArgumentException e) {
                 throw new IllegalArgumentException(e.getMessage(), e);
             }
-            if (failure != null) {
-                throw new IllegalStateException("the flush this one shared failed: " + failure, failure);
+            if (f != null) {
+                throw new IllegalStateException("the flush this one shared failed: " + f, f);
             }
         }
 
-        /** The leader's outcome: the send's own failure. */
-        void rethrowOriginal() throws FlushException {
-            if (failure instanceof FlushException f) {
-                throw f;
-            }
-            if (failure instanceof RuntimeException e) {
+        /** The leader's outcome: the send's own failure, or a copy of the previous round's drop. */
+        void rethrowAsLeader() throws FlushException {
+            if (failure == null) {
+                rethrow();
+            } else if (failure instanceof FlushException e) {
                 throw e;
+            } else if (failure instanceof RuntimeException e) {
+                throw e;
+            } else if (failure instanceof Error e) {
+                throw e;
+            } else {
+                throw new IllegalStateException(failure);
             }
-            throw (Error) failure;
+        }
+
+        /** This round's failure; else the previous round's, when it dropped a batch this round's records may be in. */
+        private Throwable outcome() {
+            return failure != null ? failure : previousDrop;
         }
     }
 }

@@ -41,7 +41,7 @@ class SharedFlushTest {
         for (int i = 0; i < 8; i++) {
             later.add(threads.submit(() -> flush(flushes, send)));
         }
-        Thread.sleep(200); // the eight are waiting for the first send
+        awaitWaiting(flushes, 8); // the eight are waiting for the first send
         assertThat(sends.get()).isEqualTo(1);
 
         releaseFirst.countDown();
@@ -80,7 +80,7 @@ class SharedFlushTest {
                 }
             }));
         }
-        Thread.sleep(200);
+        awaitWaiting(flushes, 4);
         releaseFirst.countDown();
         first.get(5, TimeUnit.SECONDS);
 
@@ -113,13 +113,69 @@ class SharedFlushTest {
         long start = System.nanoTime();
 
         assertThatThrownBy(() -> flushes.flush(send)).isInstanceOf(FlushException.class)
-                .hasMessageContaining("flush timeout reached while an earlier flush of this container was sending");
+                .hasMessageContaining("flush timeout reached while another flush of this container was sending");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(250), Duration.ofMillis(2000));
 
         releaseFirst.countDown();
         first.get(5, TimeUnit.SECONDS);
         flushes.flush(send);
         assertThat(sent.get()).as("both records sent, each once").isEqualTo(2);
+    }
+
+    /**
+     * A send that drops its batch for good may have collected what a thread recorded just before it called flush
+     * (that thread then waits for the next round): the next round's flushes report the drop, never success.
+     */
+    @Test
+    void aBatchDroppedWhileAFlushWaitedIsReportedToIt() throws Exception {
+        SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        AtomicInteger sends = new AtomicInteger();
+        SharedFlush.Send send = deadline -> {
+            if (sends.incrementAndGet() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+                throw new FlushException("refused, and dropped", "event-1", null, true);
+            }
+        };
+        Future<Throwable> first = threads.submit(() -> outcome(flushes, send));
+        firstStarted.await();
+        Future<Throwable> waiting = threads.submit(() -> outcome(flushes, send));
+        awaitWaiting(flushes, 1);
+        releaseFirst.countDown();
+
+        assertThat(first.get(5, TimeUnit.SECONDS)).isInstanceOf(FlushException.class);
+        Throwable reported = waiting.get(5, TimeUnit.SECONDS);
+        assertThat(reported).isInstanceOf(FlushException.class).hasMessage("refused, and dropped");
+        assertThat(((FlushException) reported).dropped()).isTrue();
+        assertThat(((FlushException) reported).eventId()).isEqualTo("event-1");
+        assertThat(sends.get()).as("the waiting flush still led its own round").isEqualTo(2);
+        assertThat(outcome(flushes, send)).as("a later round, opened after the drop, succeeds").isNull();
+    }
+
+    /** A send that fails and keeps its batch pending is no reason to fail the next round: that round resends it. */
+    @Test
+    void aBatchKeptPendingWhileAFlushWaitedIsNotReportedToIt() throws Exception {
+        SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        AtomicInteger sends = new AtomicInteger();
+        SharedFlush.Send send = deadline -> {
+            if (sends.incrementAndGet() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+                throw new FlushException("not acknowledged", "event-1", null);
+            }
+        };
+        Future<Throwable> first = threads.submit(() -> outcome(flushes, send));
+        firstStarted.await();
+        Future<Throwable> waiting = threads.submit(() -> outcome(flushes, send));
+        awaitWaiting(flushes, 1);
+        releaseFirst.countDown();
+
+        assertThat(first.get(5, TimeUnit.SECONDS)).isInstanceOf(FlushException.class);
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isNull();
     }
 
     /** Many threads record, then flush: when a flush returns, everything its thread recorded before was sent. */
@@ -161,6 +217,25 @@ class SharedFlushTest {
 
         assertThat(violations.get()).isZero();
         assertThat(sends.get()).as("3,200 flushes shared far fewer sends").isLessThan(n * 200 / 2);
+    }
+
+    private static Throwable outcome(SharedFlush flushes, SharedFlush.Send send) {
+        try {
+            flushes.flush(send);
+            return null;
+        } catch (FlushException | RuntimeException e) {
+            return e;
+        }
+    }
+
+    private static void awaitWaiting(SharedFlush flushes, int members) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (flushes.waitingForNextRound() < members) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(flushes.waitingForNextRound() + " of " + members + " flushes waiting");
+            }
+            Thread.sleep(5);
+        }
     }
 
     private static void flush(SharedFlush flushes, SharedFlush.Send send) {
