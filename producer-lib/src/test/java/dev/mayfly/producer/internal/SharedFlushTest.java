@@ -26,69 +26,42 @@ class SharedFlushTest {
     @Test
     void flushesCalledWhileOneSendsShareTheNextSend() throws Exception {
         SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
-        AtomicInteger sends = new AtomicInteger();
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        SharedFlush.Send send = deadline -> {
-            if (sends.incrementAndGet() == 1) {
-                firstStarted.countDown();
-                await(releaseFirst);
-            }
-        };
-        Future<?> first = threads.submit(() -> flush(flushes, send));
-        firstStarted.await();
-        List<Future<?>> later = new ArrayList<>();
+        FirstSendWaits send = new FirstSendWaits(null, null);
+        Future<Throwable> first = send.startFirst(flushes);
+        List<Future<Throwable>> later = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            later.add(threads.submit(() -> flush(flushes, send)));
+            later.add(threads.submit(() -> outcome(flushes, send)));
         }
         awaitWaiting(flushes, 8); // the eight are waiting for the first send
-        assertThat(sends.get()).isEqualTo(1);
+        assertThat(send.sends.get()).isEqualTo(1);
 
-        releaseFirst.countDown();
-        first.get(5, TimeUnit.SECONDS);
-        for (Future<?> f : later) {
-            f.get(5, TimeUnit.SECONDS);
+        send.releaseFirst.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS)).isNull();
+        for (Future<Throwable> f : later) {
+            assertThat(f.get(5, TimeUnit.SECONDS)).isNull();
         }
 
-        assertThat(sends.get()).as("the eight shared one send").isEqualTo(2);
+        assertThat(send.sends.get()).as("the eight shared one send").isEqualTo(2);
     }
 
     @Test
     void everyFlushOfARoundGetsTheFailureOfItsSend() throws Exception {
         SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        AtomicInteger sends = new AtomicInteger();
-        SharedFlush.Send send = deadline -> {
-            if (sends.incrementAndGet() == 1) {
-                firstStarted.countDown();
-                await(releaseFirst);
-                return;
-            }
-            throw new FlushException("broker gone", "event-2", null);
-        };
-        Future<?> first = threads.submit(() -> flush(flushes, send));
-        firstStarted.await();
+        FirstSendWaits send = new FirstSendWaits(null, new FlushException("broker gone", "event-2", null));
+        Future<Throwable> first = send.startFirst(flushes);
         List<Future<Throwable>> later = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            later.add(threads.submit(() -> {
-                try {
-                    flushes.flush(send);
-                    return null;
-                } catch (FlushException e) {
-                    return e;
-                }
-            }));
+            later.add(threads.submit(() -> outcome(flushes, send)));
         }
         awaitWaiting(flushes, 4);
-        releaseFirst.countDown();
-        first.get(5, TimeUnit.SECONDS);
+        send.releaseFirst.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS)).isNull();
 
         for (Future<Throwable> f : later) {
             assertThat(f.get(5, TimeUnit.SECONDS)).isInstanceOf(FlushException.class).hasMessage("broker gone")
                     .satisfies(e -> assertThat(((FlushException) e).eventId()).isEqualTo("event-2"));
         }
-        assertThat(sends.get()).isEqualTo(2);
+        assertThat(send.sends.get()).isEqualTo(2);
     }
 
     @Test
@@ -129,28 +102,18 @@ class SharedFlushTest {
     @Test
     void aBatchDroppedWhileAFlushWaitedIsReportedToIt() throws Exception {
         SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        AtomicInteger sends = new AtomicInteger();
-        SharedFlush.Send send = deadline -> {
-            if (sends.incrementAndGet() == 1) {
-                firstStarted.countDown();
-                await(releaseFirst);
-                throw new FlushException("refused, and dropped", "event-1", null, true);
-            }
-        };
-        Future<Throwable> first = threads.submit(() -> outcome(flushes, send));
-        firstStarted.await();
+        FirstSendWaits send = new FirstSendWaits(new FlushException("refused, and dropped", "event-1", null, true), null);
+        Future<Throwable> first = send.startFirst(flushes);
         Future<Throwable> waiting = threads.submit(() -> outcome(flushes, send));
         awaitWaiting(flushes, 1);
-        releaseFirst.countDown();
+        send.releaseFirst.countDown();
 
         assertThat(first.get(5, TimeUnit.SECONDS)).isInstanceOf(FlushException.class);
         Throwable reported = waiting.get(5, TimeUnit.SECONDS);
         assertThat(reported).isInstanceOf(FlushException.class).hasMessage("refused, and dropped");
         assertThat(((FlushException) reported).dropped()).isTrue();
         assertThat(((FlushException) reported).eventId()).isEqualTo("event-1");
-        assertThat(sends.get()).as("the waiting flush still led its own round").isEqualTo(2);
+        assertThat(send.sends.get()).as("the waiting flush still led its own round").isEqualTo(2);
         assertThat(outcome(flushes, send)).as("a later round, opened after the drop, succeeds").isNull();
     }
 
@@ -158,21 +121,11 @@ class SharedFlushTest {
     @Test
     void aBatchKeptPendingWhileAFlushWaitedIsNotReportedToIt() throws Exception {
         SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        AtomicInteger sends = new AtomicInteger();
-        SharedFlush.Send send = deadline -> {
-            if (sends.incrementAndGet() == 1) {
-                firstStarted.countDown();
-                await(releaseFirst);
-                throw new FlushException("not acknowledged", "event-1", null);
-            }
-        };
-        Future<Throwable> first = threads.submit(() -> outcome(flushes, send));
-        firstStarted.await();
+        FirstSendWaits send = new FirstSendWaits(new FlushException("not acknowledged", "event-1", null), null);
+        Future<Throwable> first = send.startFirst(flushes);
         Future<Throwable> waiting = threads.submit(() -> outcome(flushes, send));
         awaitWaiting(flushes, 1);
-        releaseFirst.countDown();
+        send.releaseFirst.countDown();
 
         assertThat(first.get(5, TimeUnit.SECONDS)).isInstanceOf(FlushException.class);
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isNull();
@@ -217,6 +170,40 @@ class SharedFlushTest {
 
         assertThat(violations.get()).isZero();
         assertThat(sends.get()).as("3,200 flushes shared far fewer sends").isLessThan(n * 200 / 2);
+    }
+
+    /** A send whose first run waits until released and then throws {@code first}; later runs throw {@code later}. */
+    private final class FirstSendWaits implements SharedFlush.Send {
+        final AtomicInteger sends = new AtomicInteger();
+        final CountDownLatch firstStarted = new CountDownLatch(1);
+        final CountDownLatch releaseFirst = new CountDownLatch(1);
+        private final FlushException first;
+        private final FlushException later;
+
+        FirstSendWaits(FlushException first, FlushException later) {
+            this.first = first;
+            this.later = later;
+        }
+
+        @Override
+        public void run(long deadlineNanos) throws FlushException {
+            if (sends.incrementAndGet() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+                if (first != null) {
+                    throw first;
+                }
+            } else if (later != null) {
+                throw later;
+            }
+        }
+
+        /** Starts a flush that leads the first send, and returns once that send is running. */
+        Future<Throwable> startFirst(SharedFlush flushes) throws InterruptedException {
+            Future<Throwable> f = threads.submit(() -> outcome(flushes, this));
+            firstStarted.await();
+            return f;
+        }
     }
 
     private static Throwable outcome(SharedFlush flushes, SharedFlush.Send send) {
