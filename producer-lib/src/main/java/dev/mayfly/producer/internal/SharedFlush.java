@@ -54,10 +54,8 @@ public final class SharedFlush {
                 open = new Round(lock.newCondition());
             }
             mine = open;
-            mine.members++;
             while (true) {
                 if (mine.done) {
-                    mine.members--;
                     mine.rethrow();
                     return;
                 }
@@ -80,7 +78,6 @@ public final class SharedFlush {
                     Thread.currentThread().interrupt(); // handled at the top of the loop
                 }
             }
-            mine.members--;
             open = null; // later flushes start the next round: what they record may miss this round's collect
             sending = true;
         } finally {
@@ -115,7 +112,7 @@ public final class SharedFlush {
     int waitingForNextRound() {
         lock.lock();
         try {
-            return open == null ? 0 : open.members;
+            return open == null ? 0 : lock.getWaitQueueLength(open.changed);
         } finally {
             lock.unlock();
         }
@@ -123,7 +120,6 @@ public final class SharedFlush {
 
     /** A member giving up on {@code round}: when it may have been the one woken to lead, wake another. */
     private void leave(Round round) {
-        round.members--;
         if (open == round && !sending) {
             round.changed.signal();
         }
@@ -134,7 +130,6 @@ public final class SharedFlush {
         private final Condition changed;
         /** The drop of the send that ran while this round was open: its collect may have taken this round's records. */
         private Throwable previousDrop;
-        private int members;
         private boolean done;
         private Throwable failure;
 
