@@ -176,7 +176,8 @@ public final class MayflyMetrics implements AutoCloseable {
      *     another flush of this instance
      * @throws IllegalArgumentException after sending the other points, when some broke a rule Mayfly would reject
      *     them for (the same validator the gateway and the streams app apply; e.g. a sum that overflowed): names the
-     *     first metric and rule; those points are dropped
+     *     first metric and rule; those points are dropped (a flush that waited while they were sent gets it too:
+     *     they may have been its thread's)
      */
     public void flush() throws FlushException {
         flushes.flush(this::collectAndSend);

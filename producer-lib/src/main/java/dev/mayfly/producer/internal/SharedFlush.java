@@ -19,8 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       send running at the call did, and then that send was acknowledged too, or its batch resent by this one).</li>
  *   <li>It throws what the send of its round threw (a member gets a copy naming the same event id, with the
  *       original as its cause): the records stay pending in the {@link BatchSender}, and the next flush resends them.
- *       When the send running at the call dropped its batch for good ({@link FlushException#dropped}), it throws that
- *       too: the caller's records may have been in it.</li>
+ *       When the send running at the call lost records for good (its batch dropped, {@link FlushException#dropped},
+ *       or points refused, {@link IllegalArgumentException}), it throws that too: the caller's records may have been
+ *       among them.</li>
  *   <li>A member whose time is up, or whose thread is interrupted, never leads a round (the round would fail for
  *       all); it gives up with a {@link FlushException} and the next member leads. What it recorded is either in a
  *       send still running (pending there if that fails) or not collected yet (the next flush takes it). A member
@@ -94,7 +95,7 @@ public final class SharedFlush {
                 mine.failure = failure;
                 mine.done = true;
                 sending = false;
-                if (open != null && failure instanceof FlushException e && e.dropped()) {
+                if (open != null && lostRecords(failure)) {
                     open.previousDrop = failure; // the next round opened while this one sent: its records may have been in it
                 }
                 mine.changed.signalAll(); // its members return
@@ -106,6 +107,15 @@ public final class SharedFlush {
             }
         }
         mine.rethrowAsLeader();
+    }
+
+    /**
+     * Whether a send's failure means some records it collected will never be counted: a batch refused for good, or
+     * points refused at collect time ({@link IllegalArgumentException}, the others sent). A failure that keeps the
+     * batch pending loses nothing: the next send resends it.
+     */
+    private static boolean lostRecords(Throwable failure) {
+        return failure instanceof FlushException e ? e.dropped() : failure instanceof IllegalArgumentException;
     }
 
     /** Members waiting in the round that has not started yet (for tests). */
@@ -128,7 +138,7 @@ public final class SharedFlush {
     /** The flushes that share one send; its members wait on {@code changed}. Guarded by the owner's lock. */
     private static final class Round {
         private final Condition changed;
-        /** The drop of the send that ran while this round was open: its collect may have taken this round's records. */
+        /** The loss (a drop or refused points) of the send that ran while this round was open: its collect may have taken this round's records. */
         private Throwable previousDrop;
         private boolean done;
         private Throwable failure;
@@ -166,7 +176,7 @@ public final class SharedFlush {
             }
         }
 
-        /** This round's failure; else the previous round's, when it dropped a batch this round's records may be in. */
+        /** This round's failure; else the previous round's, when it lost records that may be this round's. */
         private Throwable outcome() {
             return failure != null ? failure : previousDrop;
         }

@@ -117,6 +117,26 @@ class SharedFlushTest {
         assertThat(outcome(flushes, send)).as("a later round, opened after the drop, succeeds").isNull();
     }
 
+    /**
+     * Points refused at collect time (an overflow to infinity) may be what a thread recorded just before it called
+     * flush and then waited: its flush reports the refusal too, as for a dropped batch.
+     */
+    @Test
+    void pointsRefusedWhileAFlushWaitedAreReportedToIt() throws Exception {
+        SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
+        FirstSendWaits send = new FirstSendWaits(new IllegalArgumentException("1 point was not sent because Mayfly would reject it"), null);
+        Future<Throwable> first = send.startFirst(flushes);
+        Future<Throwable> waiting = threads.submit(() -> outcome(flushes, send));
+        awaitWaiting(flushes, 1);
+        send.releaseFirst.countDown();
+
+        assertThat(first.get(5, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(waiting.get(5, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("1 point was not sent because Mayfly would reject it");
+        assertThat(send.sends.get()).as("the waiting flush still led its own round").isEqualTo(2);
+        assertThat(outcome(flushes, send)).as("a later round, opened after the refusal, succeeds").isNull();
+    }
+
     /** A send that fails and keeps its batch pending is no reason to fail the next round: that round resends it. */
     @Test
     void aBatchKeptPendingWhileAFlushWaitedIsNotReportedToIt() throws Exception {
@@ -177,10 +197,11 @@ class SharedFlushTest {
         final AtomicInteger sends = new AtomicInteger();
         final CountDownLatch firstStarted = new CountDownLatch(1);
         final CountDownLatch releaseFirst = new CountDownLatch(1);
-        private final FlushException first;
+        private final Exception first;
         private final FlushException later;
 
-        FirstSendWaits(FlushException first, FlushException later) {
+        /** @param first a {@link FlushException} or a {@link RuntimeException} */
+        FirstSendWaits(Exception first, FlushException later) {
             this.first = first;
             this.later = later;
         }
@@ -190,8 +211,10 @@ class SharedFlushTest {
             if (sends.incrementAndGet() == 1) {
                 firstStarted.countDown();
                 await(releaseFirst);
-                if (first != null) {
-                    throw first;
+                if (first instanceof FlushException e) {
+                    throw e;
+                } else if (first != null) {
+                    throw (RuntimeException) first;
                 }
             } else if (later != null) {
                 throw later;
