@@ -16,15 +16,12 @@ import java.util.Map;
 
 /**
  * Parses the Prometheus text exposition format 0.0.4 straight from the request bytes: no line strings, no regular
- * expressions; numbers are read in place (exactly, by the fast path of Clinger's algorithm, for the short decimals
- * clients write). A problem is reported as a 400 naming the line. Sample timestamps are refused (as the Pushgateway
+ * expressions; numbers are read in place ({@link TextNumbers}). A problem is reported as a 400 naming the line. Sample timestamps are refused (as the Pushgateway
  * does): the push time is the event time. Names and label values that repeat those of the line before (the usual
  * case: a family's samples follow each other) reuse that line's strings instead of copying the bytes again. Not
  * thread-safe: one per push.
  */
 public final class TextFormatParser {
-    private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
-            1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     private static final String[] HISTOGRAM_SUFFIXES = {"_bucket", "_sum", "_count"};
     /** Which ASCII bytes may be in a label name ({@code [a-zA-Z0-9_]}) and in a metric name (also {@code :}). */
     private static final boolean[] LABEL_NAME_CHAR = new boolean[128];
@@ -212,7 +209,7 @@ public final class TextFormatParser {
             while (pos < end && !isBlank(b[pos]) && b[pos] != '\n') {
                 pos++;
             }
-            if (isInteger(start, pos)) {
+            if (TextNumbers.isInteger(b, start, pos)) {
                 throw PushRejected.badRequest(PushRejected.TIMESTAMP, "line " + line + ": sample " + name
                         + " has a timestamp; timestamps are not accepted, the push time is the sample time");
             }
@@ -242,7 +239,7 @@ public final class TextFormatParser {
                 throw error(name + " has no le label");
             }
             // the bytes of a plain value are its text: read in place when short, as Double.parseDouble would
-            double upper = valuePlain[le] ? fastDecimal(valueStart[le], valueEnd[le]) : Double.NaN;
+            double upper = valuePlain[le] ? TextNumbers.fastDecimal(b, valueStart[le], valueEnd[le]) : Double.NaN;
             if (Double.isNaN(upper)) {
                 upper = parseBound(labelValues[le], name);
             }
@@ -502,127 +499,11 @@ public final class TextFormatParser {
         while (pos < end && !isBlank(b[pos]) && b[pos] != '\n' && b[pos] != '\r') {
             pos++;
         }
-        double fast = fastDecimal(start, pos);
-        if (!Double.isNaN(fast)) {
-            return fast;
-        }
-        String text = new String(b, start, pos - start, StandardCharsets.ISO_8859_1);
-        switch (text.toLowerCase(java.util.Locale.ROOT)) {
-            case "nan", "+nan", "-nan" -> {
-                return Double.NaN;
-            }
-            case "inf", "+inf", "infinity", "+infinity" -> {
-                return Double.POSITIVE_INFINITY;
-            }
-            case "-inf", "-infinity" -> {
-                return Double.NEGATIVE_INFINITY;
-            }
-            default -> {
-            }
-        }
-        boolean hex = text.startsWith("0x") || text.startsWith("-0x") || text.startsWith("+0x")
-                || text.startsWith("0X") || text.startsWith("-0X") || text.startsWith("+0X");
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean ok = (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'
-                    || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == 'x' || c == 'X' || c == 'p' || c == 'P'));
-            if (!ok) {
-                throw error("value '" + text + "' of " + metric + " is not a number");
-            }
-        }
         try {
-            return Double.parseDouble(text);
+            return TextNumbers.parse(b, start, pos);
         } catch (NumberFormatException e) {
-            throw error("value '" + text + "' of " + metric + " is not a number");
+            throw error("value '" + ascii(start, pos) + "' of " + metric + " is not a number");
         }
-    }
-
-    /** Exact value of a short decimal ({@code -12.5}, {@code 3e2}); NaN when the text needs the slow path. */
-    private double fastDecimal(int start, int stop) {
-        int i = start;
-        boolean negative = false;
-        if (i < stop && (b[i] == '-' || b[i] == '+')) {
-            negative = b[i] == '-';
-            i++;
-        }
-        long mantissa = 0;
-        int digits = 0;
-        int scale = 0;
-        boolean sawDigit = false;
-        while (i < stop && b[i] >= '0' && b[i] <= '9') {
-            if (digits > 0 || b[i] != '0') {
-                digits++;
-            }
-            mantissa = mantissa * 10 + (b[i] - '0');
-            sawDigit = true;
-            i++;
-        }
-        if (i < stop && b[i] == '.') {
-            i++;
-            while (i < stop && b[i] >= '0' && b[i] <= '9') {
-                if (digits > 0 || b[i] != '0') {
-                    digits++;
-                }
-                mantissa = mantissa * 10 + (b[i] - '0');
-                scale--;
-                sawDigit = true;
-                i++;
-            }
-        }
-        if (!sawDigit || digits > 15) {
-            return Double.NaN;
-        }
-        if (i < stop && (b[i] == 'e' || b[i] == 'E')) {
-            i++;
-            boolean negExp = false;
-            if (i < stop && (b[i] == '-' || b[i] == '+')) {
-                negExp = b[i] == '-';
-                i++;
-            }
-            int exp = 0;
-            int expDigits = 0;
-            while (i < stop && b[i] >= '0' && b[i] <= '9' && expDigits < 4) {
-                exp = exp * 10 + (b[i] - '0');
-                expDigits++;
-                i++;
-            }
-            if (expDigits == 0) {
-                return Double.NaN;
-            }
-            scale += negExp ? -exp : exp;
-        }
-        if (i != stop) {
-            return Double.NaN;
-        }
-        double v = mantissa;
-        if (scale < 0) {
-            if (-scale > 22) {
-                return Double.NaN;
-            }
-            v = v / POW10[-scale];
-        } else if (scale > 0) {
-            if (scale > 22) {
-                return Double.NaN;
-            }
-            v = v * POW10[scale];
-        }
-        return negative ? -v : v;
-    }
-
-    private boolean isInteger(int start, int stop) {
-        int i = start;
-        if (i < stop && (b[i] == '-' || b[i] == '+')) {
-            i++;
-        }
-        if (i == stop) {
-            return false;
-        }
-        for (; i < stop; i++) {
-            if (b[i] < '0' || b[i] > '9') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The bytes decoded as UTF-8; null when they are not valid UTF-8. */
