@@ -177,7 +177,8 @@ public final class MayflyMetrics implements AutoCloseable {
      * @throws IllegalArgumentException after sending the other points, when some broke a rule Mayfly would reject
      *     them for (the same validator the gateway and the streams app apply; e.g. a sum that overflowed): names the
      *     first metric and rule; those points are dropped (a flush that waited while they were sent gets it too:
-     *     they may have been its thread's)
+     *     they may have been its thread's). When the send of the others failed as well, the {@code FlushException}
+     *     is thrown and carries this one as a suppressed exception.
      */
     public void flush() throws FlushException {
         flushes.flush(this::collectAndSend);
@@ -202,10 +203,19 @@ public final class MayflyMetrics implements AutoCloseable {
             }
             batch = valid.isEmpty() ? null : batch(eventId, now, valid);
         }
-        sender.send(batch, deadlineNanos);
-        if (!refused.isEmpty()) {
-            throw new IllegalArgumentException(refused.size() + (refused.size() == 1 ? " point was" : " points were")
-                    + " not sent because Mayfly would reject " + (refused.size() == 1 ? "it" : "them") + ": " + refused.get(0).detail());
+        IllegalArgumentException refusal = refused.isEmpty() ? null : new IllegalArgumentException(refused.size()
+                + (refused.size() == 1 ? " point was" : " points were") + " not sent because Mayfly would reject "
+                + (refused.size() == 1 ? "it" : "them") + ": " + refused.get(0).detail());
+        try {
+            sender.send(batch, deadlineNanos);
+        } catch (FlushException e) {
+            if (refusal != null) {
+                e.addSuppressed(refusal); // the refused points are gone whatever becomes of the batch
+            }
+            throw e;
+        }
+        if (refusal != null) {
+            throw refusal;
         }
     }
 

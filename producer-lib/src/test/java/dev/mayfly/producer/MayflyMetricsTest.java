@@ -337,6 +337,26 @@ class MayflyMetricsTest {
         assertThat(point(sent, "ratio", Map.of()).getValue()).isNaN();
     }
 
+    /** Refused points are gone whatever becomes of the others: when their send fails, its exception says so too. */
+    @Test
+    void pointsRefusedWhenTheSendOfTheOthersFailsTooAreReportedWithThatFailure() throws FlushException {
+        MayflyMetrics metrics = metrics();
+        Counter bytes = metrics.counter("bytes_total").register();
+        Counter calls = metrics.counter("calls_total").register();
+        metrics.flush(); // creates the producer
+        bytes.inc(1.5e308);
+        bytes.inc(1.5e308); // the delta overflows to +Inf
+        calls.inc(2);
+        producers.get(0).sendException = new NetworkException("broker gone");
+
+        FlushException failure = org.junit.jupiter.api.Assertions.assertThrows(FlushException.class, metrics::flush);
+        assertThat(failure.dropped()).isFalse();
+        assertThat(failure.getSuppressed()).singleElement().isInstanceOf(IllegalArgumentException.class)
+                .extracting(Throwable::getMessage).asString()
+                .isEqualTo("1 point was not sent because Mayfly would reject it: counter 'bytes_total' has value +Inf; counters must be finite");
+        assertThat(metrics.sender().pendingEventIds()).containsExactly(failure.eventId());
+    }
+
     private static MetricPoint point(MetricEventBatch batch, String name, Map<String, String> labels) {
         return batch.getPoints().stream()
                 .filter(p -> p.getName().equals(name) && p.getLabels().equals(labels))

@@ -16,10 +16,10 @@ import java.util.Map;
 
 /**
  * Parses the Prometheus text exposition format 0.0.4 straight from the request bytes: no line strings, no regular
- * expressions; numbers are read in place ({@link TextNumbers}). A problem is reported as a 400 naming the line. Sample timestamps are refused (as the Pushgateway
- * does): the push time is the event time. Names and label values that repeat those of the line before (the usual
- * case: a family's samples follow each other) reuse that line's strings instead of copying the bytes again. Not
- * thread-safe: one per push.
+ * expressions; numbers are read in place ({@link TextNumbers}). A problem is reported as a 400 naming the line.
+ * Sample timestamps are refused (as the Pushgateway does): the push time is the event time. Names and label values
+ * that repeat those of the line before (the usual case: a family's samples follow each other) reuse that line's
+ * strings instead of copying the bytes again. Not thread-safe: one per push.
  */
 public final class TextFormatParser {
     private static final String[] HISTOGRAM_SUFFIXES = {"_bucket", "_sum", "_count"};

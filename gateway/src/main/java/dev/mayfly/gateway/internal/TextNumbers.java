@@ -7,9 +7,11 @@ import java.util.Locale;
  * The numbers of the text exposition format, read in place from a push's bytes. A short decimal (at most 15
  * significant digits and a power of ten up to 22: what clients write) takes the fast path of Clinger's algorithm:
  * its digits and the power of ten are both exact doubles, so one multiplication or division rounds once and the
- * result is the one {@link Double#parseDouble} gives. Anything else goes through {@link Double#parseDouble}, after
- * the format's words (NaN, Inf, +Inf, -Inf, any case) and a check that refuses what Java would read but the format
- * has not (a {@code d} or {@code f} suffix, blanks); hexadecimal floats are read, as Go's ParseFloat reads them.
+ * result is the one {@link Double#parseDouble} gives. <p>Anything else goes through {@link Double#parseDouble}, after
+ * the format's words (NaN, Inf, +Inf, -Inf, any case) and a check of the characters: digits, sign, point and
+ * exponent, so a decimal with a type suffix ({@code 1d}, {@code 2f}) is refused though Java would read it. A
+ * hexadecimal float ({@code 0x1p3}) is read; after {@code 0x} the letters a-f, x and p pass the check, so Java's
+ * suffix is accepted there ({@code 0x1p3d}).</p>
  */
 final class TextNumbers {
     private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,

@@ -18,10 +18,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       acknowledged: the round it joined started after the call, so the round's collect saw those records (or the
  *       send running at the call did, and then that send was acknowledged too, or its batch resent by this one).</li>
  *   <li>It throws what the send of its round threw (a member gets a copy naming the same event id, with the
- *       original as its cause): the records stay pending in the {@link BatchSender}, and the next flush resends them.
- *       When the send running at the call lost records for good (its batch dropped, {@link FlushException#dropped},
- *       or points refused, {@link IllegalArgumentException}), it throws that too: the caller's records may have been
- *       among them.</li>
+ *       original as its cause); what that means for the records is the {@link Send}'s contract. When the send
+ *       running at the call lost records for good, it throws that loss too (alone when its own round succeeded, else
+ *       as a suppressed exception): the caller's records may have been among them. A flush called when no send was
+ *       running is never told of an earlier send's loss.</li>
  *   <li>A member whose time is up, or whose thread is interrupted, never leads a round (the round would fail for
  *       all); it gives up with a {@link FlushException} and the next member leads. What it recorded is either in a
  *       send still running (pending there if that fails) or not collected yet (the next flush takes it). A member
@@ -31,7 +31,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ul>
  */
 public final class SharedFlush {
-    /** Collects what was recorded and sends it, acknowledged before {@code deadlineNanos} ({@link System#nanoTime}). */
+    /**
+     * Collects what was recorded and sends it, acknowledged before {@code deadlineNanos} ({@link System#nanoTime}).
+     * What it throws says what became of the records it collected: a {@link FlushException} that is not
+     * {@link FlushException#dropped} keeps them pending (the next send resends them), and a suppressed
+     * {@link IllegalArgumentException} in it means some points were refused before the send and are gone; an
+     * {@link IllegalArgumentException} alone means those were refused and the others sent; a dropped
+     * {@link FlushException}, or anything else, means the records are lost.
+     */
     public interface Send {
         void run(long deadlineNanos) throws FlushException;
     }
@@ -49,15 +56,17 @@ public final class SharedFlush {
     public void flush(Send send) throws FlushException {
         long deadline = System.nanoTime() + timeoutNanos;
         Round mine;
+        boolean duringSend; // whether a send ran when this flush joined: a round is open during at most one send
         lock.lock();
         try {
             if (open == null) {
                 open = new Round(lock.newCondition());
             }
             mine = open;
+            duringSend = sending;
             while (true) {
                 if (mine.done) {
-                    mine.rethrow();
+                    mine.rethrow(duringSend, false);
                     return;
                 }
                 long left = deadline - System.nanoTime();
@@ -95,8 +104,9 @@ public final class SharedFlush {
                 mine.failure = failure;
                 mine.done = true;
                 sending = false;
-                if (open != null && lostRecords(failure)) {
-                    open.previousDrop = failure; // the next round opened while this one sent: its records may have been in it
+                Throwable loss = lossOf(failure);
+                if (open != null && loss != null) {
+                    open.previousLoss = loss; // the next round opened while this one sent: its records may have been in it
                 }
                 mine.changed.signalAll(); // its members return
                 if (open != null) {
@@ -106,19 +116,26 @@ public final class SharedFlush {
                 lock.unlock();
             }
         }
-        mine.rethrowAsLeader();
+        mine.rethrow(duringSend, true);
+    }
+
+    /** What of a send's failure says records it collected will never be counted ({@link Send}); null when none. */
+    private static Throwable lossOf(Throwable failure) {
+        if (failure instanceof FlushException e && !e.dropped()) {
+            for (Throwable s : e.getSuppressed()) {
+                if (s instanceof IllegalArgumentException) {
+                    return s;
+                }
+            }
+            return null;
+        }
+        return failure;
     }
 
     /**
-     * Whether a send's failure means some records it collected will never be counted: a batch refused for good, or
-     * points refused at collect time ({@link IllegalArgumentException}, the others sent). A failure that keeps the
-     * batch pending loses nothing: the next send resends it.
+     * Members parked in the round that has not started yet (for tests): an estimate, as {@link
+     * ReentrantLock#getWaitQueueLength} is; a member woken but not yet holding the lock again is not counted.
      */
-    private static boolean lostRecords(Throwable failure) {
-        return failure instanceof FlushException e ? e.dropped() : failure instanceof IllegalArgumentException;
-    }
-
-    /** Members waiting in the round that has not started yet (for tests). */
     int waitingForNextRound() {
         lock.lock();
         try {
@@ -138,8 +155,8 @@ public final class SharedFlush {
     /** The flushes that share one send; its members wait on {@code changed}. Guarded by the owner's lock. */
     private static final class Round {
         private final Condition changed;
-        /** The loss (a drop or refused points) of the send that ran while this round was open: its collect may have taken this round's records. */
-        private Throwable previousDrop;
+        /** The loss (see {@link #lossOf}) of the send that ran while this round was open: it may be its members'. */
+        private Throwable previousLoss;
         private boolean done;
         private Throwable failure;
 
@@ -147,38 +164,46 @@ public final class SharedFlush {
             this.changed = changed;
         }
 
-        /** A member's outcome: a copy of the failure, so each thread gets its own stack trace. */
-        void rethrow() throws FlushException {
-            Throwable f = outcome();
+        /**
+         * A member's outcome: the send's failure (the leader its own, the others a copy, so each thread gets its own
+         * stack trace), with the previous send's loss when the member joined during that send.
+         */
+        void rethrow(boolean joinedDuringSend, boolean leader) throws FlushException {
+            Throwable loss = joinedDuringSend ? previousLoss : null;
+            if (failure == null) {
+                if (loss != null) {
+                    throw asThrown(copy(loss));
+                }
+                return;
+            }
+            Throwable thrown = leader && loss == null ? failure : copy(failure);
+            if (loss != null) {
+                thrown.addSuppressed(copy(loss));
+            }
+            throw asThrown(thrown);
+        }
+
+        private static Throwable copy(Throwable f) {
             if (f instanceof FlushException e) {
-                throw new FlushException(e.getMessage(), e.eventId(), e, e.dropped());
+                return new FlushException(e.getMessage(), e.eventId(), e, e.dropped());
             }
             if (f instanceof IllegalArgumentException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
+                return new IllegalArgumentException(e.getMessage(), e);
             }
-            if (f != null) {
-                throw new IllegalStateException("the flush this one shared failed: " + f, f);
-            }
+            return new IllegalStateException("the flush this one shared failed: " + f, f);
         }
 
-        /** The leader's outcome: the send's own failure, or a copy of the previous round's drop. */
-        void rethrowAsLeader() throws FlushException {
-            if (failure == null) {
-                rethrow();
-            } else if (failure instanceof FlushException e) {
-                throw e;
-            } else if (failure instanceof RuntimeException e) {
-                throw e;
-            } else if (failure instanceof Error e) {
-                throw e;
-            } else {
-                throw new IllegalStateException(failure);
+        private static FlushException asThrown(Throwable t) {
+            if (t instanceof FlushException e) {
+                return e;
             }
-        }
-
-        /** This round's failure; else the previous round's, when it lost records that may be this round's. */
-        private Throwable outcome() {
-            return failure != null ? failure : previousDrop;
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException(t);
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -119,22 +120,66 @@ class SharedFlushTest {
 
     /**
      * Points refused at collect time (an overflow to infinity) may be what a thread recorded just before it called
-     * flush and then waited: its flush reports the refusal too, as for a dropped batch.
+     * flush and then waited: its flush reports the refusal too, as for a dropped batch; each member a copy of it.
      */
     @Test
-    void pointsRefusedWhileAFlushWaitedAreReportedToIt() throws Exception {
+    void pointsRefusedWhileFlushesWaitedAreReportedToEach() throws Exception {
         SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
-        FirstSendWaits send = new FirstSendWaits(new IllegalArgumentException("1 point was not sent because Mayfly would reject it"), null);
+        IllegalArgumentException refusal = new IllegalArgumentException("1 point was not sent because Mayfly would reject it");
+        FirstSendWaits send = new FirstSendWaits(refusal, null);
+        Future<Throwable> first = send.startFirst(flushes);
+        Future<Throwable> waiting1 = threads.submit(() -> outcome(flushes, send));
+        Future<Throwable> waiting2 = threads.submit(() -> outcome(flushes, send));
+        awaitWaiting(flushes, 2);
+        send.releaseFirst.countDown();
+
+        assertThat(first.get(5, TimeUnit.SECONDS)).isSameAs(refusal);
+        for (Future<Throwable> waiting : List.of(waiting1, waiting2)) {
+            Throwable reported = waiting.get(5, TimeUnit.SECONDS);
+            assertThat(reported).isInstanceOf(IllegalArgumentException.class).hasMessage(refusal.getMessage()).isNotSameAs(refusal);
+            assertThat(reported.getCause()).isSameAs(refusal);
+        }
+        assertThat(send.sends.get()).as("the waiting flushes shared one more send").isEqualTo(2);
+        assertThat(outcome(flushes, send)).as("a later round, opened after the refusal, succeeds").isNull();
+    }
+
+    /** A flush called after a send that lost records had ended cannot have had records in it: it is not told. */
+    @Test
+    void aFlushCalledAfterALossySendEndedIsNotToldOfIt() throws Exception {
+        SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
+        FirstSendWaits send = new FirstSendWaits(new FlushException("refused, and dropped", "event-1", null, true), null);
+        Future<Throwable> first = send.startFirst(flushes);
+        AtomicReference<Throwable> gaveUp = new AtomicReference<>();
+        Thread member = new Thread(() -> gaveUp.set(outcome(flushes, send)));
+        member.start();
+        awaitWaiting(flushes, 1);
+        member.interrupt(); // it leaves the next round, which stays open with no member
+        member.join(5_000);
+        assertThat(gaveUp.get()).isInstanceOf(FlushException.class).hasMessageContaining("interrupted");
+        send.releaseFirst.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS)).isInstanceOf(FlushException.class);
+
+        assertThat(outcome(flushes, send)).as("called after the drop, it joins the round opened during it").isNull();
+        assertThat(send.sends.get()).isEqualTo(2);
+    }
+
+    /** When a round's own send fails too, the previous send's loss still reaches its members, as a suppressed one. */
+    @Test
+    void aLossIsNotHiddenByTheNextSendsOwnFailure() throws Exception {
+        SharedFlush flushes = new SharedFlush(Duration.ofSeconds(10).toNanos());
+        IllegalArgumentException refusal = new IllegalArgumentException("1 point was not sent because Mayfly would reject it");
+        FirstSendWaits send = new FirstSendWaits(refusal, new FlushException("not acknowledged", "event-2", null));
         Future<Throwable> first = send.startFirst(flushes);
         Future<Throwable> waiting = threads.submit(() -> outcome(flushes, send));
         awaitWaiting(flushes, 1);
         send.releaseFirst.countDown();
 
-        assertThat(first.get(5, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(waiting.get(5, TimeUnit.SECONDS)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("1 point was not sent because Mayfly would reject it");
-        assertThat(send.sends.get()).as("the waiting flush still led its own round").isEqualTo(2);
-        assertThat(outcome(flushes, send)).as("a later round, opened after the refusal, succeeds").isNull();
+        assertThat(first.get(5, TimeUnit.SECONDS)).isSameAs(refusal);
+        Throwable reported = waiting.get(5, TimeUnit.SECONDS);
+        assertThat(reported).isInstanceOf(FlushException.class).hasMessage("not acknowledged");
+        assertThat(((FlushException) reported).dropped()).isFalse();
+        assertThat(reported.getSuppressed()).singleElement().isInstanceOf(IllegalArgumentException.class)
+                .extracting(Throwable::getCause).isSameAs(refusal);
     }
 
     /** A send that fails and keeps its batch pending is no reason to fail the next round: that round resends it. */
