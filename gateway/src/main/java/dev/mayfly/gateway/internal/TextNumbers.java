@@ -20,7 +20,11 @@ final class TextNumbers {
     private TextNumbers() {
     }
 
-    /** The value of {@code b[start, stop)}. @throws NumberFormatException when it is not a number of the format */
+    /**
+     * The value of {@code b[start, stop)}.
+     *
+     * @throws NumberFormatException when it is not a number of the format
+     */
     static double parse(byte[] b, int start, int stop) {
         double fast = fastDecimal(b, start, stop);
         if (!Double.isNaN(fast)) {
