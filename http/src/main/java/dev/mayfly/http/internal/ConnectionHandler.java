@@ -9,12 +9,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -30,7 +27,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,12 +41,10 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
     /** Whole requests held behind the one being answered before the connection stops reading (pipelining). */
     private static final int MAX_READY = 16;
-    /** After a refusal, input is read and dropped until the client is quiet this long (or closes), at most {@link #LINGER_MAX_MILLIS}. */
-    private static final long LINGER_QUIET_MILLIS = 2_000;
-    private static final long LINGER_MAX_MILLIS = 30_000;
 
     private final ServerState state;
     private final ArrayDeque<Pending> ready = new ArrayDeque<>();
+    private final Writability writability = new Writability();
     private Channel channel;
     private Pending receiving;
     private Exchange inFlight;
@@ -215,16 +209,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         cancelRequestTimer();
         refusing = true;
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(message + "\n", StandardCharsets.UTF_8));
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .set(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        if (status.code() == 503) {
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-        }
-        ready.add(Pending.refusal(response));
+        ready.add(Pending.refusal(Refusals.response(status, message)));
         dispatchNext();
         updateReading();
     }
@@ -236,7 +221,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         Pending next = ready.poll();
         if (next.refusal != null) {
-            channel.writeAndFlush(next.refusal).addListener(f -> linger());
+            channel.writeAndFlush(next.refusal).addListener(f -> Refusals.closeLingering(channel, inputShutdown, () -> lastReadNanos));
             return;
         }
         NettyResponse response = new NettyResponse(this, channel, next.head.protocolVersion(),
@@ -312,28 +297,6 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         updateReading();
     }
 
-    /** After a refusal: no more output, input dropped until the client is done sending, so it can read the answer. */
-    private void linger() {
-        if (!channel.isActive() || inputShutdown) {
-            channel.close();
-            return;
-        }
-        if (channel instanceof DuplexChannel duplex) {
-            duplex.shutdownOutput();
-        }
-        channel.config().setAutoRead(true);
-        long started = System.nanoTime();
-        lastReadNanos = started;
-        ScheduledFuture<?> watch = channel.eventLoop().scheduleAtFixedRate(() -> {
-            long now = System.nanoTime();
-            if (now - lastReadNanos > TimeUnit.MILLISECONDS.toNanos(LINGER_QUIET_MILLIS)
-                    || now - started > TimeUnit.MILLISECONDS.toNanos(LINGER_MAX_MILLIS)) {
-                channel.close();
-            }
-        }, 250, 250, TimeUnit.MILLISECONDS);
-        channel.closeFuture().addListener(f -> watch.cancel(false));
-    }
-
     /** Reads while few whole requests wait (after a refusal, always: input is dropped). */
     private void updateReading() {
         boolean read = refusing || ready.size() < MAX_READY;
@@ -344,34 +307,12 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** On a response writer's thread: waits while the client has no room, at most the write timeout. */
     void awaitWritable() throws IOException {
-        if (channel.eventLoop().inEventLoop()) {
-            return;
-        }
-        long deadline = System.nanoTime() + state.options().writeTimeout().toNanos();
-        synchronized (this) {
-            while (!channel.isWritable() && channel.isActive()) {
-                if (System.nanoTime() > deadline) {
-                    channel.close();
-                    throw new IOException("the client read nothing for " + state.options().writeTimeout().toSeconds() + " s");
-                }
-                try {
-                    wait(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while writing the response");
-                }
-            }
-        }
-        if (!channel.isActive()) {
-            throw new IOException("connection closed by the client");
-        }
+        writability.await(channel, state.options().writeTimeout());
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        synchronized (this) {
-            notifyAll();
-        }
+        writability.changed();
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -410,9 +351,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             inFlight = null; // its handler still owns and releases its body
             state.exchangeEnded();
         }
-        synchronized (this) {
-            notifyAll();
-        }
+        writability.changed();
         ctx.fireChannelInactive();
     }
 
