@@ -26,7 +26,10 @@ final class TextEscapes {
         for (int i = start; i < stop; i++) {
             byte c = b[i];
             if (c == '\\') {
-                byte e = i + 1 < stop ? b[++i] : c;
+                if (i + 1 == stop) {
+                    throw new IllegalArgumentException("invalid escape at the end");
+                }
+                byte e = b[++i];
                 c = switch (e) {
                     case '\\' -> (byte) '\\';
                     case '"' -> (byte) '"';

@@ -20,6 +20,7 @@ class TextEscapesTest {
     @Test
     void labelValuesRefuseOtherEscapesNamingThem() {
         assertThatThrownBy(() -> labelValue("a\\tb")).isInstanceOf(IllegalArgumentException.class).hasMessage("invalid escape \\t");
+        assertThatThrownBy(() -> labelValue("a\\")).isInstanceOf(IllegalArgumentException.class).hasMessage("invalid escape at the end");
     }
 
     @Test

@@ -56,6 +56,41 @@ class TextFormatParserTest {
     }
 
     @Test
+    void manyLabelsAndSlotsThatChangeBetweenEscapedAndPlainValuesKeepTheirOwnValues() {
+        StringBuilder text = new StringBuilder();
+        for (int line = 0; line < 3; line++) {
+            text.append("m{");
+            for (int i = 0; i < 20; i++) {
+                String value = line == 1 && i % 2 == 0 ? "v\\\"" + i : "v" + i; // line 2: every other value escaped
+                text.append("l").append(i).append("=\"").append(value).append(line == 2 && i == 19 ? "x" : "").append("\",");
+            }
+            text.append("} ").append(line).append('\n');
+        }
+        List<Sample> s = parse(text.toString()).get("m").samples;
+        assertThat(s).hasSize(3);
+        for (int line = 0; line < 3; line++) {
+            Map<String, String> labels = s.get(line).labels;
+            assertThat(labels).hasSize(20);
+            for (int i = 0; i < 20; i++) {
+                String expected = (line == 1 && i % 2 == 0 ? "v\"" + i : "v" + i) + (line == 2 && i == 19 ? "x" : "");
+                assertThat(labels.get("l" + i)).as("line %d, l%d", line + 1, i).isEqualTo(expected);
+            }
+        }
+        assertThat(s.get(2).labels.get("l1")).isSameAs(s.get(1).labels.get("l1")); // plain on lines 2 and 3
+    }
+
+    @Test
+    void bucketBoundsThatAreNotShortPlainDecimalsAreStillRead() {
+        PrometheusFamilies families = parse("# TYPE h histogram\nh_bucket{le=\"1.23456789012345678901\"} 1\n"
+                + "h_bucket{le=\"1e0\"} 1\nh_bucket{le=\"Inf\"} 2\nh_bucket{le=\"inf\"} 2\nh_bucket{le=\"+inf\"} 2\n");
+        HistogramSeries h = families.get("h").histograms.get(Map.of());
+        assertThat(Arrays.copyOf(h.upperBounds, h.buckets)).containsExactly(1.23456789012345678901, 1.0,
+                Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+        assertRefused("# TYPE h histogram\nh_bucket{le=\"\\\"1\\\"\"} 1\n", PushRejected.MALFORMED,
+                "line 2: h_bucket has le=\"\"1\"\", which is not a number");
+    }
+
+    @Test
     void escapedAndUtf8LabelValuesAreDecoded() {
         PrometheusFamilies families = parse("m{path=\"C:\\\\tmp\",q=\"say \\\"hi\\\"\\n\",city=\"zürich\"} 1\r\n");
         assertThat(families.get("m").samples.get(0).labels).isEqualTo(Map.of("path", "C:\\tmp", "q", "say \"hi\"\n", "city", "zürich"));
@@ -101,6 +136,10 @@ class TextFormatParserTest {
         assertRefused("\n\n9m 1\n", PushRejected.MALFORMED, "line 3: invalid metric name '9m': it must match [a-zA-Z_:][a-zA-Z0-9_:]*");
         assertRefused("m 1\n-m 1\n", PushRejected.MALFORMED, "line 2: invalid metric name at '-'");
         assertRefused("m\n", PushRejected.MALFORMED, "line 1: expected a value after m");
+        assertRefused("m{a=\"1\", \n", PushRejected.MALFORMED, "line 1: unterminated label set of m");
+        assertRefused("# TYPE m\n", PushRejected.MALFORMED, "line 1: expected a type after # TYPE m");
+        assertRefused("# HELP \n", PushRejected.MALFORMED, "line 1: expected a metric name");
+        assertRefused("m 1\r\n9m", PushRejected.MALFORMED, "line 2: invalid metric name '9m'");
         assertRefused("m x1\n", PushRejected.MALFORMED, "line 1: value 'x1' of m is not a number");
         assertRefused("m{a=\"\\t\"} 1\n", PushRejected.MALFORMED, "line 1: invalid escape \\t in the value of label a of m");
         assertRefused("m 1\r\r\n", PushRejected.MALFORMED, "line 1: unexpected text after the value of m");

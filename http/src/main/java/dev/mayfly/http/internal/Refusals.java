@@ -59,7 +59,8 @@ final class Refusals {
         long started = System.nanoTime();
         ScheduledFuture<?> watch = channel.eventLoop().scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
-            if (now - Math.max(started, lastReadNanos.getAsLong()) > TimeUnit.MILLISECONDS.toNanos(LINGER_QUIET_MILLIS)
+            long quiet = TimeUnit.MILLISECONDS.toNanos(LINGER_QUIET_MILLIS);
+            if (now - started > quiet && now - lastReadNanos.getAsLong() > quiet
                     || now - started > TimeUnit.MILLISECONDS.toNanos(LINGER_MAX_MILLIS)) {
                 channel.close();
             }

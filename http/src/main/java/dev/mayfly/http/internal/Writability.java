@@ -13,10 +13,16 @@ import java.time.Duration;
 final class Writability {
 
     /** Waits until {@code channel} is writable; on the event loop, returns at once (it must never block). */
-    synchronized void await(Channel channel, Duration timeout) throws IOException {
+    void await(Channel channel, Duration timeout) throws IOException {
         if (channel.eventLoop().inEventLoop()) {
             return;
         }
+        synchronized (this) {
+            waitWritable(channel, timeout);
+        }
+    }
+
+    private void waitWritable(Channel channel, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!channel.isWritable() && channel.isActive()) {
             if (System.nanoTime() > deadline) {
