@@ -9,9 +9,9 @@ import java.util.Locale;
  * its digits and the power of ten are both exact doubles, so one multiplication or division rounds once and the
  * result is the one {@link Double#parseDouble} gives. <p>Anything else goes through {@link Double#parseDouble}, after
  * the format's words (NaN, Inf, +Inf, -Inf, any case) and a check of the characters: digits, sign, point and
- * exponent, so a decimal with a type suffix ({@code 1d}, {@code 2f}) is refused though Java would read it. A
- * hexadecimal float ({@code 0x1p3}) is read; after {@code 0x} the letters a-f, x and p pass the check, so Java's
- * suffix is accepted there ({@code 0x1p3d}).</p>
+ * exponent, so a number with Java's type suffix ({@code 1d}, {@code 2f}, {@code 0x1p3d}) is refused though Java would
+ * read it. A hexadecimal float ({@code 0x1p3}) is read: it ends with the digits of its binary exponent, which Java
+ * requires, so one ending in a letter is refused.</p>
  */
 final class TextNumbers {
     private static final double[] POW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14,
@@ -53,6 +53,9 @@ final class TextNumbers {
             if (!ok) {
                 throw new NumberFormatException("not a number: " + text);
             }
+        }
+        if (hex && !Character.isDigit(text.charAt(text.length() - 1))) {
+            throw new NumberFormatException("not a number: " + text);
         }
         return Double.parseDouble(text);
     }
