@@ -57,7 +57,8 @@ class TextNumbersTest {
 
     @Test
     void refusesWhatIsNotANumberOfTheFormatEvenWhenJavaWouldReadIt() {
-        for (String text : new String[]{"", "-", "abc", "1d", "2f", "1_000", "0x1g", "0x1p3d", "0x1P3F", "-0x1.8p1D", "0x1.8", "1e", "1..2", "--1", "1,5"}) {
+        for (String text : new String[]{"", "-", "abc", "1d", "2f", "1_000", "0x1g", "0x1p3d", "0x1P3F", "-0x1.8p1D",
+                "0x1.8", "1e", "1..2", "--1", "1,5"}) {
             assertThatThrownBy(() -> parse(text)).as("'%s'", text).isInstanceOf(NumberFormatException.class);
         }
     }
