@@ -57,11 +57,11 @@ final class Refusals {
         }
         channel.config().setAutoRead(true);
         long started = System.nanoTime();
+        long quiet = TimeUnit.MILLISECONDS.toNanos(LINGER_QUIET_MILLIS);
+        long longest = TimeUnit.MILLISECONDS.toNanos(LINGER_MAX_MILLIS);
         ScheduledFuture<?> watch = channel.eventLoop().scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
-            long quiet = TimeUnit.MILLISECONDS.toNanos(LINGER_QUIET_MILLIS);
-            if (now - started > quiet && now - lastReadNanos.getAsLong() > quiet
-                    || now - started > TimeUnit.MILLISECONDS.toNanos(LINGER_MAX_MILLIS)) {
+            if (now - started > quiet && now - lastReadNanos.getAsLong() > quiet || now - started > longest) {
                 channel.close();
             }
         }, 250, 250, TimeUnit.MILLISECONDS);
