@@ -45,6 +45,7 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
     private ChangedSeries changed;
     /** The stream time each contribution is judged at: the newest event time seen, entry by entry within a pack. */
     private long judgedTime;
+    private PublishPace pace;
 
     public AggregateProcessor(PipelineOptions options, AvroCodec<MetricEventBatch> eventsCodec) {
         this.options = options;
@@ -59,7 +60,12 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
         // init runs again when a corrupted task is revived: nothing held belongs to a live transaction
         series = new WriteBackSeries(seriesStore);
         CommitHook hook = context.getStateStore(COMMIT_HOOK_STORE);
-        hook.onCommit(context, series::writeBack, series::discard);
+        hook.onCommit(context, () -> {
+            if (pace.publishesAt(context.currentSystemTimeMs())) {
+                publishChanged();
+            }
+            series.writeBack();
+        }, series::discard);
         cumulative = context.getStateStore(CUMULATIVE_STORE);
         KeyValueStore<Bytes, byte[]> windowsStore = context.getStateStore(WINDOWS_STORE);
         metrics = new SelfMetrics(context.getStateStore(METRICS_STORE), context.taskId().toString());
@@ -69,8 +75,10 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
         limits.rebuild(seriesStore);
         changed = ChangedSeries.startingFrom(seriesStore);
         judgedTime = context.currentStreamTimeMs(); // the task's committed stream time
+        pace = new PublishPace(options.publishInterval(), context.currentSystemTimeMs());
         if (!options.publishInterval().isZero()) {
-            context.schedule(options.publishInterval(), PunctuationType.WALL_CLOCK_TIME, t -> publishChanged());
+            // changes are published by the commit hook (above); the punctuation also makes an idle task commit
+            context.schedule(options.publishInterval(), PunctuationType.WALL_CLOCK_TIME, t -> pace.punctuated());
         }
         context.schedule(options.selfMetricsInterval(), PunctuationType.WALL_CLOCK_TIME, t -> metrics.publish(context));
         context.schedule(options.expiryScanInterval(), PunctuationType.STREAM_TIME, this::expire);

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * real changes, so a large store neither delays fresh changes nor makes one transaction too large to commit in time.
  */
 final class ChangedSeries {
-    /** Most series republished per publication after a task start (40,000/s at the default 250 ms interval). */
+    /** Most series republished per publication after a task start (one slice per commit at the default interval). */
     static final int REPUBLISH_SLICE = 10_000;
 
     private final Set<String> changed = new LinkedHashSet<>();
