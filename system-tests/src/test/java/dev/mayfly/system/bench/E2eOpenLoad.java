@@ -31,7 +31,9 @@ import java.util.concurrent.locks.LockSupport;
  * the lag grew over the run.
  *
  * <p>Arguments: base URL (http://127.0.0.1:PORT), rate, seconds, job, body file, connections (default 64),
- * sample ms (default 25), drain timeout seconds (default 300).
+ * sample ms (default 25), drain timeout seconds (default 300), and a times file (optional): every push's
+ * acknowledgement ({@code ack NANOS}) and every sample ({@code visible NANOS PUSHES}), in {@code System.nanoTime()},
+ * for FreshnessStages.
  */
 public final class E2eOpenLoad {
     static final double COUNTER_PER_PUSH = 1027 + 311 + 3;
@@ -45,6 +47,7 @@ public final class E2eOpenLoad {
         int connections = args.length > 5 ? Integer.parseInt(args[5]) : 64;
         long sampleMs = args.length > 6 ? Long.parseLong(args[6]) : 25;
         long drainTimeoutS = args.length > 7 ? Long.parseLong(args[7]) : 300;
+        Path timesFile = args.length > 8 ? Path.of(args[8]) : null;
         int total = (int) Math.round(rate * seconds);
         long[] ackNanos = new long[total];
         AtomicInteger acked = new AtomicInteger();
@@ -108,11 +111,13 @@ public final class E2eOpenLoad {
         System.out.printf("open loop: %.0f pushes/s for %.0f s over %d connections, job %s%n", rate, seconds, connections, job);
         System.out.println("  second  acknowledged     visible   lag(pushes)  lag(s)");
         int visible = 0;
+        List<long[]> samples = new ArrayList<>(); // sampled nanos, visible pushes
         while (true) {
             long now = System.nanoTime();
             int ackedNow = acked.get();
             visible = sampleVisible(base, job, baseline, visible);
             long sampled = System.nanoTime();
+            samples.add(new long[]{sampled, visible});
             int upTo = Math.min(visible, ackedNow);
             for (; matched < upTo; matched++) {
                 long ack = ackNanos[matched];
@@ -153,6 +158,14 @@ public final class E2eOpenLoad {
                     sampleMs, sorted.length, pct(sorted, 0.50), pct(sorted, 0.90), pct(sorted, 0.99), sorted[sorted.length - 1]);
         }
         System.out.println(lagVerdict(perSecond));
+        if (timesFile != null) {
+            try (java.io.PrintWriter out = new java.io.PrintWriter(Files.newBufferedWriter(timesFile))) {
+                for (int i = 0; i < n; i++) {
+                    out.println("ack " + ackNanos[i]);
+                }
+                samples.forEach(s -> out.println("visible " + s[0] + " " + s[1]));
+            }
+        }
     }
 
     /** The lag in seconds over the run: its trend (least squares after the first 10 s) and a verdict. */
