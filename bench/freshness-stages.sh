@@ -7,13 +7,13 @@
 # joins it with each push's acknowledgement and with what /metrics showed. Prints each stage's time from the
 # acknowledgement (p50/p90/p99/max), each step's share, and the commits' cadence.
 # Usage: bench/freshness-stages.sh [RATE (7000)] [SECONDS (60)] [standalone flags, e.g. --set publish.interval=250ms]
-# Environment: SKIP_BUILD=1, PORT_BASE (21290: HTTP +1, Kafka +2), JAVA_OPTS (replaces -Xmx1g -XX:+UseSerialGC).
+# Environment: JAR (another build, e.g. an older commit's), SKIP_BUILD=1, PORT_BASE (21290: HTTP +1, Kafka +2), JAVA_OPTS (replaces -Xmx1g -XX:+UseSerialGC).
 # Needs wrk (Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATE=${1:-7000}; SECONDS_OPEN=${2:-60}; shift $(( $# < 2 ? $# : 2 )); FLAGS=("$@")
 PORT_BASE=${PORT_BASE:-21290}; HTTP=$((PORT_BASE + 1)); KAFKA=$((PORT_BASE + 2))
-JAR=launcher/target/mayfly.jar
+JAR=${JAR:-launcher/target/mayfly.jar}
 mkdir -p target/e2e
 if [ -z "${SKIP_BUILD:-}" ]; then
   mvn -B -q -pl launcher -am -DskipTests package
