@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 probes=${1:-300}; shift || true
 [ -f launcher/target/mayfly.jar ] || ./mayfly --help >/dev/null
-mvn -B -q -pl system-tests test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/mayfly-system-cp.txt -Dmdep.includeScope=test
+mvn -B -q -pl system-tests -am test-compile dependency:build-classpath -Dmdep.outputFile=/tmp/mayfly-system-cp.txt -Dmdep.includeScope=test
 http=19191; kafka=19192; data=$(mktemp -d)
 java -Xmx1g -XX:+UseSerialGC -jar launcher/target/mayfly.jar standalone --data-dir "$data" --http-port $http --kafka-port $kafka \
   --bind 127.0.0.1 "$@" > "$data/standalone.log" 2>&1 &
