@@ -49,7 +49,7 @@ public final class MetricsTopology {
         SeriesUpdatePartitioner seriesPartitioner = new SeriesUpdatePartitioner();
 
         // The ingest step holds contributions merged across batches until its task commits; this store (no changelog,
-        // no contents) forwards them before each commit. Added first: it must run before the store caches flush.
+        // no contents) forwards them before each commit; its action writes no cached store (see CommitHook).
         builder.addStateStore(CommitHook.builder(IngestProcessor.COMMIT_HOOK_STORE));
         // Stores of the ingest step: event ids seen within the dedup horizon (a window store, so old ids expire
         // segment by segment), and the ingest pipeline counters.
@@ -66,7 +66,7 @@ public final class MetricsTopology {
         // Stores of the aggregate step: series aggregates, cumulative streams, open windows, and the aggregate
         // pipeline counters; hot series are written once per commit. The series store has no record cache: the
         // aggregate step holds the series it touched in a hash map and writes its changes back before each commit,
-        // through its own commit hook (added before the cached stores, like the ingest step's). Changes not yet
+        // through its own commit hook, which also publishes the changed series (it writes no cached store). Changes not yet
         // published are kept in memory: a task republishes every series when it starts.
         builder.addStateStore(CommitHook.builder(AggregateProcessor.COMMIT_HOOK_STORE));
         builder.addStateStore(Stores.keyValueStoreBuilder(

@@ -56,7 +56,7 @@ public final class StreamsAppConfig {
     public static final Setting<Duration> EXPIRY_SCAN_INTERVAL = Setting.duration("expiry.scan.interval", Duration.ofSeconds(30),
             "How often, in stream time, idle series are looked for");
     public static final Setting<Duration> PUBLISH_INTERVAL = Setting.duration("publish.interval", Duration.ofMillis(100),
-            "Changed series are published with the first commit this long after the last publication (0ms: every change at once)");
+            "Changed series are published with the first commit after each punctuation of this interval, or this long after the last publication (0ms: every change at once)");
     public static final Setting<Duration> SELF_METRICS_INTERVAL = Setting.duration("self.metrics.interval", Duration.ofSeconds(5),
             "How often the mayfly_pipeline_* counters are published");
     public static final Setting<Integer> SERIES_LIMIT_PER_TASK = Setting.integer("series.limit.per.task", 100_000,

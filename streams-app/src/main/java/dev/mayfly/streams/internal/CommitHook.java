@@ -24,8 +24,10 @@ import java.util.Map;
  * <p>Contract: a processor that holds work across {@code process} calls registers it with
  * {@link #onCommit(ProcessorContext, Runnable)} in its {@code init}, and its action forwards all of it; if the task
  * closes dirty (crash, fencing) the work is dropped, exactly like the uncommitted transaction it belonged to, and the
- * records are processed again from the last commit. Register this store first in the topology, so it runs before
- * the caches of the other stores are flushed.
+ * records are processed again from the last commit. Kafka Streams flushes a task's stores in no fixed order (not the
+ * order they were added), so the action may run after another store's cache was flushed for this commit: it must not
+ * write a cached store (that write would miss the transaction); forwarding to sinks and writing uncached stores is
+ * safe.
  */
 public final class CommitHook implements StateStore, CachedStateStore<Object, Object> {
     private final String name;

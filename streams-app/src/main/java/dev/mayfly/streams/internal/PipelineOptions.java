@@ -15,8 +15,9 @@ import java.util.Map;
  * @param cumulativeIdle          idle cumulative stream ids are forgotten after this span of event time
  * @param windowGrace             a window closes when stream time passes its end plus this grace
  * @param expiryScanInterval      how often (in stream time) expiry scans the series
- * @param publishInterval         changed series are published with the first commit this long (wall clock) after the
- *                                last publication; zero publishes every change at once
+ * @param publishInterval         changed series are published with the first commit after each punctuation of this
+ *                                (wall-clock) interval, or this long after the last publication; zero publishes every
+ *                                change at once
  * @param selfMetricsInterval     how often (wall clock) the pipeline counters are published
  * @param validator               the stateless rules of batches and points (label limits included)
  * @param seriesLimitPerTask      most series one task (partition) keeps
