@@ -35,6 +35,7 @@ import java.util.Map;
  * application id (default mayfly-streams).
  */
 public final class FreshnessStages {
+    /** What one push of bench/e2e/push-body.txt adds to bench_requests, as E2eOpenLoad.COUNTER_PER_PUSH (another module). */
     private static final double COUNTER_PER_PUSH = 1027 + 311 + 3;
     private static final String[] STAGES = {"Ru", "Rc", "Au", "Ac", "V"};
 
