@@ -28,6 +28,18 @@ class StreamsAppConfigTest {
     }
 
     @Test
+    void theStreamThreadsFetchSeveralMegabytesPerPartitionUnlessOverridden(@TempDir Path dir) {
+        String key = StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG);
+        Properties defaults = StreamsAppConfig.from(Map.of("state.dir", dir.toString())).streamsProperties();
+        assertThat(defaults.get(key)).isEqualTo(8 * 1024 * 1024);
+        assertThat(new StreamsConfig(defaults).getMainConsumerConfigs("g", "c", 0))
+                .as("what Kafka Streams gives the stream threads' consumer").containsEntry(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        Properties overridden = StreamsAppConfig.from(Map.of("state.dir", dir.toString(),
+                "kafka." + key, "1048576")).streamsProperties();
+        assertThat(overridden.get(key)).isEqualTo("1048576");
+    }
+
+    @Test
     void theInstanceIdForStaticMembershipIsKeptInTheStateDirectory(@TempDir Path dir) {
         String key = StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         Map<String, String> settings = Map.of("state.dir", dir.resolve("state").toString());
