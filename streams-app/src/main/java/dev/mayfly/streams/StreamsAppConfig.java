@@ -179,8 +179,9 @@ public final class StreamsAppConfig {
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
         p.put("buffered.records.per.partition", 64);
         // small records (a push of one group is ~1 KB) come 1,000 to a 1 MB fetch: a stream thread catching up emptied
-        // its fetches every few milliseconds and waited for the next round trip a fifth of the time. Bounded in bytes,
-        // so large batches cost no more memory: at most fetch.max.bytes (50 MB) per fetch (docs/benchmarks.md, Z).
+        // its fetches every few tens of milliseconds and waited for the next round trip a fifth of the time. Bounded in
+        // bytes: a thread buffers at most one fetch per partition it reads (64 MB for the standalone's 4 events and 4
+        // repartition partitions), whatever the batches' size (docs/benchmarks.md, Z).
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), MAIN_CONSUMER_PARTITION_FETCH_BYTES);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 10);
