@@ -153,13 +153,13 @@ public final class StreamsAppConfig {
                 settings.get(SERIES_LIMIT_PER_METRIC), settings.get(LAST_PUSH_TTL), rules, inputEnd);
     }
 
+    /** Bytes the stream threads' consumer fetches per partition at a time (Kafka's default: 1 MB). */
+    static final int MAIN_CONSUMER_PARTITION_FETCH_BYTES = 8 * 1024 * 1024;
+
     /**
      * The Kafka Streams properties: exactly_once_v2, the settings above, then every {@code kafka.*} override. Resolves
      * the instance id ({@link InstanceId}), creating it in the state directory on first use.
      */
-    /** Bytes the stream threads' consumer fetches per partition at a time (Kafka's default: 1 MB). */
-    static final int MAIN_CONSUMER_PARTITION_FETCH_BYTES = 8 * 1024 * 1024;
-
     public Properties streamsProperties() {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.get(APPLICATION_ID));
