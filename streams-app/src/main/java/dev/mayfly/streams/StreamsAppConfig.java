@@ -178,10 +178,11 @@ public final class StreamsAppConfig {
         // 1000 records per poll and 1000 buffered records per partition let large batches exhaust a 1 GB heap
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
         p.put("buffered.records.per.partition", 64);
-        // small records (a push of one group is ~1 KB) come 1,000 to a 1 MB fetch: a stream thread catching up emptied
-        // its fetches every few tens of milliseconds and waited for the next round trip a fifth of the time. Bounded in
-        // bytes: a thread buffers at most one fetch per partition it reads (64 MB for the standalone's 4 events and 4
-        // repartition partitions), whatever the batches' size (docs/benchmarks.md, Z).
+        // Kafka's 1 MB per partition and fetch is small for this pipeline: at 1,000 groups a commit's contributions
+        // reach each aggregate task as packs of thousands of series, and a stream thread catching up drained such a
+        // load ~1.5x slower, writing back and publishing series about twice as often (docs/benchmarks.md, Z). Bounded
+        // in bytes: a thread buffers at most one fetch per partition it reads (64 MB for the standalone's 4 events and
+        // 4 repartition partitions), whatever the batches' size.
         p.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), MAIN_CONSUMER_PARTITION_FETCH_BYTES);
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 10);
