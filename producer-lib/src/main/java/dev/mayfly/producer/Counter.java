@@ -1,5 +1,6 @@
 package dev.mayfly.producer;
 
+import dev.mayfly.producer.internal.Names;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
 import dev.mayfly.schemas.avro.Temporality;
@@ -41,6 +42,7 @@ public final class Counter extends Family<Counter.Series> implements CounterData
     public static final class Builder extends Family.Builder<Builder, Counter> {
         Builder(Registry registry, String name) {
             super(registry, name);
+            Names.checkCounterName(name);
         }
 
         @Override

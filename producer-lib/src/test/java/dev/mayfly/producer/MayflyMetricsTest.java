@@ -299,6 +299,9 @@ class MayflyMetricsTest {
 
         assertThatThrownBy(() -> metrics.counter("1bad")).hasMessageContaining("'1bad' is not a valid metric name");
         assertThatThrownBy(() -> metrics.counter("mayfly_x")).hasMessageContaining("reserved");
+        assertThatThrownBy(() -> metrics.counter("calls_total_total")).hasMessageContaining("would be served as calls_total");
+        assertThatThrownBy(() -> metrics.counter("_total")).hasMessageContaining("empty without its _total suffix");
+        assertThat(metrics.gauge("queue_total_total").register()).as("only counters lose a _total suffix").isNotNull();
         assertThatThrownBy(() -> metrics.counter("x").labelNames("job")).hasMessageContaining("label name job is set by Mayfly");
         assertThatThrownBy(() -> metrics.counter("x").labelNames("__x")).hasMessageContaining("not a valid label name");
         assertThatThrownBy(() -> metrics.counter("x").labelNames("a", "a")).hasMessageContaining("given twice");

@@ -8,6 +8,8 @@ package dev.mayfly.schemas;
 public final class MetricNames {
     /** Names starting with this are Mayfly's self-metrics; pushed metrics may not use it. */
     public static final String RESERVED_PREFIX = "mayfly_";
+    /** The suffix a counter is served with (OpenMetrics); the engine stores a counter's name without it. */
+    public static final String COUNTER_SUFFIX = "_total";
     /** Gauge per job: the record timestamp, in seconds, of the newest batch of the job the pipeline took. */
     public static final String JOB_LAST_PUSH = "mayfly_job_last_push_timestamp_seconds";
     /** Gauge per group (job and grouping labels, for batches that have grouping labels): as {@link #JOB_LAST_PUSH}. */
@@ -27,6 +29,25 @@ public final class MetricNames {
 
     public static boolean isReserved(String metricName) {
         return metricName.startsWith(RESERVED_PREFIX);
+    }
+
+    /**
+     * Why a counter cannot be called {@code name}, or null when it can. A counter is stored without one {@code _total}
+     * suffix and served with one, so {@code x_total} and {@code x} are the same counter, and a counter whose name
+     * still ends in {@code _total} after that ({@code x_total_total}) or is nothing but the suffix could not be served
+     * under the name it was pushed with.
+     */
+    public static String counterNameProblem(String name) {
+        if (name.equals(COUNTER_SUFFIX)) {
+            return "counter name '" + COUNTER_SUFFIX + "' is empty without its " + COUNTER_SUFFIX + " suffix";
+        }
+        if (name.endsWith(COUNTER_SUFFIX + COUNTER_SUFFIX)) {
+            String served = name.substring(0, name.length() - COUNTER_SUFFIX.length());
+            return "counter name '" + name + "' ends in " + COUNTER_SUFFIX + " twice: a counter is served as its name without"
+                    + " one " + COUNTER_SUFFIX + " suffix, plus " + COUNTER_SUFFIX + ", so it would be served as " + served
+                    + "; push it as " + served;
+        }
+        return null;
     }
 
     /**

@@ -107,6 +107,7 @@ class MetricsTopologyTest {
         long[] good = {1, 2, 3};
         Map<String, MetricPoint> bad = new java.util.LinkedHashMap<>();
         bad.put("invalid_metric_name", counter("9lives", 1));
+        bad.put("invalid_metric_name ", counter("jobs_total_total", 1));
         bad.put("reserved_metric_name", counter("mayfly_pipeline_events", 1));
         bad.put("invalid_label_name", counter("c", 1, "bad-label", "x"));
         bad.put("reserved_label_name", counter("c", 1, "__name__", "x"));
@@ -130,7 +131,7 @@ class MetricsTopologyTest {
             MetricEventBatch b = MetricEventBatch.newBuilder(batch("e1", T0)).setPoints(points).build();
             p.send(b);
             assertThat(p.deadLetterReasons()).containsExactlyElementsOf(bad.keySet().stream().map(String::trim).toList());
-            TestRecord<byte[], byte[]> summary = p.deadLetters().get(8);
+            TestRecord<byte[], byte[]> summary = p.deadLetters().get(9);
             assertThat(header(summary, Topics.HEADER_DETAIL)).isEqualTo("summaries cannot be aggregated; send a histogram");
             MetricEventBatch onePoint = Pipeline.EVENTS.decode(summary.value());
             assertThat(onePoint.getEventId()).isEqualTo("e1");

@@ -22,6 +22,14 @@ public final class Names {
         return name;
     }
 
+    /** A counter's name: a valid metric name that is still a name of its own without its {@code _total} suffix. */
+    public static void checkCounterName(String name) {
+        String problem = MetricNames.counterNameProblem(name);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
+
     public static String checkLabelName(String metric, String label) {
         if (!MetricNames.isLabelName(label)) {
             throw new IllegalArgumentException(metric + ": '" + label + "' is not a valid label name: use letters, digits and _,"

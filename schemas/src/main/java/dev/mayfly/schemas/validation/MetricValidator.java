@@ -268,6 +268,12 @@ public final class MetricValidator {
         if (type == null || type == MetricType.UNKNOWN) {
             return new Violation("unknown_type", "metric '" + name + "' has type UNKNOWN; send a counter, gauge or histogram");
         }
+        if (type == MetricType.COUNTER) {
+            String problem = MetricNames.counterNameProblem(name);
+            if (problem != null) {
+                return new Violation("invalid_metric_name", problem);
+            }
+        }
         return null;
     }
 

@@ -63,6 +63,11 @@ class MetricValidatorTest {
         List<Case> c = new ArrayList<>();
         c.add(new Case("invalid metric name", batch(point(MetricType.COUNTER, "9lives", 1)), "invalid_metric_name", "metric name '9lives' does not match"));
         c.add(new Case("reserved metric name", batch(point(MetricType.GAUGE, "mayfly_x", 1)), "reserved_metric_name", "metric name 'mayfly_x' is reserved"));
+        c.add(new Case("counter named only _total", batch(point(MetricType.COUNTER, "_total", 1)), "invalid_metric_name",
+                "counter name '_total' is empty without its _total suffix"));
+        c.add(new Case("counter ending in _total twice", batch(point(MetricType.COUNTER, "jobs_total_total", 1)), "invalid_metric_name",
+                "counter name 'jobs_total_total' ends in _total twice: a counter is served as its name without one _total suffix,"
+                        + " plus _total, so it would be served as jobs_total; push it as jobs_total"));
         c.add(new Case("invalid label name", batch(point(MetricType.GAUGE, "g", 1, "a-b", "x")), "invalid_label_name", "metric 'g': label name 'a-b'"));
         c.add(new Case("reserved label name", batch(point(MetricType.GAUGE, "g", 1, "__x", "x")), "reserved_label_name", "metric 'g': label name '__x' is reserved"));
         c.add(new Case("label value too long", batch(point(MetricType.GAUGE, "g", 1, "l", "x".repeat(11))), "label_value_too_long",
@@ -130,6 +135,9 @@ class MetricValidatorTest {
                 gauge(Double.NEGATIVE_INFINITY, Aggregation.LAST),
                 gauge(Double.POSITIVE_INFINITY, Aggregation.MAX),
                 point(MetricType.COUNTER, "c", 0, "job", "overridden", "zone", "overridden", "b", "x"),
+                point(MetricType.COUNTER, "c_total", 1),
+                point(MetricType.GAUGE, "g_total_total", 1),
+                point(MetricType.COUNTER, "total_total", 1),
                 point(MetricType.GAUGE, "g", 1, "l", "x".repeat(10)),
                 histogram(List.of(), List.of(3L), 3, -1.5),
                 histogram(List.of(0.1, 1.0), List.of(1L, 0L, 2L), 3, 7));

@@ -1,5 +1,6 @@
 package dev.mayfly.streams.internal;
 
+import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.SeriesKey;
 import dev.mayfly.schemas.SeriesLabels;
 import dev.mayfly.schemas.avro.Aggregation;
@@ -174,8 +175,8 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             String name = p.getName();
             TreeMap<String, String> labels = null;
             if (r == null) {
-                if (p.getType() == MetricType.COUNTER && name.endsWith("_total") && name.length() > "_total".length()) {
-                    name = name.substring(0, name.length() - "_total".length());
+                if (p.getType() == MetricType.COUNTER && name.endsWith(MetricNames.COUNTER_SUFFIX)) {
+                    name = name.substring(0, name.length() - MetricNames.COUNTER_SUFFIX.length());
                 }
                 labels = SeriesLabels.of(p.getLabels(), grouping, source);
                 r = Rejection.of(validator.checkLabelCount(name, labels.size()));
