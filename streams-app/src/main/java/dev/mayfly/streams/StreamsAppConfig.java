@@ -50,7 +50,8 @@ public final class StreamsAppConfig {
     public static final Setting<Duration> SERIES_TTL = Setting.duration("series.ttl", Duration.ofHours(1),
             "A series idle this long in event time expires (a rule's ttl overrides it)");
     public static final Setting<Duration> CUMULATIVE_IDLE = Setting.duration("cumulative.stream.idle", Duration.ofHours(1),
-            "A cumulative stream id not seen for this long in event time (and at least its series' TTL) is forgotten");
+            "A cumulative stream id not seen for this long in event time (and at least its series' TTL) is forgotten; "
+                    + "if it returns with the same start time its whole total counts again, so keep this above the longest pause of a stream");
     public static final Setting<Duration> WINDOW_GRACE = Setting.duration("window.grace", Duration.ofSeconds(5),
             "A tumbling window closes when stream time passes its end plus this grace");
     public static final Setting<Duration> EXPIRY_SCAN_INTERVAL = Setting.duration("expiry.scan.interval", Duration.ofSeconds(30),
