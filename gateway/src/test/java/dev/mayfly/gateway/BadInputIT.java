@@ -185,6 +185,18 @@ class BadInputIT {
         c.add(new Case("OTLP as text", "POST", "/v1/metrics", "text/plain", new byte[0], List.of(), 415,
                 "unsupported Content-Type 'text/plain'; use application/x-protobuf or application/json", "otlp", "unsupported_media_type"));
         c.add(otlpJson("OTLP invalid JSON", "{\"resourceMetrics\": [", 400, "invalid OTLP JSON", "malformed"));
+        c.add(otlpJson("OTLP exponential histogram with scale Integer.MIN_VALUE", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,"
+                + "\"dataPoints\":[{\"count\":\"1\",\"sum\":1.0,\"scale\":-2147483648,\"positive\":{\"offset\":1,\"bucketCounts\":[\"1\"]}}]}", "eh"),
+                400, "native histogram 'eh' has scale -2147483648; the scale must be between -4 and 8", "invalid_native_histogram"));
+        c.add(otlpJson("OTLP exponential histogram at scale 21", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,"
+                + "\"dataPoints\":[{\"count\":\"1\",\"sum\":1.0,\"scale\":21,\"positive\":{\"offset\":1,\"bucketCounts\":[\"1\"]}}]}", "eh"),
+                400, "exponential histogram 'eh' has scale 21; OpenTelemetry's scales go up to 20", "invalid_native_histogram"));
+        c.add(otlpJson("OTLP exponential histogram whose bucket indexes overflow", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,"
+                + "\"dataPoints\":[{\"count\":\"2\",\"sum\":1.0,\"scale\":20,\"positive\":{\"offset\":2147483647,\"bucketCounts\":[\"1\",\"1\"]}}]}", "eh"),
+                400, "describe no double value", "invalid_native_histogram"));
+        c.add(otlpJson("OTLP exponential histogram beyond the doubles", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,"
+                + "\"dataPoints\":[{\"count\":\"1\",\"sum\":1.0,\"scale\":0,\"positive\":{\"offset\":300000000,\"bucketCounts\":[\"1\"]}}]}", "eh"),
+                400, "positive bucket indexes 300000000..300000000 at scale 0 describe no double value", "invalid_native_histogram"));
         c.add(otlpJson("OTLP exponential histogram whose counts do not add up", otlp("\"exponentialHistogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"1\",\"sum\":1.0,\"scale\":1}]}", "eh"),
                 400, "native histogram 'eh': zero count and bucket counts add up to 0 but count is 1", "histogram_count_mismatch"));
         c.add(otlpJson("OTLP histogram with an le attribute", otlp("\"histogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"2\",\"sum\":1,"
@@ -212,6 +224,13 @@ class BadInputIT {
         c.add(new Case("events API GET", "GET", "/v1/events", null, new byte[0], List.of(), 405, "method GET not allowed; use POST", "events", "method_not_allowed"));
         c.add(events("events API: bytes that are not a batch", "m 1\n".getBytes(StandardCharsets.UTF_8), List.of("Idempotency-Key", "k"), 400,
                 "not a MetricEventBatch in Avro single-object encoding: unknown_framing", "malformed"));
+        byte[] batch = Points.eventBatch("e", "bad", List.of(one));
+        byte[] hugeEventId = new byte[batch.length + 4]; // the event id ("e") declared 1,000,000,000 bytes long
+        System.arraycopy(batch, 0, hugeEventId, 0, 10);
+        System.arraycopy(new byte[]{(byte) 0x80, (byte) 0xA8, (byte) 0xD6, (byte) 0xB9, 0x07}, 0, hugeEventId, 10, 5);
+        System.arraycopy(batch, 11, hugeEventId, 15, batch.length - 11);
+        c.add(events("events API: a string declared longer than any record", hugeEventId, List.of("Idempotency-Key", "k"), 400,
+                "not a MetricEventBatch in Avro single-object encoding: malformed_avro", "malformed"));
         c.add(events("events API: a delete", MayflyCodecs.eventsSingleObject().encode(new MetricEventBatch("e", new Source("bad", null, null, null),
                         java.time.Instant.EPOCH, Operation.DELETE_GROUP, Map.of(), List.of())), List.of("Idempotency-Key", "k"), 400,
                 "operation DELETE_GROUP not accepted here", "malformed"));

@@ -1,6 +1,7 @@
 package dev.mayfly.gateway.internal;
 
 import dev.mayfly.schemas.validation.NativeHistogramRules;
+import dev.mayfly.schemas.validation.Violation;
 
 import dev.mayfly.schemas.avro.NativeHistogramValue;
 import dev.mayfly.schemas.avro.Temporality;
@@ -157,7 +158,7 @@ public final class OtlpTranslator {
                         if (!p.hasSum() && p.getCount() > 0) {
                             throw PushRejected.malformed("exponential histogram " + name + " has no sum; Mayfly histograms need one");
                         }
-                        out.nativeHistogram(name, help, unit, labels(p.getAttributesList(), promoted), nativeValue(p), t,
+                        out.nativeHistogram(name, help, unit, labels(p.getAttributesList(), promoted), nativeValue(name, p), t,
                                 streamId(scopeIdentity, p.getAttributesList(), t), startMillis(p.getStartTimeUnixNano(), t));
                     }
                 }
@@ -187,13 +188,20 @@ public final class OtlpTranslator {
 
     /** Prometheus' finest scale; OpenTelemetry SDKs go up to 20. */
     private static final int MAX_SCALE = NativeHistogramRules.MAX_SCALE;
+    /** OpenTelemetry's finest scale: a finer one is not an exponential histogram any SDK writes. */
+    private static final int OTLP_MAX_SCALE = 20;
 
     /**
      * OTLP's buckets are Mayfly's dense runs (same indexes); a scale above Prometheus' 8 is lowered to 8 exactly
      * (bucket i goes to i >> (scale - 8)). The rest of the shape (scale range, counts adding up) is the validator's.
      */
-    private static NativeHistogramValue nativeValue(ExponentialHistogramDataPoint p) {
-        int by = Math.max(0, p.getScale() - MAX_SCALE);
+    private static NativeHistogramValue nativeValue(String name, ExponentialHistogramDataPoint p) {
+        if (p.getScale() > OTLP_MAX_SCALE) {
+            throw PushRejected.of(new Violation("invalid_native_histogram", "exponential histogram '" + name + "' has scale "
+                    + p.getScale() + "; OpenTelemetry's scales go up to " + OTLP_MAX_SCALE));
+        }
+        // lowered to Prometheus' finest; a scale below its range stays as it is (the validator refuses it)
+        int by = p.getScale() > MAX_SCALE ? p.getScale() - MAX_SCALE : 0;
         List<Long> positive = downscaled(p.getPositive().getOffset(), p.getPositive().getBucketCountsList(), by);
         List<Long> negative = downscaled(p.getNegative().getOffset(), p.getNegative().getBucketCountsList(), by);
         return new NativeHistogramValue(p.getScale() - by, p.getZeroThreshold(), p.getZeroCount(),
@@ -205,9 +213,9 @@ public final class OtlpTranslator {
             return new ArrayList<>(counts);
         }
         int first = offset >> by;
-        long[] out = new long[((offset + counts.size() - 1) >> by) - first + 1];
+        long[] out = new long[(int) ((((long) offset + counts.size() - 1) >> by) - first + 1)];
         for (int k = 0; k < counts.size(); k++) {
-            out[((offset + k) >> by) - first] += counts.get(k);
+            out[(int) ((((long) offset + k) >> by) - first)] += counts.get(k);
         }
         List<Long> list = new ArrayList<>(out.length);
         for (long c : out) {

@@ -42,6 +42,10 @@ import java.util.concurrent.ConcurrentMap;
  * <p>Thread-safe. Bytes that cannot be read throw {@link DecodeException} with a stable reason code.
  */
 public final class AvroCodec<T extends SpecificRecord> {
+    static {
+        AvroLimits.apply(); // before anything is decoded: no declared length may exhaust the heap
+    }
+
     private static final int SINGLE_OBJECT_HEADER = 10;
     private static final int CONFLUENT_HEADER = 5;
     private final Schema schema;
@@ -330,7 +334,7 @@ public final class AvroCodec<T extends SpecificRecord> {
                 list.clear();
                 return list;
             }
-            return new java.util.ArrayList<>(size);
+            return new java.util.ArrayList<>(Math.min(size, 64)); // the declared size is the writer's word: grow as items are read
         }
     }
 }

@@ -35,6 +35,10 @@ public final class FastEventsDecoder {
      * The reader follows field by field the schema {@link MetricEventBatchWriter} writes: one fingerprint and one set
      * of logical types for both fast paths ({@link MetricEventBatchWriter#PARSING_FINGERPRINT}).
      */
+    static {
+        AvroLimits.apply(); // before anything is decoded: no declared length may exhaust the heap
+    }
+
     private static final boolean CURRENT_SCHEMA_IS_KNOWN = MetricEventBatchWriter.writes(MetricEventBatch.getClassSchema());
     private static final MetricType[] TYPES = MetricType.values();
     private static final Temporality[] TEMPORALITIES = Temporality.values();

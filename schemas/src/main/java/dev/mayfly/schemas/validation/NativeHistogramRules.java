@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The shape of a native histogram value ({@link MetricValidator#checkValue} applies it): scale within Prometheus'
  * range, a finite non-negative zero threshold, non-negative counts that add up to count without overflow, a finite
- * sum, and at most {@link #MAX_BUCKETS_PER_SIDE} dense buckets per side whose indexes fit an int.
+ * sum, and at most {@link #MAX_BUCKETS_PER_SIDE} dense buckets per side whose indexes describe double values (so two
+ * runs of one series, however far apart, span a bounded range).
  */
 public final class NativeHistogramRules {
     /** The coarsest and finest resolutions (Prometheus' range); the engine merges down to MIN_SCALE at most. */
@@ -34,9 +35,9 @@ public final class NativeHistogramRules {
         if (h.getZeroCount() < 0) {
             return new Violation("invalid_histogram_buckets", "native histogram '" + name + "' has a negative zero count");
         }
-        Violation side = checkSide(name, "positive", h.getPositiveOffset(), h.getPositiveCounts());
+        Violation side = checkSide(name, "positive", h.getScale(), h.getPositiveOffset(), h.getPositiveCounts());
         if (side == null) {
-            side = checkSide(name, "negative", h.getNegativeOffset(), h.getNegativeCounts());
+            side = checkSide(name, "negative", h.getScale(), h.getNegativeOffset(), h.getNegativeCounts());
         }
         if (side != null) {
             return side;
@@ -76,10 +77,28 @@ public final class NativeHistogramRules {
         return null;
     }
 
-    private static Violation checkSide(String name, String side, int offset, List<Long> counts) {
+    /**
+     * The lowest bucket index at {@code scale} whose bucket holds a double: its lower bound, 2^(index / 2^scale), is
+     * not below 2^-1075 (under the smallest subnormal). Lower indexes describe buckets no value can fall into.
+     */
+    public static long lowestIndex(int scale) {
+        return scale >= 0 ? -(1075L << scale) : -(1075L >> -scale) - 1;
+    }
+
+    /** The highest bucket index at {@code scale} whose upper bound, 2^((index + 1) / 2^scale), is at most 2^1024. */
+    public static long highestIndex(int scale) {
+        return scale >= 0 ? (1024L << scale) - 1 : (1024L >> -scale) - 1;
+    }
+
+    private static Violation checkSide(String name, String side, int scale, int offset, List<Long> counts) {
         Violation run = checkRun(name, side, offset, counts.size());
         if (run != null) {
             return run;
+        }
+        if (!counts.isEmpty() && (offset < lowestIndex(scale) || (long) offset + counts.size() - 1 > highestIndex(scale))) {
+            return new Violation("invalid_native_histogram", "native histogram '" + name + "': " + side + " bucket indexes "
+                    + offset + ".." + ((long) offset + counts.size() - 1) + " at scale " + scale + " describe no double value; at this scale"
+                    + " indexes run from " + lowestIndex(scale) + " to " + highestIndex(scale));
         }
         for (long c : counts) {
             if (c < 0) {

@@ -168,6 +168,32 @@ class AvroCodecTest {
     }
 
     @Test
+    void declaredLengthsBeyondAnyRecordAreMalformedWithoutAllocatingThem() {
+        AvroCodec<MetricEventBatch> codec = MayflyCodecs.events(null, "events");
+        byte[] valid = codec.encode(Samples.batch("t"));
+        // event_id declared 1,000,000,000 bytes long (zigzag varint of 2e9), the rest of the body unchanged
+        byte[] hugeString = concat(Arrays.copyOf(valid, 10), new byte[]{(byte) 0x80, (byte) 0xA8, (byte) 0xD6, (byte) 0xB9, 0x07},
+                Arrays.copyOfRange(valid, 11, valid.length));
+        // a batch without points whose points array declares 2^30 of them (zigzag varint of 2^31)
+        byte[] noPoints = codec.encode(MetricEventBatch.newBuilder(Samples.batch("t")).setPoints(java.util.List.of()).build());
+        assertThat(noPoints[noPoints.length - 1]).isZero();
+        byte[] hugeArray = concat(Arrays.copyOf(noPoints, noPoints.length - 1), new byte[]{(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08});
+
+        for (byte[] bomb : java.util.List.of(hugeString, hugeArray)) {
+            assertThat(new FastEventsDecoder().tryDecode(bomb)).isNull();
+            assertThat(assertReason(() -> codec.decode(bomb), "malformed_avro").getMessage()).contains("SystemLimitException");
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
     void aBodyOfTheWrongShapeIsRejectedAsMalformed() {
         byte[] bytes = MayflyCodecs.events(null, "events").encode(Samples.batch("t"));
         bytes[10] = (byte) 0x01; // event_id length -1: not a string

@@ -44,6 +44,22 @@ class NativeHistogramRulesTest {
     }
 
     @Test
+    void refusesBucketIndexesThatDescribeNoDoubleValue() {
+        // at scale 0 bucket i holds (2^i, 2^(i+1)]: doubles reach from bucket -1075 to bucket 1023
+        assertThat(reason(valid().setPositiveOffset(1022))).as("buckets 1022 and 1023").isNull();
+        assertThat(reason(valid().setPositiveOffset(1023))).as("bucket 1024 holds nothing below 2^1025").isEqualTo("invalid_native_histogram");
+        assertThat(reason(valid().setNegativeOffset(-1075))).isNull();
+        assertThat(reason(valid().setNegativeOffset(-1076))).isEqualTo("invalid_native_histogram");
+        assertThat(reason(valid().setPositiveOffset(300_000_000))).isEqualTo("invalid_native_histogram");
+        assertThat(reason(valid().setScale(8).setPositiveOffset(262_142))).as("the top two buckets at scale 8").isNull();
+        assertThat(reason(valid().setScale(8).setPositiveOffset(262_143))).isEqualTo("invalid_native_histogram");
+        assertThat(reason(valid().setScale(-4).setPositiveOffset(62))).isNull();
+        assertThat(reason(valid().setScale(-4).setPositiveOffset(63))).isEqualTo("invalid_native_histogram");
+        assertThat(reason(valid().setScale(-4).setNegativeOffset(-68))).isNull();
+        assertThat(reason(valid().setScale(-4).setNegativeOffset(-69))).isEqualTo("invalid_native_histogram");
+    }
+
+    @Test
     void refusesABadZeroBucket() {
         assertThat(reason(valid().setZeroThreshold(-1))).isEqualTo("invalid_native_histogram");
         assertThat(reason(valid().setZeroThreshold(Double.NaN))).isEqualTo("invalid_native_histogram");

@@ -197,13 +197,35 @@ final class NativeBuckets {
     }
 
     NativeBuckets plus(NativeBuckets other) {
-        NativeBuckets[] ab = aligned(this, other);
+        // first lowered while the two together would span more than MAX_SPAN buckets on a side: the sum is never
+        // built wider than that, however far apart the two runs lie
+        int s = Math.min(scale, other.scale);
+        while (s > MIN_SCALE && Math.max(span(positive, scale - s, other.positive, other.scale - s),
+                span(negative, scale - s, other.negative, other.scale - s)) > MAX_SPAN) {
+            s--;
+        }
+        NativeBuckets[] ab = aligned(downscaleTo(s), other.downscaleTo(s));
         NativeBuckets sum = new NativeBuckets(ab[0].scale, ab[0].zeroThreshold, ab[0].zeroCount + ab[1].zeroCount,
                 ab[0].positive.plus(ab[1].positive), ab[0].negative.plus(ab[1].negative));
         while (sum.scale > MIN_SCALE && Math.max(sum.positive.counts.length, sum.negative.counts.length) > MAX_SPAN) {
             sum = sum.downscaleTo(sum.scale - 1); // exact too: a bound on what one series holds
         }
         return sum;
+    }
+
+    /** Buckets from the first to the last bucket of {@code a} and {@code b}, each lowered by its {@code by} scales. */
+    private static long span(Side a, int aBy, Side b, int bBy) {
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (int n = 0; n < 2; n++) {
+            Side side = n == 0 ? a : b;
+            int by = n == 0 ? aBy : bBy;
+            if (side.counts.length > 0) {
+                first = Math.min(first, side.offset >> by);
+                last = Math.max(last, ((long) side.offset + side.counts.length - 1) >> by);
+            }
+        }
+        return first > last ? 0 : last - first + 1;
     }
 
     /**

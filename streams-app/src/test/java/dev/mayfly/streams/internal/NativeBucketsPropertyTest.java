@@ -105,6 +105,21 @@ class NativeBucketsPropertyTest {
         assertThat(merged).isEqualTo(reference(wide, 7, 0));
     }
 
+    @Test
+    void runsAtBothEndsOfTheDoubleRangeMergeWithoutBuildingTheRangeBetween() {
+        // one observation just above 2^-1074 and one near 2^1023, at the finest scale: 537,000 buckets apart
+        NativeBuckets low = new NativeBuckets(8, 0, 0, new NativeBuckets.Side(-274_900, new long[]{1}), NativeBuckets.Side.EMPTY);
+        NativeBuckets high = new NativeBuckets(8, 0, 0, new NativeBuckets.Side(261_000, new long[]{2}), NativeBuckets.Side.EMPTY);
+
+        NativeBuckets merged = low.plus(high);
+
+        assertThat(merged.scale).isEqualTo(0); // the first scale at which both fit in MAX_SPAN buckets (2,094 of them)
+        assertThat(merged.positive.counts().length).isLessThanOrEqualTo(NativeBuckets.MAX_SPAN);
+        assertThat(merged.positive.at(-274_900 >> 8)).isEqualTo(1);
+        assertThat(merged.positive.at(261_000 >> 8)).isEqualTo(2);
+        assertThat(merged).isEqualTo(high.plus(low));
+    }
+
     @Property(tries = 500)
     void differentZeroThresholdsMergeIntoTheWiderZeroBucket(
             @ForAll("observations") List<Integer> a, @ForAll("observations") List<Integer> b,
