@@ -139,6 +139,8 @@ class BadInputIT {
                 "counter name 'jobs_total_total' ends in _total twice", "invalid_metric_name"));
         c.add(text("counter named only _total", "# TYPE _total counter\n_total 1\n", 400,
                 "counter name '_total' is empty without its _total suffix", "invalid_metric_name"));
+        c.add(text("a 3,000-character type name is not echoed whole", "# TYPE m " + "x".repeat(3000) + "\n", 400,
+                "characters left out ...]xxxxxxxxxx", "malformed"));
         c.add(text("unknown reserved label", "m{mayfly_x=\"1\"} 1\n", 400, "label mayfly_x of m is reserved", "reserved_name"));
         c.add(text("bad aggregation hint", "m{mayfly_aggregation=\"avg\"} 1\n", 400, "label mayfly_aggregation must be one of sum, last, max, min, got 'avg'", "reserved_name"));
         c.add(text("duplicate series", "m{a=\"1\"} 1\nm{a=\"1\"} 2\n", 400, "series m{a=1} appears twice in one push", "duplicate_series"));

@@ -41,8 +41,11 @@ public final class PushRejected extends RuntimeException {
     private final int status;
     private final String reason;
 
+    /** Longest message sent back whole; a longer one (it quotes the client's input) keeps its head and tail. */
+    static final int MAX_MESSAGE = 1000;
+
     public PushRejected(int status, String reason, String message) {
-        super(message, null, false, false);
+        super(bounded(message), null, false, false);
         this.status = status;
         this.reason = reason;
     }
@@ -58,6 +61,17 @@ public final class PushRejected extends RuntimeException {
 
     public static PushRejected malformed(String message) {
         return new PushRejected(400, MALFORMED, message);
+    }
+
+    /** At most about {@link #MAX_MESSAGE} characters: what is left out of the middle is counted in its place. */
+    static String bounded(String message) {
+        if (message == null || message.length() <= MAX_MESSAGE) {
+            return message;
+        }
+        int head = MAX_MESSAGE * 3 / 4;
+        int tail = MAX_MESSAGE / 4;
+        return message.substring(0, head) + "[... " + (message.length() - head - tail) + " characters left out ...]"
+                + message.substring(message.length() - tail);
     }
 
     public int status() {
