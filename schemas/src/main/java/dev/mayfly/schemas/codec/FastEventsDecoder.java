@@ -31,14 +31,14 @@ import java.util.Map;
  * {@code FastEventsDecoderPropertyTest} checks that it decodes exactly what the codec decodes. Thread-confined.
  */
 public final class FastEventsDecoder {
-    /**
-     * The reader follows field by field the schema {@link MetricEventBatchWriter} writes: one fingerprint and one set
-     * of logical types for both fast paths ({@link MetricEventBatchWriter#PARSING_FINGERPRINT}).
-     */
     static {
         AvroLimits.apply(); // before anything is decoded: no declared length may exhaust the heap
     }
 
+    /**
+     * The reader follows field by field the schema {@link MetricEventBatchWriter} writes: one fingerprint and one set
+     * of logical types for both fast paths ({@link MetricEventBatchWriter#PARSING_FINGERPRINT}).
+     */
     private static final boolean CURRENT_SCHEMA_IS_KNOWN = MetricEventBatchWriter.writes(MetricEventBatch.getClassSchema());
     private static final MetricType[] TYPES = MetricType.values();
     private static final Temporality[] TEMPORALITIES = Temporality.values();
