@@ -12,6 +12,7 @@ import dev.mayfly.exporter.internal.StatusPage;
 import dev.mayfly.exporter.internal.StatusReport;
 import dev.mayfly.http.RequestHandler;
 import dev.mayfly.http.Route;
+import dev.mayfly.schemas.avro.MetricType;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.Settings;
@@ -120,6 +121,15 @@ public final class Exporter implements AutoCloseable {
     /** True once the store has caught up with the topic's end offsets (last stable offsets) seen at start, while it follows the topic. */
     public boolean isReady() {
         return consumer.isCaughtUp();
+    }
+
+    /**
+     * The type the aggregates stored under {@code metricName} are served as (counters are stored without
+     * {@code _total}), or null when no series has that name or the store has not caught up with the topic (until then
+     * it does not know). Any thread; constant time.
+     */
+    public MetricType servedType(String metricName) {
+        return consumer.isCaughtUp() ? store.servedType(metricName) : null;
     }
 
     /** False once the store stopped following the topic on an unexpected error (restart the exporter). */

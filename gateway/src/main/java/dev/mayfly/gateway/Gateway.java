@@ -35,7 +35,7 @@ public final class Gateway implements AutoCloseable {
     private final Authenticator authenticator;
     private final int maxBodyBytes;
 
-    private Gateway(BatchSink sink, GatewayConfig config) {
+    private Gateway(BatchSink sink, GatewayConfig config, ServedTypes servedTypes) {
         this.sink = sink;
         this.authenticator = config.pushAuthenticator();
         this.maxBodyBytes = config.maxBodyBytes();
@@ -47,25 +47,33 @@ public final class Gateway implements AutoCloseable {
         });
         PushCoalescer coalescer = new PushCoalescer(sink, rounds, PushCoalescer.MAX_POINTS, config.coalesce());
         this.pipeline = new PushPipeline(coalescer, authenticator, config.maxInFlightBytes(),
-                config.maxBodyBytes(), config.maxSeries(), config.ackTimeout(), config.validator());
+                config.maxBodyBytes(), config.maxSeries(), config.ackTimeout(), config.validator(), servedTypes);
         this.pushgateway = new PushgatewayHandler(pipeline, config.defaultTemporality());
         this.otlp = new OtlpHandler(pipeline, config.otlpPromotedResourceAttributes());
         this.events = new EventsHandler(pipeline);
     }
 
-    /** A gateway writing to the events topic of {@code config}'s Kafka. */
+    /** A gateway writing to the events topic of {@code config}'s Kafka, leaving conflicts across pushes to the engine and exporter. */
     public static Gateway create(GatewayConfig config) {
+        return create(config, ServedTypes.NONE);
+    }
+
+    /**
+     * A gateway writing to the events topic of {@code config}'s Kafka that refuses a push giving a metric name another
+     * type than {@code servedTypes} says it is served as (a gateway in the exporter's process).
+     */
+    public static Gateway create(GatewayConfig config, ServedTypes servedTypes) {
         var settings = config.settings();
         String topic = settings.get(CommonSettings.EVENTS_TOPIC);
         var codec = MayflyCodecs.events(CommonSettings.registry(settings), topic);
         BatchSink sink = new KafkaBatchSink(settings.get(CommonSettings.BOOTSTRAP_SERVERS),
                 settings.withPrefix(CommonSettings.KAFKA_PREFIX), topic, codec, config.ackTimeout());
-        return new Gateway(sink, config);
+        return new Gateway(sink, config, servedTypes);
     }
 
     /** For tests: a gateway writing to any sink. */
     static Gateway create(GatewayConfig config, BatchSink sink) {
-        return new Gateway(sink, config);
+        return new Gateway(sink, config, ServedTypes.NONE);
     }
 
     /** True when the events topic is reachable and the last write did not fail. */

@@ -139,6 +139,10 @@ class BadInputIT {
                 "counter name 'jobs_total_total' ends in _total twice", "invalid_metric_name"));
         c.add(text("counter named only _total", "# TYPE _total counter\n_total 1\n", 400,
                 "counter name '_total' is empty without its _total suffix", "invalid_metric_name"));
+        c.add(text("a metric name of 1,500 characters", "m" + "x".repeat(1499) + " 1\n", 400,
+                "...' has 1500 characters; at most 1024", "invalid_metric_name"));
+        c.add(text("a label name of 2,000 characters", "m{" + "l".repeat(2000) + "=\"v\"} 1\n", 400,
+                "...' has 2000 characters; at most 1024", "invalid_label_name"));
         c.add(text("a 3,000-character type name is not echoed whole", "# TYPE m " + "x".repeat(3000) + "\n", 400,
                 "characters left out ...]xxxxxxxxxx", "malformed"));
         c.add(text("unknown reserved label", "m{mayfly_x=\"1\"} 1\n", 400, "label mayfly_x of m is reserved", "reserved_name"));

@@ -220,6 +220,31 @@ class HttpServerTest {
     }
 
     @Test
+    void aTransferCodingOtherThanChunkedIsRefusedAndNothingReachesTheHandler() throws Exception {
+        start();
+        try (Socket socket = connect()) {
+            send(socket, "PUT /echo/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nhello");
+            assertThat(readToEnd(socket)).as("no final chunked: the length is unknown").startsWith("HTTP/1.1 400")
+                    .contains("The final transfer coding must be chunked");
+        }
+        try (Socket socket = connect()) {
+            send(socket, "PUT /echo/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            assertThat(readToEnd(socket)).startsWith("HTTP/1.1 400").contains("chunked transfer coding must not be applied more than once");
+        }
+        for (String coding : new String[]{"gzip, chunked", "GZIP,chunked"}) {
+            try (Socket socket = connect()) {
+                send(socket, "PUT /echo/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + coding + "\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+                assertThat(readToEnd(socket)).as(coding).startsWith("HTTP/1.1 501").contains("unsupported Transfer-Encoding: " + coding);
+            }
+        }
+        try (Socket socket = connect()) {
+            send(socket, "PUT /echo/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            assertThat(readToEnd(socket)).as("two header lines").startsWith("HTTP/1.1 501").contains("unsupported Transfer-Encoding: gzip, chunked");
+        }
+        assertThat(handled).isEmpty();
+    }
+
+    @Test
     void aBadRequestLineOrHeaderIs400() throws Exception {
         start();
         for (String request : new String[]{"NOT HTTP AT ALL\r\n\r\n", "GET /echo HTTP/1.1\r\nBad Header Line\r\n\r\n",

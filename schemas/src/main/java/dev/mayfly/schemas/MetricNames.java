@@ -8,6 +8,8 @@ package dev.mayfly.schemas;
 public final class MetricNames {
     /** Names starting with this are Mayfly's self-metrics; pushed metrics may not use it. */
     public static final String RESERVED_PREFIX = "mayfly_";
+    /** The longest metric or label name accepted, in characters (every scrape repeats a name on each of its samples). */
+    public static final int MAX_NAME_LENGTH = 1024;
     /** The suffix a counter is served with (OpenMetrics); the engine stores a counter's name without it. */
     public static final String COUNTER_SUFFIX = "_total";
     /** Gauge per job: the record timestamp, in seconds, of the newest batch of the job the pipeline took. */
@@ -29,6 +31,29 @@ public final class MetricNames {
 
     public static boolean isReserved(String metricName) {
         return metricName.startsWith(RESERVED_PREFIX);
+    }
+
+    /**
+     * The name a pushed metric is stored (and served) under: a counter loses one {@link #COUNTER_SUFFIX}, so that
+     * {@code x_total} and {@code x} are one counter; any other name is kept.
+     */
+    public static String storedName(String name, boolean counter) {
+        return counter && name.endsWith(COUNTER_SUFFIX) ? name.substring(0, name.length() - COUNTER_SUFFIX.length()) : name;
+    }
+
+    /**
+     * Every name a family of {@code type} named {@code familyName} can expose, in either text format: its family name
+     * and the names of its samples ({@code _total}, {@code _created}, {@code _bucket}, ...). Two families may not share
+     * any of these, or the exposition would have two samples of one name.
+     */
+    public static java.util.List<String> exposedNames(String familyName, dev.mayfly.schemas.avro.MetricType type) {
+        String n = familyName;
+        return switch (type) {
+            case COUNTER -> java.util.List.of(n, n + "_total", n + "_created");
+            case HISTOGRAM -> java.util.List.of(n, n + "_bucket", n + "_count", n + "_sum", n + "_created", n + "_gcount", n + "_gsum");
+            case SUMMARY -> java.util.List.of(n, n + "_count", n + "_sum", n + "_created");
+            case GAUGE, UNKNOWN -> java.util.List.of(n);
+        };
     }
 
     /**

@@ -19,9 +19,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A standalone's answer to bad and unusual input, end to end: a NaN gauge is accepted and served as NaN, what the
- * gateway can judge gets a 400 naming the metric and rule, what only the engine can judge (a counter re-pushed as a
- * gauge) is counted under its job; and the /metrics it serves, self-metrics included, has HELP for every family
- * ({@code promtool check metrics}).
+ * gateway can judge gets a 400 naming the metric and rule (a served counter pushed as a gauge included), what only the
+ * engine can judge (a counter pushed past the largest double) is counted under its job; and the /metrics it serves,
+ * self-metrics included, has HELP for every family ({@code promtool check metrics}).
  */
 class BadInputAndSelfMetricsIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -47,17 +47,25 @@ class BadInputAndSelfMetricsIT {
             HttpResponse<String> refused = push(base, "m{l=\"" + "v".repeat(2000) + "\"} 1\n");
             assertThat(refused.statusCode()).isEqualTo(400);
             assertThat(refused.body()).contains("metric 'm': label 'l' has a value of 2000 characters; at most 1024 (max.label.value.length)");
-            // pushes land on partitions by event id, so the engine may take two pushes in either order: the conflicting
-            // gauge is sent once the counter is served, so that the counter is the stored type
+            // once the counter is served, the gateway knows its type: a gauge of that name (any job) would be left out
             MetricsText.awaitSamples(base + "/metrics", null, "orders_total{job=\"checkout\"}");
-            assertThat(push(base, "# TYPE orders gauge\norders 5\n").statusCode()).as("only the engine knows orders is a counter").isEqualTo(200);
+            HttpResponse<String> conflicting = push(base, "# TYPE orders gauge\norders{shop=\"b\"} 5\n");
+            assertThat(conflicting.statusCode()).isEqualTo(400);
+            assertThat(conflicting.body()).contains("metric orders is pushed as a gauge but orders is served as a counter");
+            // a sum past the largest double: only the engine, which holds the sum, can tell; the pushes go one after
+            // the other so that neither the gateway nor the engine ever holds them in one batch
+            assertThat(push(base, "# HELP huge_total Bytes moved.\n# TYPE huge_total counter\nhuge_total 1e308\n").statusCode()).isEqualTo(200);
+            MetricsText.awaitSamples(base + "/metrics", null, "huge_total{job=\"checkout\"}");
+            assertThat(push(base, "# HELP huge_total Bytes moved.\n# TYPE huge_total counter\nhuge_total 1e308\n").statusCode()).as("only the engine knows the sum").isEqualTo(200);
 
             // the series and the self-metrics are published independently (different tasks and punctuators): wait for
             // the rejection, the ingest step's counters and each series this test reads
-            Map<String, Double> samples = MetricsText.awaitSamples(base + "/metrics", null, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"type_mismatch\"",
+            Map<String, Double> samples = MetricsText.awaitSamples(base + "/metrics", null, "mayfly_pipeline_rejects_total{job=\"checkout\",reason=\"sum_overflow\"",
                     "ratio{job=\"checkout\"}", "orders_total{job=\"checkout\"}", "mayfly_pipeline_events_total{");
             assertThat(samples.get("ratio{job=\"checkout\"}")).isNaN();
             assertThat(samples.get("orders_total{job=\"checkout\"}")).isEqualTo(1.0);
+            assertThat(samples.get("huge_total{job=\"checkout\"}")).as("the counter keeps its value").isEqualTo(1e308);
+            assertThat(samples).doesNotContainKey("orders{job=\"checkout\",shop=\"b\"}");
             assertThat(samples).doesNotContainKey("m{job=\"checkout\"}");
 
             String text = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).header("Accept", "text/plain; version=0.0.4").build(),

@@ -58,6 +58,21 @@ final class MetricsText {
         throw new AssertionError("no sample for each of " + java.util.Arrays.toString(prefixes) + " on " + url + "; last scrape: " + last);
     }
 
+    /** Waits (up to 60 s) until a sample starting with {@code prefix} has {@code value}. */
+    static void awaitValue(String url, String authorization, String prefix, double value) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        Map<String, Double> last = null;
+        while (System.nanoTime() < deadline) {
+            Map<String, Double> scraped = scrape(url, authorization);
+            last = scraped;
+            if (scraped != null && scraped.entrySet().stream().anyMatch(e -> e.getKey().startsWith(prefix) && e.getValue() == value)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("no sample " + prefix + "... of value " + value + " on " + url + "; last scrape: " + last);
+    }
+
     static Map<String, Double> parse(String body) {
         Map<String, Double> samples = new HashMap<>();
         for (String line : body.split("\n")) {

@@ -271,7 +271,8 @@ public final class FamilyBuilder {
         };
     }
 
-    private static MetricType majorityType(int[] counts) {
+    /** The family type from its series' counts by type ordinal: the most common (ties in {@link #FAMILY_TYPES} order), null when none. */
+    static MetricType majorityType(int[] counts) {
         MetricType best = null;
         for (MetricType t : FAMILY_TYPES) {
             if (counts[t.ordinal()] > 0 && (best == null || counts[t.ordinal()] > counts[best.ordinal()])) {

@@ -1,5 +1,7 @@
 package dev.mayfly.exporter.internal;
 
+import dev.mayfly.schemas.MetricNames;
+import dev.mayfly.schemas.avro.MetricType;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -65,19 +67,12 @@ public final class FamilyMerger {
     /** Every name the family can expose: its family name and the names of its samples, in any format. */
     static List<String> sampleNames(MetricSnapshot s) {
         String n = s.getMetadata().getPrometheusName();
-        if (s instanceof CounterSnapshot) {
-            return List.of(n, n + "_total", n + "_created");
-        }
-        if (s instanceof HistogramSnapshot) {
-            return List.of(n, n + "_bucket", n + "_count", n + "_sum", n + "_created", n + "_gcount", n + "_gsum");
-        }
-        if (s instanceof SummarySnapshot) {
-            return List.of(n, n + "_count", n + "_sum", n + "_created");
-        }
         if (s instanceof InfoSnapshot) {
             return List.of(n, n + "_info");
         }
-        return List.of(n);
+        MetricType type = s instanceof CounterSnapshot ? MetricType.COUNTER : s instanceof HistogramSnapshot ? MetricType.HISTOGRAM
+                : s instanceof SummarySnapshot ? MetricType.SUMMARY : MetricType.GAUGE;
+        return MetricNames.exposedNames(n, type);
     }
 
     private static boolean isMergeable(MetricSnapshot a, MetricSnapshot b) {

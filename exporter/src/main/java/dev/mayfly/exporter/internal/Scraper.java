@@ -1,5 +1,6 @@
 package dev.mayfly.exporter.internal;
 
+import dev.mayfly.schemas.MetricNames;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -107,11 +108,6 @@ public final class Scraper {
     }
 
     private static List<String> sampleNames(FamilyBuilder.Plan p) {
-        String n = p.familyName();
-        return switch (p.type()) {
-            case COUNTER -> List.of(n, n + "_total", n + "_created");
-            case HISTOGRAM -> List.of(n, n + "_bucket", n + "_count", n + "_sum", n + "_created", n + "_gcount", n + "_gsum");
-            default -> List.of(n);
-        };
+        return MetricNames.exposedNames(p.familyName(), p.type());
     }
 }

@@ -9,8 +9,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+
+import dev.mayfly.schemas.avro.MetricType;
 
 /**
  * The exporter's own copy of the aggregates topic: series grouped by metric name, each group keyed by the label
@@ -29,9 +32,14 @@ public final class SeriesStore {
     /** Adds or replaces a series. */
     public void put(String metricName, String labelPart, StoredSeries series) {
         Family family = byName.computeIfAbsent(metricName, n -> new Family());
-        if (family.values.put(labelPart, series) == null) {
+        StoredSeries previous = family.values.put(labelPart, series);
+        if (previous == null) {
             family.order.add(labelPart); // after the value: a reader that finds the label part finds its series
             size.incrementAndGet();
+            family.types.incrementAndGet(series.metadata().type().ordinal());
+        } else if (previous.metadata().type() != series.metadata().type()) {
+            family.types.decrementAndGet(previous.metadata().type().ordinal());
+            family.types.incrementAndGet(series.metadata().type().ordinal());
         }
         newestUpdateMillis.accumulateAndGet(series.updatedMillis(), Math::max);
     }
@@ -39,9 +47,11 @@ public final class SeriesStore {
     /** Removes a series (a tombstone); a name left without series is dropped. */
     public void remove(String metricName, String labelPart) {
         Family family = byName.get(metricName);
-        if (family != null && family.values.remove(labelPart) != null) {
+        StoredSeries removed = family == null ? null : family.values.remove(labelPart);
+        if (removed != null) {
             family.order.remove(labelPart);
             size.decrementAndGet();
+            family.types.decrementAndGet(removed.metadata().type().ordinal());
             if (family.values.isEmpty()) {
                 byName.remove(metricName, family);
             }
@@ -74,6 +84,23 @@ public final class SeriesStore {
         byName.forEach((name, family) -> visitor.accept(name, family.view));
     }
 
+    /**
+     * The type the family stored under {@code metricName} is served as ({@link FamilyBuilder}'s rule: the type most of
+     * its series have), or null when no series has that name. Constant time: the store counts each name's series by
+     * type as they come and go.
+     */
+    public MetricType servedType(String metricName) {
+        Family family = byName.get(metricName);
+        if (family == null) {
+            return null;
+        }
+        int[] counts = new int[family.types.length()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = family.types.get(i);
+        }
+        return FamilyBuilder.majorityType(counts);
+    }
+
     public Map<String, StoredSeries> seriesNamed(String metricName) {
         Family family = byName.get(metricName);
         return family == null ? Map.of() : family.view;
@@ -83,6 +110,8 @@ public final class SeriesStore {
     private static final class Family {
         final ConcurrentHashMap<String, StoredSeries> values = new ConcurrentHashMap<>();
         final ConcurrentSkipListSet<String> order = new ConcurrentSkipListSet<>(LabelPart.LABELS_ORDER);
+        /** Series by type (ordinal of {@link MetricType}). */
+        final AtomicIntegerArray types = new AtomicIntegerArray(MetricType.values().length);
         final Map<String, StoredSeries> view = new SortedView(this);
     }
 

@@ -83,6 +83,31 @@ class SeriesStoreTest {
         }
     }
 
+    @Test
+    void theServedTypeIsTheTypeTheFamilyBuilderChoosesAsSeriesComeChangeTypeAndGo() {
+        assertThat(store.servedType("latency")).isNull();
+        store.put("latency", "job=\"a\"", series(1));
+        store.put("latency", "job=\"b\"", typed(MetricType.GAUGE));
+        assertThat(store.servedType("latency")).as("a tie: counters first").isEqualTo(MetricType.COUNTER);
+        store.put("latency", "job=\"c\"", typed(MetricType.GAUGE));
+        assertThat(store.servedType("latency")).as("most series are gauges").isEqualTo(MetricType.GAUGE);
+        assertThat(FamilyBuilder.build("latency", store.seriesNamed("latency"), n -> true).type()).isEqualTo(MetricType.GAUGE);
+        store.put("latency", "job=\"b\"", series(2)); // a series replaced by one of another type
+        assertThat(store.servedType("latency")).isEqualTo(MetricType.COUNTER);
+        assertThat(FamilyBuilder.build("latency", store.seriesNamed("latency"), n -> true).type()).isEqualTo(MetricType.COUNTER);
+        store.remove("latency", "job=\"a\"");
+        store.remove("latency", "job=\"b\"");
+        assertThat(store.servedType("latency")).isEqualTo(MetricType.GAUGE);
+        store.remove("latency", "job=\"c\"");
+        assertThat(store.servedType("latency")).isNull();
+        store.put("latency", "job=\"a\"", typed(MetricType.UNKNOWN));
+        assertThat(store.servedType("latency")).as("a name that comes back starts over").isEqualTo(MetricType.UNKNOWN);
+    }
+
+    private static ScalarSeries typed(MetricType type) {
+        return new ScalarSeries(new SeriesMetadata(type, null, null), 0, 0, 1);
+    }
+
     private static ScalarSeries series(double value) {
         return new ScalarSeries(COUNTER, 0, 0, value);
     }

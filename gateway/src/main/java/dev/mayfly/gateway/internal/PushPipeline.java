@@ -5,6 +5,7 @@ import dev.mayfly.gateway.RefusedPushes;
 import dev.mayfly.http.HttpRequest;
 import dev.mayfly.http.HttpResponse;
 import dev.mayfly.gateway.Authenticator;
+import dev.mayfly.gateway.ServedTypes;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.validation.MetricValidator;
@@ -48,9 +49,10 @@ public final class PushPipeline {
     private final int maxSeries;
     private final Duration ackTimeout;
     private final MetricValidator validator;
+    private final ServedTypes servedTypes;
 
     public PushPipeline(PushCoalescer sink, Authenticator authenticator, long maxInFlightBytes,
-                        int maxBodyBytes, int maxSeries, Duration ackTimeout, MetricValidator validator) {
+                        int maxBodyBytes, int maxSeries, Duration ackTimeout, MetricValidator validator, ServedTypes servedTypes) {
         this.sink = sink;
         this.authenticator = authenticator;
         this.room = new Semaphore((int) Math.min(Integer.MAX_VALUE, Math.max(maxInFlightBytes / 1024, maxBodyBytes / 1024 + 1)));
@@ -58,6 +60,7 @@ public final class PushPipeline {
         this.maxSeries = maxSeries;
         this.ackTimeout = ackTimeout;
         this.validator = validator;
+        this.servedTypes = servedTypes;
     }
 
     public int maxSeries() {
@@ -193,6 +196,7 @@ public final class PushPipeline {
         try {
             MetricEventBatch batch = reader.read(request, response, room);
             refuseInvalid(validator, batch);
+            ServedFamilyConflicts.refuse(servedTypes, batch);
             int taken = room.permits;
             room.permits = 0;
             submit(request, response, api, batch, taken, replier);

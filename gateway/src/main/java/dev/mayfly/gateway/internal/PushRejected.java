@@ -32,6 +32,7 @@ public final class PushRejected extends RuntimeException {
             case 413 -> BODY_TOO_LARGE;
             case 408 -> REQUEST_TIMEOUT;
             case 503 -> OVERLOADED;
+            case 501, 417 -> INVALID_HEADER;
             default -> MALFORMED;
         };
     }

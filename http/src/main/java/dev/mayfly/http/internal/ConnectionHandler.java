@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One connection: gathers each request's body within its route's limit, hands whole requests to handlers one at a
- * time and in order, writes their responses, and refuses what it must (400, 408, 413, 417, 503) with a lingering close.
+ * time and in order, writes their responses, and refuses what it must (400, 408, 413, 417, 501, 503) with a lingering close.
  * Runs on the connection's event loop, except {@link #write}, {@link #abort} and {@link #awaitWritable}, which any
  * thread may call. Handlers run on their route's executor, or right here for requests the route takes inline.
  */
@@ -113,6 +113,13 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         String expect = head.headers().get(HttpHeaderNames.EXPECT);
         if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
             refuse(route, HttpResponseStatus.EXPECTATION_FAILED, "unsupported Expect: " + expect);
+            return false;
+        }
+        java.util.List<String> codings = head.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
+            // RFC 9112, 6.1: a transfer coding the server does not understand is answered 501
+            refuse(route, HttpResponseStatus.NOT_IMPLEMENTED, "unsupported Transfer-Encoding: " + String.join(", ", codings)
+                    + " (only chunked; a compressed body says so in Content-Encoding)");
             return false;
         }
         long declared;

@@ -6,6 +6,7 @@ import dev.mayfly.exporter.ProcessStatus;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.gateway.Gateway;
 import dev.mayfly.gateway.GatewayConfig;
+import dev.mayfly.gateway.ServedTypes;
 import dev.mayfly.schemas.config.CommonSettings;
 import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -49,11 +51,18 @@ public final class ServiceConfigs {
      * authenticator ({@code scrape.auth.*} keys) when one is configured.
      */
     public static Supplier<Service> exporter(Map<String, String> raw, ProcessStatus process) {
+        return exporter(raw, process, created -> {
+        });
+    }
+
+    /** As {@link #exporter(Map, ProcessStatus)}, telling {@code created} the exporter once it exists (before it starts). */
+    public static Supplier<Service> exporter(Map<String, String> raw, ProcessStatus process, Consumer<Exporter> created) {
         rejectUnknown(raw, List.of(ExporterConfig.SETTINGS, SCRAPE_AUTH));
         ExporterConfig config = ExporterConfig.from(sliceFor(raw, ExporterConfig.SETTINGS));
         Authenticator scrapeAuth = Authenticator.from(Settings.parse(sliceFor(raw, SCRAPE_AUTH), SCRAPE_AUTH, CommonSettings.KAFKA_PREFIX), SCRAPE_AUTH_PREFIX);
         return () -> {
             Exporter exporter = Exporter.create(config);
+            created.accept(exporter);
             return Service.of("exporter", exporter::start, exporter::isReady, exporter::isHealthy, exporter::close,
                     () -> Stream.of(exporter.route(), exporter.statusRoute(process))
                             .map(r -> scrapeAuth.isEnabled() ? r.filtered(scrapeAuth.filter()) : r).toList());
@@ -61,9 +70,14 @@ public final class ServiceConfigs {
     }
 
     public static Supplier<Service> gateway(Map<String, String> raw) {
+        return gateway(raw, ServedTypes.NONE);
+    }
+
+    /** A gateway that refuses a push giving a metric name another type than {@code servedTypes} says it is served as. */
+    public static Supplier<Service> gateway(Map<String, String> raw, ServedTypes servedTypes) {
         GatewayConfig config = GatewayConfig.from(raw);
         return () -> {
-            Gateway gateway = Gateway.create(config);
+            Gateway gateway = Gateway.create(config, servedTypes);
             return Service.of("gateway", () -> {
             }, gateway::isReady, gateway::close, gateway::routes);
         };

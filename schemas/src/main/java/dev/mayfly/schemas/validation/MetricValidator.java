@@ -233,6 +233,10 @@ public final class MetricValidator {
     private Violation checkIdentity(MetricPoint p, NameCache cache) {
         String name = p.getName();
         if (cache == null || name != cache.metricName) {
+            if (name != null && name.length() > MetricNames.MAX_NAME_LENGTH) {
+                return new Violation("invalid_metric_name", "metric name '" + name.substring(0, 64) + "...' has " + name.length()
+                        + " characters; at most " + MetricNames.MAX_NAME_LENGTH);
+            }
             if (!MetricNames.isMetricName(name)) {
                 return new Violation("invalid_metric_name", "metric name '" + name + "' does not match [a-zA-Z_:][a-zA-Z0-9_:]*");
             }
@@ -281,6 +285,10 @@ public final class MetricValidator {
     private Violation checkLabel(String metric, String labelName, String value) {
         if (labelName != null && labelName.startsWith("__")) {
             return new Violation("reserved_label_name", what(metric) + " name '" + labelName + "' is reserved: names starting with __ are Prometheus'");
+        }
+        if (labelName != null && labelName.length() > MetricNames.MAX_NAME_LENGTH) {
+            return new Violation("invalid_label_name", what(metric) + " name '" + labelName.substring(0, 64) + "...' has "
+                    + labelName.length() + " characters; at most " + MetricNames.MAX_NAME_LENGTH);
         }
         if (!MetricNames.isLabelName(labelName)) {
             return new Violation("invalid_label_name", what(metric) + " name '" + labelName + "' does not match [a-zA-Z_][a-zA-Z0-9_]*");

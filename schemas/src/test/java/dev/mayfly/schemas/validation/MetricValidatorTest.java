@@ -69,6 +69,12 @@ class MetricValidatorTest {
                 "counter name 'jobs_total_total' ends in _total twice: a counter is served as its name without one _total suffix,"
                         + " plus _total, so it would be served as jobs_total; push it as jobs_total"));
         c.add(new Case("invalid label name", batch(point(MetricType.GAUGE, "g", 1, "a-b", "x")), "invalid_label_name", "metric 'g': label name 'a-b'"));
+        c.add(new Case("metric name too long", batch(point(MetricType.GAUGE, "g".repeat(1025), 1)), "invalid_metric_name",
+                "metric name '" + "g".repeat(64) + "...' has 1025 characters; at most 1024"));
+        c.add(new Case("label name too long", batch(point(MetricType.GAUGE, "g", 1, "l".repeat(5000), "x")), "invalid_label_name",
+                "metric 'g': label name '" + "l".repeat(64) + "...' has 5000 characters; at most 1024"));
+        c.add(new Case("grouping label name too long", batch(Map.of("l".repeat(1025), "x"), Source.newBuilder().setJob("j").build()),
+                "invalid_label_name", "grouping label name '" + "l".repeat(64) + "...' has 1025 characters"));
         c.add(new Case("reserved label name", batch(point(MetricType.GAUGE, "g", 1, "__x", "x")), "reserved_label_name", "metric 'g': label name '__x' is reserved"));
         c.add(new Case("label value too long", batch(point(MetricType.GAUGE, "g", 1, "l", "x".repeat(11))), "label_value_too_long",
                 "metric 'g': label 'l' has a value of 11 characters; at most 10 (max.label.value.length)"));
@@ -139,6 +145,7 @@ class MetricValidatorTest {
                 point(MetricType.GAUGE, "g_total_total", 1),
                 point(MetricType.COUNTER, "total_total", 1),
                 point(MetricType.GAUGE, "g", 1, "l", "x".repeat(10)),
+                point(MetricType.GAUGE, "n".repeat(1024), 1, "l".repeat(1024), "x"),
                 histogram(List.of(), List.of(3L), 3, -1.5),
                 histogram(List.of(0.1, 1.0), List.of(1L, 0L, 2L), 3, 7));
         assertThat(V.check(ok)).isNull();

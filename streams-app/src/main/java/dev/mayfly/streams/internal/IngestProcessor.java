@@ -175,9 +175,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             String name = p.getName();
             TreeMap<String, String> labels = null;
             if (r == null) {
-                if (p.getType() == MetricType.COUNTER && name.endsWith(MetricNames.COUNTER_SUFFIX)) {
-                    name = name.substring(0, name.length() - MetricNames.COUNTER_SUFFIX.length());
-                }
+                name = MetricNames.storedName(name, p.getType() == MetricType.COUNTER);
                 labels = SeriesLabels.of(p.getLabels(), grouping, source);
                 r = Rejection.of(validator.checkLabelCount(name, labels.size()));
             }
