@@ -88,7 +88,8 @@ public final class StatusPage implements RequestHandler {
                 .sorted(Comparator.comparing((Map.Entry<String, StatusReport.Metric> e) -> -e.getValue().series()).thenComparing(Map.Entry::getKey))
                 .toList();
         rows(h, metrics, e -> h.raw("<tr><td>").text(e.getKey()).raw("</td><td>").text(e.getValue().type().toString().toLowerCase())
-                .raw("</td><td class=\"n\">").text(String.valueOf(e.getValue().series())).raw("</td></tr>"), 3);
+                .raw("</td><td class=\"n\">").text(e.getValue().series() + (e.getValue().leftOut() == 0 ? ""
+                        : " (" + e.getValue().leftOut() + " of another type left out)")).raw("</td></tr>"), 3);
         h.raw("</table>");
 
         h.raw("<h2>Rejections</h2>");

@@ -37,7 +37,8 @@ public record StatusReport(Instant generated, boolean caughtUp, int seriesServed
     public record Job(Instant lastPush, int series) {
     }
 
-    public record Metric(MetricType type, int series) {
+    /** A family as served: its type, its series of that type, and its series of other types, which are left out. */
+    public record Metric(MetricType type, int series, int leftOut) {
     }
 
     /** Reads everything now; {@code lag} may be null (not measured), {@code tail} too (no dead-letter reader). */
@@ -50,9 +51,9 @@ public record StatusReport(Instant generated, boolean caughtUp, int seriesServed
         Map<String, Map<String, Double>> deadLettersByJob = new TreeMap<>();
         store.forEachName((name, series) -> {
             LabelPart.Parser parser = new LabelPart.Parser();
-            MetricType type = null;
+            int[] types = new int[MetricType.values().length];
             for (Map.Entry<String, StoredSeries> e : series.entrySet()) {
-                type = e.getValue().metadata().type();
+                types[e.getValue().metadata().type().ordinal()]++;
                 Labels labels = parser.parse(e.getKey());
                 String job = labels.get("job");
                 if (name.equals(MetricNames.JOB_LAST_PUSH) && job != null && e.getValue() instanceof ScalarSeries s) {
@@ -67,9 +68,11 @@ public record StatusReport(Instant generated, boolean caughtUp, int seriesServed
                     seriesPerJob.merge(job, 1, Integer::sum);
                 }
             }
+            MetricType type = FamilyBuilder.majorityType(types); // the type the family is served as
             if (type != null) {
                 // the family name Prometheus sees: counters are stored without their _total suffix
-                metrics.put(type == MetricType.COUNTER ? name + "_total" : name, new Metric(type, series.size()));
+                int all = java.util.Arrays.stream(types).sum();
+                metrics.put(type == MetricType.COUNTER ? name + "_total" : name, new Metric(type, types[type.ordinal()], all - types[type.ordinal()]));
             }
         });
         Map<String, Job> jobs = new TreeMap<>();

@@ -26,6 +26,9 @@ class StatusPageTest {
         long t = NOW.toEpochMilli();
         store.put("orders", "country=\"fr\",job=\"checkout\"", new ScalarSeries(COUNTER, t, t, 3));
         store.put("orders", "country=\"de\",job=\"checkout\"", new ScalarSeries(COUNTER, t, t, 2));
+        store.put("latency", "route=\"a\"", new ScalarSeries(COUNTER, t, t, 1));
+        store.put("latency", "route=\"b\"", new ScalarSeries(GAUGE, t, t, 1));
+        store.put("latency", "route=\"c\"", new ScalarSeries(GAUGE, t, t, 1));
         store.put("mayfly_job_last_push_timestamp_seconds", "job=\"checkout\"", new ScalarSeries(GAUGE, t, t, (t - 90_000) / 1000.0));
         store.put("mayfly_pipeline_rejects", "job=\"checkout\",reason=\"type_mismatch\",task=\"1_0\"", new ScalarSeries(COUNTER, t, t, 2));
         store.put("mayfly_pipeline_rejects", "job=\"checkout\",reason=\"type_mismatch\",task=\"1_1\"", new ScalarSeries(COUNTER, t, t, 1));
@@ -33,10 +36,13 @@ class StatusPageTest {
         StatusReport r = report(store);
         assertThat(r.jobs()).containsOnlyKeys("checkout");
         assertThat(r.jobs().get("checkout")).isEqualTo(new StatusReport.Job(NOW.minusSeconds(90), 2));
-        assertThat(r.metrics()).containsEntry("orders_total", new StatusReport.Metric(MetricType.COUNTER, 2));
+        assertThat(r.metrics()).containsEntry("orders_total", new StatusReport.Metric(MetricType.COUNTER, 2, 0));
+        assertThat(r.metrics()).as("served as its majority type, as /metrics serves it").containsEntry("latency", new StatusReport.Metric(MetricType.GAUGE, 2, 1))
+                .doesNotContainKey("latency_total");
         assertThat(r.deadLetters()).isEqualTo(Map.of("type_mismatch", 3.0, "unknown_framing", 4.0));
         assertThat(r.deadLettersByJob()).isEqualTo(Map.of("checkout", Map.of("type_mismatch", 3.0)));
         String html = StatusPage.render(r, Map.of("exporter", "ready"), Map.of(), List.of());
+        assertThat(html).contains("<td>latency</td><td>gauge</td><td class=\"n\">2 (1 of another type left out)</td>");
         assertThat(html).contains("<td>checkout</td><td>2026-12-02T09:58:30Z (90 s ago)</td><td class=\"n\">2</td>");
     }
 
