@@ -5,6 +5,7 @@ import dev.mayfly.exporter.internal.AggregatesConsumer;
 import dev.mayfly.exporter.internal.DeadLetterTail;
 import dev.mayfly.exporter.internal.EngineLag;
 import dev.mayfly.exporter.internal.ExporterMetrics;
+import dev.mayfly.exporter.internal.FamilyMerger;
 import dev.mayfly.exporter.internal.MetricsHandler;
 import dev.mayfly.exporter.internal.Scraper;
 import dev.mayfly.exporter.internal.SeriesStore;
@@ -53,6 +54,8 @@ public final class Exporter implements AutoCloseable {
     private final Thread deadLettersThread;
     private static final Duration STATUS_REFRESH = Duration.ofSeconds(2);
     private StatusReport lastStatus;
+    /** The process's own families (JVM, process) by name, taken at start: they claim their names before the aggregates. */
+    private volatile Map<String, MetricType> processFamilies = Map.of();
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
@@ -111,6 +114,7 @@ public final class Exporter implements AutoCloseable {
 
     /** Starts reading the aggregates topic. */
     public void start() {
+        processFamilies = FamilyMerger.typesByName(registry.scrape());
         consumerThread.start();
         deadLettersThread.start();
         if (lagTimer != null) {
@@ -124,12 +128,24 @@ public final class Exporter implements AutoCloseable {
     }
 
     /**
-     * The type the aggregates stored under {@code metricName} are served as (counters are stored without
-     * {@code _total}), or null when no series has that name or the store has not caught up with the topic (until then
-     * it does not know). Any thread; constant time.
+     * The type of the family served under {@code metricName}: one of the process's own families (JVM, process) of
+     * that name, else the aggregates stored under it (counters are stored without {@code _total}); null when none is,
+     * or while the store has not caught up with the topic (until then it does not know). Any thread; constant time.
      */
     public MetricType servedType(String metricName) {
-        return consumer.isCaughtUp() ? store.servedType(metricName) : null;
+        if (!consumer.isCaughtUp()) {
+            return null;
+        }
+        MetricType own = processFamilies.get(metricName);
+        return own != null ? own : store.servedType(metricName);
+    }
+
+    /**
+     * A number that changes whenever an answer of {@link #servedType} may change, read before the answers it covers;
+     * negative while the store has not caught up (answers are then not to be kept).
+     */
+    public long servedTypesVersion() {
+        return consumer.isCaughtUp() ? store.typesVersion() : -1;
     }
 
     /** False once the store stopped following the topic on an unexpected error (restart the exporter). */

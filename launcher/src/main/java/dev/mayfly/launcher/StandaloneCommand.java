@@ -1,6 +1,6 @@
 package dev.mayfly.launcher;
 
-import dev.mayfly.exporter.Exporter;
+import dev.mayfly.launcher.internal.ExporterServedTypes;
 import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.launcher.internal.ServiceHost;
@@ -16,7 +16,6 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
 
 @Command(name = "standalone", mixinStandardHelpOptions = true,
         description = "Runs an embedded Kafka broker and every Mayfly service in one process, with one HTTP port for "
@@ -46,12 +45,9 @@ final class StandaloneCommand implements Callable<Integer> {
         // validate every service's configuration before anything starts
         var streams = ServiceConfigs.streams(ServiceConfigs.sliceFor(raw, ServiceConfigs.streamsSettings()));
         // the gateway refuses a push giving a metric name another type than the one the exporter serves it as
-        AtomicReference<Exporter> served = new AtomicReference<>();
+        ExporterServedTypes served = new ExporterServedTypes();
         var exporter = ServiceConfigs.exporter(ServiceConfigs.sliceFor(raw, ServiceConfigs.exporterSettings()), host, served::set);
-        var gateway = ServiceConfigs.gateway(ServiceConfigs.sliceFor(raw, ServiceConfigs.gatewaySettings()), name -> {
-            Exporter e = served.get();
-            return e == null ? null : e.servedType(name);
-        });
+        var gateway = ServiceConfigs.gateway(ServiceConfigs.sliceFor(raw, ServiceConfigs.gatewaySettings()), served);
         Settings common = Settings.parse(ServiceConfigs.sliceFor(raw, CommonSettings.ALL), CommonSettings.ALL, CommonSettings.KAFKA_PREFIX);
         CommonSettings.eventsRetention(common); // validated before anything starts
 

@@ -43,7 +43,7 @@ public final class MetricNames {
 
     /**
      * Every name a family of {@code type} named {@code familyName} can expose, in either text format: its family name
-     * and the names of its samples ({@code _total}, {@code _created}, {@code _bucket}, ...). Two families may not share
+     * (first) and the names of its samples ({@code _total}, {@code _created}, {@code _bucket}, ...). Two families may not share
      * any of these, or the exposition would have two samples of one name.
      */
     public static java.util.List<String> exposedNames(String familyName, dev.mayfly.schemas.avro.MetricType type) {

@@ -273,10 +273,18 @@ public final class FamilyBuilder {
 
     /** The family type from its series' counts by type ordinal: the most common (ties in {@link #FAMILY_TYPES} order), null when none. */
     static MetricType majorityType(int[] counts) {
+        return majorityType(i -> counts[i]);
+    }
+
+    /** As {@link #majorityType(int[])}, the counts read through {@code countByOrdinal}. */
+    static MetricType majorityType(java.util.function.IntUnaryOperator countByOrdinal) {
         MetricType best = null;
+        int bestCount = 0;
         for (MetricType t : FAMILY_TYPES) {
-            if (counts[t.ordinal()] > 0 && (best == null || counts[t.ordinal()] > counts[best.ordinal()])) {
+            int count = countByOrdinal.applyAsInt(t.ordinal());
+            if (count > bestCount) {
                 best = t;
+                bestCount = count;
             }
         }
         return best;

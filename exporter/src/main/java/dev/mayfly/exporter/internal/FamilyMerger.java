@@ -70,9 +70,29 @@ public final class FamilyMerger {
         if (s instanceof InfoSnapshot) {
             return List.of(n, n + "_info");
         }
-        MetricType type = s instanceof CounterSnapshot ? MetricType.COUNTER : s instanceof HistogramSnapshot ? MetricType.HISTOGRAM
+        return MetricNames.exposedNames(n, typeOf(s));
+    }
+
+    /**
+     * The families {@code own} serves under each name, as pushed aggregates are typed: what a pushed family of the
+     * same name meets when merged ({@link #merge}: merged when its type is the same, else left out). Names an info or
+     * an unknown family exposes map to {@link MetricType#UNKNOWN}, which no pushed family has.
+     */
+    public static Map<String, MetricType> typesByName(Iterable<MetricSnapshot> own) {
+        Map<String, MetricType> types = new java.util.HashMap<>();
+        for (MetricSnapshot s : own) {
+            if (s instanceof InfoSnapshot || s instanceof UnknownSnapshot) {
+                sampleNames(s).forEach(n -> types.putIfAbsent(n, MetricType.UNKNOWN));
+            } else {
+                types.putIfAbsent(s.getMetadata().getPrometheusName(), typeOf(s));
+            }
+        }
+        return types;
+    }
+
+    private static MetricType typeOf(MetricSnapshot s) {
+        return s instanceof CounterSnapshot ? MetricType.COUNTER : s instanceof HistogramSnapshot ? MetricType.HISTOGRAM
                 : s instanceof SummarySnapshot ? MetricType.SUMMARY : MetricType.GAUGE;
-        return MetricNames.exposedNames(n, type);
     }
 
     private static boolean isMergeable(MetricSnapshot a, MetricSnapshot b) {

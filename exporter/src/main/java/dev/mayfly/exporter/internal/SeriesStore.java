@@ -28,18 +28,29 @@ public final class SeriesStore {
     private final ConcurrentHashMap<String, Family> byName = new ConcurrentHashMap<>();
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicLong newestUpdateMillis = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong typesVersion = new AtomicLong();
 
     /** Adds or replaces a series. */
     public void put(String metricName, String labelPart, StoredSeries series) {
-        Family family = byName.computeIfAbsent(metricName, n -> new Family());
+        Family family = byName.get(metricName);
+        boolean newName = family == null;
+        if (newName) {
+            family = byName.computeIfAbsent(metricName, n -> new Family());
+        }
         StoredSeries previous = family.values.put(labelPart, series);
         if (previous == null) {
             family.order.add(labelPart); // after the value: a reader that finds the label part finds its series
             size.incrementAndGet();
-            family.types.incrementAndGet(series.metadata().type().ordinal());
-        } else if (previous.metadata().type() != series.metadata().type()) {
-            family.types.decrementAndGet(previous.metadata().type().ordinal());
-            family.types.incrementAndGet(series.metadata().type().ordinal());
+        }
+        if (previous == null || previous.metadata().type() != series.metadata().type()) {
+            MetricType before = newName ? null : family.servedType();
+            family.types.incrementAndGet(series.metadata().type().ordinal()); // the new type's count first: a reader never sees fewer
+            if (previous != null) {
+                family.types.decrementAndGet(previous.metadata().type().ordinal());
+            }
+            if (family.servedType() != before) {
+                typesVersion.incrementAndGet(); // after the counts
+            }
         }
         newestUpdateMillis.accumulateAndGet(series.updatedMillis(), Math::max);
     }
@@ -51,9 +62,13 @@ public final class SeriesStore {
         if (removed != null) {
             family.order.remove(labelPart);
             size.decrementAndGet();
+            MetricType before = family.servedType();
             family.types.decrementAndGet(removed.metadata().type().ordinal());
             if (family.values.isEmpty()) {
                 byName.remove(metricName, family);
+            }
+            if (family.servedType() != before) {
+                typesVersion.incrementAndGet();
             }
         }
     }
@@ -61,6 +76,7 @@ public final class SeriesStore {
     /** Removes every series (before the store is rebuilt from the beginning of the topic). */
     public void clear() {
         byName.clear();
+        typesVersion.incrementAndGet();
         size.set(0);
         newestUpdateMillis.set(Long.MIN_VALUE);
     }
@@ -91,14 +107,15 @@ public final class SeriesStore {
      */
     public MetricType servedType(String metricName) {
         Family family = byName.get(metricName);
-        if (family == null) {
-            return null;
-        }
-        int[] counts = new int[family.types.length()];
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] = family.types.get(i);
-        }
-        return FamilyBuilder.majorityType(counts);
+        return family == null ? null : family.servedType();
+    }
+
+    /**
+     * A number that grows whenever the answer of {@link #servedType} changes for some name (a name comes or goes, or
+     * its majority type changes); it grows after the change, so an answer read after reading it is at least as new.
+     */
+    public long typesVersion() {
+        return typesVersion.get();
     }
 
     public Map<String, StoredSeries> seriesNamed(String metricName) {
@@ -112,6 +129,10 @@ public final class SeriesStore {
         final ConcurrentSkipListSet<String> order = new ConcurrentSkipListSet<>(LabelPart.LABELS_ORDER);
         /** Series by type (ordinal of {@link MetricType}). */
         final AtomicIntegerArray types = new AtomicIntegerArray(MetricType.values().length);
+
+        MetricType servedType() {
+            return FamilyBuilder.majorityType(types::get);
+        }
         final Map<String, StoredSeries> view = new SortedView(this);
     }
 

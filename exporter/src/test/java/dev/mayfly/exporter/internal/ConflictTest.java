@@ -1,8 +1,13 @@
 package dev.mayfly.exporter.internal;
 
 import dev.mayfly.schemas.avro.MetricType;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.junit.jupiter.api.Test;
+
+import java.util.Map;
 
 import static dev.mayfly.exporter.internal.TestAggregates.aggregate;
 import static dev.mayfly.exporter.internal.TestAggregates.counter;
@@ -10,6 +15,19 @@ import static dev.mayfly.exporter.internal.TestAggregates.gauge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ConflictTest {
+    @Test
+    void theProcessFamiliesAreTypedAsAPushedFamilyOfTheirNameMeetsThem() {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Counter.builder().name("process_cpu_seconds_total").help("CPU").register(registry).inc();
+        Gauge.builder().name("jvm_memory_used_bytes").help("Memory").register(registry).set(1);
+        Info.builder().name("jvm_runtime_info").help("Runtime").labelNames("version").register(registry).addLabelValues("17");
+        assertThat(FamilyMerger.typesByName(registry.scrape())).containsOnly(
+                Map.entry("process_cpu_seconds", MetricType.COUNTER), // a pushed counter of that name is merged into it
+                Map.entry("jvm_memory_used_bytes", MetricType.GAUGE),
+                Map.entry("jvm_runtime", MetricType.UNKNOWN), // no pushed family is merged into an info
+                Map.entry("jvm_runtime_info", MetricType.UNKNOWN));
+    }
+
     @Test
     void sameNameDifferentTypesServesTheMajorityTypeAndCountsTheRest() {
         Fixture f = new Fixture().put(counter("tasks", 1, "job", "a"), counter("tasks", 2, "job", "b"), gauge("tasks", 5, "job", "c"));

@@ -104,6 +104,32 @@ class SeriesStoreTest {
         assertThat(store.servedType("latency")).as("a name that comes back starts over").isEqualTo(MetricType.UNKNOWN);
     }
 
+    @Test
+    void theTypesVersionMovesExactlyWhenSomeNamesServedTypeChanges() {
+        long v = store.typesVersion();
+        store.put("up", "job=\"a\"", series(1));
+        assertThat(store.typesVersion()).as("a new name").isGreaterThan(v);
+        v = store.typesVersion();
+        store.put("up", "job=\"a\"", series(2));
+        store.put("up", "job=\"b\"", series(1));
+        assertThat(store.typesVersion()).as("values and series of the same type").isEqualTo(v);
+        store.put("up", "job=\"c\"", typed(MetricType.GAUGE));
+        assertThat(store.typesVersion()).as("a minority type").isEqualTo(v);
+        store.put("up", "job=\"b\"", typed(MetricType.GAUGE));
+        assertThat(store.typesVersion()).as("the majority turned").isGreaterThan(v);
+        v = store.typesVersion();
+        store.remove("up", "job=\"b\"");
+        assertThat(store.typesVersion()).as("back to a tie: counters first").isGreaterThan(v);
+        v = store.typesVersion();
+        store.remove("up", "job=\"c\"");
+        assertThat(store.typesVersion()).isEqualTo(v);
+        store.remove("up", "job=\"a\"");
+        assertThat(store.typesVersion()).as("the name is gone").isGreaterThan(v);
+        v = store.typesVersion();
+        store.clear();
+        assertThat(store.typesVersion()).isGreaterThan(v);
+    }
+
     private static ScalarSeries typed(MetricType type) {
         return new ScalarSeries(new SeriesMetadata(type, null, null), 0, 0, 1);
     }

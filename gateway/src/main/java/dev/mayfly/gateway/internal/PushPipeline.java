@@ -49,7 +49,7 @@ public final class PushPipeline {
     private final int maxSeries;
     private final Duration ackTimeout;
     private final MetricValidator validator;
-    private final ServedTypes servedTypes;
+    private final ServedFamilyConflicts conflicts;
 
     public PushPipeline(PushCoalescer sink, Authenticator authenticator, long maxInFlightBytes,
                         int maxBodyBytes, int maxSeries, Duration ackTimeout, MetricValidator validator, ServedTypes servedTypes) {
@@ -60,7 +60,7 @@ public final class PushPipeline {
         this.maxSeries = maxSeries;
         this.ackTimeout = ackTimeout;
         this.validator = validator;
-        this.servedTypes = servedTypes;
+        this.conflicts = new ServedFamilyConflicts(servedTypes);
     }
 
     public int maxSeries() {
@@ -196,7 +196,7 @@ public final class PushPipeline {
         try {
             MetricEventBatch batch = reader.read(request, response, room);
             refuseInvalid(validator, batch);
-            ServedFamilyConflicts.refuse(servedTypes, batch);
+            conflicts.refuse(batch);
             int taken = room.permits;
             room.permits = 0;
             submit(request, response, api, batch, taken, replier);

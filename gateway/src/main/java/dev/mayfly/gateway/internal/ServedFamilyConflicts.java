@@ -6,75 +6,167 @@ import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Refuses a push whose metric the exporter would leave out because a family it already serves claims the metric's
- * name (what {@link ServedTypes} knows). Stateless; any thread.
+ * Refuses a push with a metric /metrics could not serve beside another family: /metrics serves one family per name
+ * (each with the names of its samples), so of two families claiming a name one is left out. Checks the push's own
+ * families against each other, and against the families served now (what {@link ServedTypes} knows), remembering
+ * which families passed while the served types stay as they were. Thread-safe.
  */
 final class ServedFamilyConflicts {
     /** The types whose families expose samples under names other than their own, and the suffixes of those names. */
     private static final MetricType[] CLAIMANTS = {MetricType.COUNTER, MetricType.HISTOGRAM, MetricType.SUMMARY};
-    private static final Map<MetricType, List<String>> SUFFIXES = Arrays.stream(CLAIMANTS)
-            .collect(Collectors.toMap(t -> t, t -> MetricNames.exposedNames("", t).stream().filter(n -> !n.isEmpty()).toList()));
+    private static final String[][] SUFFIXES = Arrays.stream(CLAIMANTS)
+            .map(t -> MetricNames.exposedNames("", t).stream().filter(n -> !n.isEmpty()).toArray(String[]::new)).toArray(String[][]::new);
+    /** Families remembered as passed, per type; forgotten all at once past this many. */
+    private static final int MAX_PASSED = 10_000;
 
-    private ServedFamilyConflicts() {
+    private final ServedTypes servedTypes;
+    /** Per type ordinal: pushed name to the {@link ServedTypes#version} at which it passed. */
+    private final List<ConcurrentHashMap<String, Long>> passed = new ArrayList<>();
+
+    ServedFamilyConflicts(ServedTypes servedTypes) {
+        this.servedTypes = servedTypes;
+        for (int i = 0; i < MetricType.values().length; i++) {
+            passed.add(new ConcurrentHashMap<>());
+        }
+    }
+
+    /** One family of the push: the name it was pushed under, its type, and the name it is stored and served under. */
+    private record Family(String pushed, MetricType type, String stored) {
+        static Family of(MetricPoint p) {
+            return new Family(p.getName(), p.getType(), MetricNames.storedName(p.getName(), p.getType() == MetricType.COUNTER));
+        }
+
+        boolean sameAs(Family other) {
+            return stored.equals(other.stored) && type == other.type;
+        }
+
+        boolean has(MetricPoint p) {
+            return p.getName().equals(pushed) && p.getType() == type;
+        }
     }
 
     /**
-     * 400 {@code type_conflict} when a metric of {@code batch} would be left out of /metrics because a family already
-     * served claims its name: the same name as another type (a counter {@code latency} of one job, a gauge
-     * {@code latency} of another), or a name among its samples (a gauge {@code x_created} beside a counter {@code x}).
-     * The exporter serves one family per name; names {@code servedTypes} does not know are left to the engine.
+     * 400 {@code type_conflict} when a metric of {@code batch} could not be served beside another family: two of its
+     * own families would expose one name (counter {@code x} and gauge {@code x_created} in one OTLP request), or a
+     * family served now claims one of its names: the same name as another type (a counter {@code latency} of one job,
+     * a gauge {@code latency} of another), or a name among its samples (a gauge {@code x_created} beside a counter
+     * {@code x}). Names the served types do not know are left to the engine and the exporter.
      */
-    static void refuse(ServedTypes servedTypes, MetricEventBatch batch) {
+    void refuse(MetricEventBatch batch) {
+        Family[] families = distinctFamilies(batch.getPoints());
+        if (families.length > 1) {
+            refuseWithinPush(families);
+        }
         if (servedTypes == ServedTypes.NONE) {
             return;
         }
-        String checked = null;
-        MetricType checkedType = null;
-        for (MetricPoint p : batch.getPoints()) {
-            if (p.getName().equals(checked) && p.getType() == checkedType) {
-                continue; // points of one family come together
+        long version = servedTypes.version(); // read before the answers it vouches for
+        for (Family f : families) {
+            ConcurrentHashMap<String, Long> passedAt = passed.get(f.type().ordinal());
+            Long at = passedAt.get(f.pushed());
+            if (version >= 0 && at != null && at == version) {
+                continue;
             }
-            checked = p.getName();
-            checkedType = p.getType();
-            String family = MetricNames.storedName(checked, checkedType == MetricType.COUNTER);
-            for (String exposed : MetricNames.exposedNames(family, checkedType)) {
-                refuseClaimed(servedTypes, checked, checkedType, family, exposed, exposed);
-                for (MetricType claimant : CLAIMANTS) {
-                    for (String suffix : SUFFIXES.get(claimant)) {
-                        if (exposed.endsWith(suffix) && exposed.length() > suffix.length()) {
-                            String base = exposed.substring(0, exposed.length() - suffix.length());
-                            if (servedTypes.servedType(base) == claimant) {
-                                refuseClaimed(servedTypes, checked, checkedType, family, exposed, base);
-                            }
-                        }
+            refuseServed(f);
+            if (version >= 0) {
+                if (passedAt.size() >= MAX_PASSED) {
+                    passedAt.clear();
+                }
+                passedAt.put(f.pushed(), version);
+            }
+        }
+    }
+
+    /** The families of {@code points}, each once (points of one family mostly come together). */
+    private static Family[] distinctFamilies(List<MetricPoint> points) {
+        List<Family> families = new ArrayList<>(4);
+        Family previous = null;
+        next:
+        for (MetricPoint p : points) {
+            if (previous != null && previous.has(p)) {
+                continue;
+            }
+            for (Family f : families) {
+                if (f.has(p)) {
+                    previous = f;
+                    continue next;
+                }
+            }
+            previous = Family.of(p);
+            families.add(previous);
+        }
+        return families.toArray(new Family[0]);
+    }
+
+    /**
+     * Refuses two families of one push that expose one name. Every name a family exposes starts with its stored name,
+     * so only a family whose stored name starts with another's can clash with it: in stored name order, those follow it.
+     */
+    private static void refuseWithinPush(Family[] families) {
+        Arrays.sort(families, Comparator.comparing(Family::stored));
+        for (int i = 0; i < families.length; i++) {
+            Family a = families[i];
+            for (int j = i + 1; j < families.length && families[j].stored().startsWith(a.stored()); j++) {
+                Family b = families[j];
+                if (a.sameAs(b)) {
+                    continue; // one counter pushed as x and as x_total
+                }
+                List<String> exposedByB = MetricNames.exposedNames(b.stored(), b.type());
+                for (String name : MetricNames.exposedNames(a.stored(), a.type())) {
+                    if (exposedByB.contains(name)) {
+                        throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metrics " + a.pushed() + " (" + typeName(a.type())
+                                + ") and " + b.pushed() + " (" + typeName(b.type()) + ") of this push would both be served under the name "
+                                + name + ", and /metrics serves one family per name: push one of them under another name");
                     }
                 }
             }
         }
     }
 
-    /** Refuses the pushed metric when the family served as {@code servedFamily} is not the pushed family itself and claims {@code exposed}. */
-    private static void refuseClaimed(ServedTypes servedTypes, String pushed, MetricType pushedType, String family,
-                                      String exposed, String servedFamily) {
+    private void refuseServed(Family f) {
+        // a family of this name served as another type
+        refuseClaimed(f, f.stored(), f.stored());
+        // a family named as one of this family's samples (a gauge x_total beside a counter x)
+        List<String> exposed = MetricNames.exposedNames(f.stored(), f.type());
+        for (int i = 1; i < exposed.size(); i++) {
+            refuseClaimed(f, exposed.get(i), exposed.get(i));
+        }
+        // a family whose samples are named as this family (a counter x beside a gauge x_created); the names of this
+        // family's samples never end in another type's suffix, so only its own name is looked at
+        for (int c = 0; c < CLAIMANTS.length; c++) {
+            for (String suffix : SUFFIXES[c]) {
+                if (f.stored().endsWith(suffix) && f.stored().length() > suffix.length()) {
+                    String base = f.stored().substring(0, f.stored().length() - suffix.length());
+                    if (servedTypes.servedType(base) == CLAIMANTS[c]) {
+                        refuseClaimed(f, f.stored(), base);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Refuses {@code f} when the family served as {@code servedFamily}, which exposes {@code name}, is not {@code f} itself. */
+    private void refuseClaimed(Family f, String name, String servedFamily) {
         MetricType served = servedTypes.servedType(servedFamily);
-        if (served == null || servedFamily.equals(family) && served == pushedType) {
+        if (served == null || servedFamily.equals(f.stored()) && served == f.type()) {
             return;
         }
-        if (servedFamily.equals(family)) {
-            throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + pushed + " is pushed as a " + typeName(pushedType)
-                    + " but " + family + " is served as a " + typeName(served) + " (from other pushes); a metric name has"
+        if (servedFamily.equals(f.stored())) {
+            throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " is pushed as a " + typeName(f.type())
+                    + " but " + f.stored() + " is served as a " + typeName(served) + " (from other pushes); a metric name has"
                     + " one type across every push: push it as a " + typeName(served) + " or under another name");
         }
-        throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + pushed + " (" + typeName(pushedType)
-                + ") would be served under the name " + exposed + ", which the " + typeName(served) + " " + servedFamily
-                + " already serves (from other pushes); push it under another name");
+        throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " (" + typeName(f.type())
+                + ") would be served under the name " + name + ", which the " + typeName(served) + " " + servedFamily
+                + " (from other pushes) serves too, and /metrics serves one family per name: push it under another name");
     }
 
     private static String typeName(MetricType type) {

@@ -2,6 +2,7 @@ package dev.mayfly.gateway.internal;
 
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.avro.MetricType;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
@@ -81,6 +82,7 @@ public class PushParseBenchmark {
         for (int i = 0; i < GROUPS; i++) {
             paths[i] = "/metrics/job/bench/instance/i" + i;
         }
+        batch = batch(paths[0], CONTENT_TYPE, body, body.length, MAX_SERIES);
     }
 
     /** One whole push: media type, grouping key, parse, points, batch (as PushgatewayHandler.read, event id aside). */
@@ -89,6 +91,45 @@ public class PushParseBenchmark {
         String path = paths[next];
         next = next + 1 == GROUPS ? 0 : next + 1;
         return batch(path, CONTENT_TYPE, body, body.length, MAX_SERIES);
+    }
+
+    /**
+     * The check of a push's families against each other and against what a standalone serves
+     * ({@link ServedFamilyConflicts}): the exporter's view holds the push's own families, as after the first push.
+     */
+    @Benchmark
+    public MetricEventBatch servedFamilyConflicts() {
+        conflicts.refuse(batch);
+        return batch;
+    }
+
+    /** The same, the view's version moving on every push: every family looked up as on a first push. */
+    @Benchmark
+    public MetricEventBatch servedFamilyConflictsUncached() {
+        uncached.refuse(batch);
+        return batch;
+    }
+
+    private static final Map<String, MetricType> SERVED = new java.util.concurrent.ConcurrentHashMap<>(Map.of(
+            "bench_requests", MetricType.COUNTER, "bench_memory_bytes", MetricType.GAUGE,
+            "bench_duration_seconds", MetricType.HISTOGRAM, "bench_cold_start", MetricType.GAUGE));
+    private final ServedFamilyConflicts conflicts = new ServedFamilyConflicts(served(() -> 1));
+    private final java.util.concurrent.atomic.AtomicLong versions = new java.util.concurrent.atomic.AtomicLong();
+    private final ServedFamilyConflicts uncached = new ServedFamilyConflicts(served(versions::incrementAndGet));
+    private MetricEventBatch batch;
+
+    private static dev.mayfly.gateway.ServedTypes served(java.util.function.LongSupplier version) {
+        return new dev.mayfly.gateway.ServedTypes() {
+            @Override
+            public MetricType servedType(String storedName) {
+                return SERVED.get(storedName);
+            }
+
+            @Override
+            public long version() {
+                return version.getAsLong();
+            }
+        };
     }
 
     /** The text parser alone. */
