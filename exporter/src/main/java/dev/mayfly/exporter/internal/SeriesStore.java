@@ -1,5 +1,7 @@
 package dev.mayfly.exporter.internal;
 
+import dev.mayfly.schemas.avro.MetricType;
+
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Iterator;
@@ -12,8 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
-
-import dev.mayfly.schemas.avro.MetricType;
 
 /**
  * The exporter's own copy of the aggregates topic: series grouped by metric name, each group keyed by the label
@@ -129,11 +129,11 @@ public final class SeriesStore {
         final ConcurrentSkipListSet<String> order = new ConcurrentSkipListSet<>(LabelPart.LABELS_ORDER);
         /** Series by type (ordinal of {@link MetricType}). */
         final AtomicIntegerArray types = new AtomicIntegerArray(MetricType.values().length);
+        final Map<String, StoredSeries> view = new SortedView(this);
 
         MetricType servedType() {
             return FamilyBuilder.majorityType(types::get);
         }
-        final Map<String, StoredSeries> view = new SortedView(this);
     }
 
     /** A read-only view of a family in label part order; iteration skips a series removed while it runs. */
