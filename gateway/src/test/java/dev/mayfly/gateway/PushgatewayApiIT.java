@@ -103,6 +103,13 @@ class PushgatewayApiIT {
         assertThat(new java.util.HashSet<>(ids.subList(1, ids.size()))).as("every other push has its own").hasSize(ids.size() - 1);
     }
     @Test
+    void anIdempotencyKeyMayBeAQuotedStringWithSpaces() throws Exception {
+        HttpResponse<String> r = h.pushText("POST", "/metrics/job/a", "c_total 1\n", "Idempotency-Key", " \"order 42\" ");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(h.read(1).get(0).getEventId()).startsWith("\"order 42\"@");
+    }
+
+    @Test
     void nonFiniteGaugesAreAccepted() throws Exception {
         HttpResponse<String> r = h.pushText("PUT", "/metrics/job/checkout", "# TYPE ratio gauge\nratio NaN\nup +Inf\ndown -Inf\n");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

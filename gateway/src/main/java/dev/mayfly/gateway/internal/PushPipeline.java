@@ -161,7 +161,7 @@ public final class PushPipeline {
         }
         for (int i = 0; i < key.length(); i++) {
             char c = key.charAt(i);
-            if (c < 0x21 || c > 0x7e) {
+            if (c < 0x20 || c > 0x7e) { // spaces inside, as in a quoted key ("order 42"), are kept
                 throw PushRejected.badRequest(PushRejected.INVALID_HEADER, "Idempotency-Key must be 1 to 128 printable ASCII characters");
             }
         }
