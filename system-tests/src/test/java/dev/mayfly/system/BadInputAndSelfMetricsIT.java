@@ -51,7 +51,7 @@ class BadInputAndSelfMetricsIT {
             MetricsText.awaitSamples(base + "/metrics", null, "orders_total{job=\"checkout\"}");
             HttpResponse<String> conflicting = push(base, "# TYPE orders gauge\norders{shop=\"b\"} 5\n");
             assertThat(conflicting.statusCode()).isEqualTo(400);
-            assertThat(conflicting.body()).contains("metric orders is pushed as a gauge but orders is served as a counter");
+            assertThat(conflicting.body()).contains("metric orders is pushed as a gauge but orders is already served as a counter");
             // a sum past the largest double: only the engine, which holds the sum, can tell; the pushes go one after
             // the other so that neither the gateway nor the engine ever holds them in one batch
             assertThat(push(base, "# HELP huge_total Bytes moved.\n# TYPE huge_total counter\nhuge_total 1e308\n").statusCode()).isEqualTo(200);

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * The steps every push takes, shared by both APIs: authenticate, take in-flight room, read the body, write the batch
+ * The steps every push takes, shared by every API: authenticate, take in-flight room, read the body, check it (the
+ * shared validator, then {@link ServedFamilyConflicts}: families /metrics could not serve), write the batch
  * to the {@link BatchSink} (through the {@link PushCoalescer}) and answer when it is acknowledged. In-flight room is counted in KiB of request body: at
  * most {@code maxInFlightBytes} of bodies (and the batches made of them) are held at once; a push that finds no room
  * within {@link #ROOM_WAIT} gets 429. A push is answered on its connection's event loop once its write completes,

@@ -159,14 +159,17 @@ final class ServedFamilyConflicts {
         if (served == null || servedFamily.equals(f.stored()) && served == f.type()) {
             return;
         }
-        if (servedFamily.equals(f.stored())) {
+        boolean pushable = served == MetricType.COUNTER || served == MetricType.GAUGE || served == MetricType.HISTOGRAM;
+        if (servedFamily.equals(f.stored()) && pushable) {
             throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " is pushed as a " + typeName(f.type())
-                    + " but " + f.stored() + " is served as a " + typeName(served) + " (from other pushes); a metric name has"
-                    + " one type across every push: push it as a " + typeName(served) + " or under another name");
+                    + " but " + f.stored() + " is already served as a " + typeName(served) + "; a metric name has one type"
+                    + " across every push: push it as a " + typeName(served) + " or under another name");
         }
+        // a summary or info family is the process's own (pushes cannot make one)
+        String owner = pushable ? "the " + typeName(served) + " " + servedFamily : "this process's own " + servedFamily;
         throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " (" + typeName(f.type())
-                + ") would be served under the name " + name + ", which the " + typeName(served) + " " + servedFamily
-                + " (from other pushes) serves too, and /metrics serves one family per name: push it under another name");
+                + ") would be served under the name " + name + ", which " + owner
+                + " already serves, and /metrics serves one family per name: push it under another name");
     }
 
     private static String typeName(MetricType type) {

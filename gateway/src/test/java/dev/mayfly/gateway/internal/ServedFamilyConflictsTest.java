@@ -50,8 +50,8 @@ class ServedFamilyConflictsTest {
                 .isInstanceOfSatisfying(PushRejected.class, e -> {
                     assertThat(e.status()).isEqualTo(400);
                     assertThat(e.reason()).isEqualTo(PushRejected.TYPE_CONFLICT);
-                    assertThat(e.getMessage()).isEqualTo("metric latency is pushed as a gauge but latency is served as a counter"
-                            + " (from other pushes); a metric name has one type across every push: push it as a counter or under another name");
+                    assertThat(e.getMessage()).isEqualTo("metric latency is pushed as a gauge but latency is already served as a counter;"
+                            + " a metric name has one type across every push: push it as a counter or under another name");
                 });
         assertThatCode(() -> conflicts.refuse(push("# TYPE latency_total counter\nlatency_total{route=\"c\"} 1\n")))
                 .as("the same type, with or without _total").doesNotThrowAnyException();
@@ -66,15 +66,27 @@ class ServedFamilyConflictsTest {
         serve("queue_total", MetricType.GAUGE);
         assertThatThrownBy(() -> conflicts.refuse(push("# TYPE orders_created gauge\norders_created 1\n")))
                 .hasMessage("metric orders_created (gauge) would be served under the name orders_created, which the counter"
-                        + " orders (from other pushes) serves too, and /metrics serves one family per name: push it under another name");
+                        + " orders already serves, and /metrics serves one family per name: push it under another name");
         assertThatThrownBy(() -> conflicts.refuse(push("# TYPE rpc_seconds_count gauge\nrpc_seconds_count 1\n")))
-                .hasMessageContaining("which the histogram rpc_seconds (from other pushes) serves too");
+                .hasMessageContaining("which the histogram rpc_seconds already serves");
         assertThatThrownBy(() -> conflicts.refuse(push("# TYPE queue counter\nqueue 1\n")))
                 .as("a counter queue would be served as queue_total, a served gauge")
-                .hasMessageContaining("would be served under the name queue_total, which the gauge queue_total (from other pushes) serves too");
+                .hasMessageContaining("would be served under the name queue_total, which the gauge queue_total already serves");
         assertThatCode(() -> conflicts.refuse(push("# TYPE rpc_seconds histogram\nrpc_seconds_bucket{le=\"+Inf\"} 1\n"
                 + "rpc_seconds_sum 0.5\nrpc_seconds_count 1\n# TYPE orders_total counter\norders_total 2\n# TYPE other gauge\nother 1\n")))
                 .as("the served families themselves, and names nobody claims").doesNotThrowAnyException();
+    }
+
+    @Test
+    void aNameTheProcessServesAsASummaryOrInfoIsNotOfferedAsATypeToPush() {
+        serve("jvm_gc_collection_seconds", MetricType.SUMMARY);
+        serve("jvm_runtime_info", MetricType.UNKNOWN);
+        assertThatThrownBy(() -> conflicts.refuse(push("# TYPE jvm_gc_collection_seconds histogram\njvm_gc_collection_seconds_bucket{le=\"+Inf\"} 1\n"
+                + "jvm_gc_collection_seconds_sum 1\njvm_gc_collection_seconds_count 1\n")))
+                .hasMessage("metric jvm_gc_collection_seconds (histogram) would be served under the name jvm_gc_collection_seconds, which this"
+                        + " process's own jvm_gc_collection_seconds already serves, and /metrics serves one family per name: push it under another name");
+        assertThatThrownBy(() -> conflicts.refuse(push("# TYPE jvm_runtime_info gauge\njvm_runtime_info 1\n")))
+                .hasMessageContaining("which this process's own jvm_runtime_info already serves");
     }
 
     @Test
@@ -84,12 +96,12 @@ class ServedFamilyConflictsTest {
         served.put("latency", MetricType.COUNTER); // the view changed but says it did not
         assertThatCode(() -> conflicts.refuse(gauge)).as("the answer kept for this version").doesNotThrowAnyException();
         version++;
-        assertThatThrownBy(() -> conflicts.refuse(gauge)).hasMessageContaining("latency is served as a counter");
+        assertThatThrownBy(() -> conflicts.refuse(gauge)).hasMessageContaining("latency is already served as a counter");
         version = -1; // answers not to be kept: every push is checked
         served.remove("latency");
         conflicts.refuse(gauge);
         served.put("latency", MetricType.COUNTER);
-        assertThatThrownBy(() -> conflicts.refuse(gauge)).hasMessageContaining("latency is served as a counter");
+        assertThatThrownBy(() -> conflicts.refuse(gauge)).hasMessageContaining("latency is already served as a counter");
     }
 
     @Test
