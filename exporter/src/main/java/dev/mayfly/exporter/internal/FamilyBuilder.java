@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import java.util.function.IntUnaryOperator;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
@@ -277,7 +278,7 @@ public final class FamilyBuilder {
     }
 
     /** As {@link #majorityType(int[])}, the counts read through {@code countByOrdinal}. */
-    static MetricType majorityType(java.util.function.IntUnaryOperator countByOrdinal) {
+    static MetricType majorityType(IntUnaryOperator countByOrdinal) {
         MetricType best = null;
         int bestCount = 0;
         for (MetricType t : FAMILY_TYPES) {

@@ -14,6 +14,7 @@ import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +80,7 @@ public final class FamilyMerger {
      * an unknown family exposes map to {@link MetricType#UNKNOWN}, which no pushed family has.
      */
     public static Map<String, MetricType> typesByName(Iterable<MetricSnapshot> own) {
-        Map<String, MetricType> types = new java.util.HashMap<>();
+        Map<String, MetricType> types = new HashMap<>();
         for (MetricSnapshot s : own) {
             if (s instanceof InfoSnapshot || s instanceof UnknownSnapshot) {
                 sampleNames(s).forEach(n -> types.putIfAbsent(n, MetricType.UNKNOWN));

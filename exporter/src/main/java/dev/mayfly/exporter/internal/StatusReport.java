@@ -9,6 +9,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -71,7 +72,7 @@ public record StatusReport(Instant generated, boolean caughtUp, int seriesServed
             MetricType type = FamilyBuilder.majorityType(types); // the type the family is served as
             if (type != null) {
                 // the family name Prometheus sees: counters are stored without their _total suffix
-                int all = java.util.Arrays.stream(types).sum();
+                int all = Arrays.stream(types).sum();
                 metrics.put(type == MetricType.COUNTER ? name + "_total" : name, new Metric(type, types[type.ordinal()], all - types[type.ordinal()]));
             }
         });

@@ -28,6 +28,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -115,7 +116,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             refuse(route, HttpResponseStatus.EXPECTATION_FAILED, "unsupported Expect: " + expect);
             return false;
         }
-        java.util.List<String> codings = head.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        List<String> codings = head.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
             // RFC 9112, 6.1: a transfer coding the server does not understand is answered 501
             refuse(route, HttpResponseStatus.NOT_IMPLEMENTED, "unsupported Transfer-Encoding: " + String.join(", ", codings)
