@@ -7,7 +7,9 @@ import java.util.Objects;
 /**
  * How the server listens and what it tolerates from clients. Immutable; start from {@link #defaults()}.
  *
- * @param maxConnections   connections past this are answered 503 and closed at once
+ * @param maxConnections   open connections; a connection past this takes the place of the one idle longest (no
+ *                         request under way for at least a second), which is closed; when none is, it is answered 503
+ *                         and closed at once
  * @param idleTimeout      a connection with no request under way and no traffic for this long is closed
  * @param requestTimeout   a request not received whole (head and body) within this, counted from the read that
  *                         brought its first bytes, is answered 408 and its connection closed (a stalled upload or a
@@ -16,15 +18,20 @@ import java.util.Objects;
  *                         connection is closed
  * @param maxBufferedBytes request bodies held by the server at once (being received or being handled), over every
  *                         connection; a request that would pass it is answered 503 with {@code Retry-After}
+ * @param maxArrivingBytesPerClient bytes of bodies still arriving (not yet received whole) that one client address
+ *                         may hold at once, so that one client stalling uploads cannot take the whole buffered budget;
+ *                         past it that client's request is answered 503 with {@code Retry-After}
  * @param handlerThreads   threads of the shared pool that runs handlers
  * @param tls              null for plain HTTP; else asked for an engine on every new connection
  */
 public record HttpServerOptions(String host, int port, ServerTls tls, int maxConnections, Duration idleTimeout,
-                                Duration requestTimeout, Duration writeTimeout, long maxBufferedBytes, int handlerThreads) {
+                                Duration requestTimeout, Duration writeTimeout, long maxBufferedBytes,
+                                long maxArrivingBytesPerClient, int handlerThreads) {
     public HttpServerOptions {
         Objects.requireNonNull(host, "host");
         positive(maxConnections, "maxConnections");
         positive(maxBufferedBytes, "maxBufferedBytes");
+        positive(maxArrivingBytesPerClient, "maxArrivingBytesPerClient");
         positive(handlerThreads, "handlerThreads");
         for (Duration d : new Duration[]{idleTimeout, requestTimeout, writeTimeout}) {
             if (d.isNegative() || d.isZero()) {
@@ -35,11 +42,11 @@ public record HttpServerOptions(String host, int port, ServerTls tls, int maxCon
 
     public static HttpServerOptions defaults() {
         return new HttpServerOptions("0.0.0.0", 0, null, 4096, Duration.ofMinutes(5), Duration.ofSeconds(30),
-                Duration.ofSeconds(60), 128L * 1024 * 1024, Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
+                Duration.ofSeconds(60), 128L * 1024 * 1024, 32L * 1024 * 1024, Math.max(8, 4 * Runtime.getRuntime().availableProcessors()));
     }
 
     public HttpServerOptions withAddress(String bindHost, int bindPort) {
-        return new HttpServerOptions(bindHost, bindPort, tls, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, handlerThreads);
+        return new HttpServerOptions(bindHost, bindPort, tls, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, maxArrivingBytesPerClient, handlerThreads);
     }
 
     /** TLS from one context (null: plain HTTP). */
@@ -48,19 +55,25 @@ public record HttpServerOptions(String host, int port, ServerTls tls, int maxCon
     }
 
     public HttpServerOptions withTls(ServerTls engines) {
-        return new HttpServerOptions(host, port, engines, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, handlerThreads);
+        return new HttpServerOptions(host, port, engines, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, maxArrivingBytesPerClient, handlerThreads);
     }
 
+    /** The connection and buffered-bytes limits; one client's share of bodies still arriving stays a quarter of the bytes. */
     public HttpServerOptions withLimits(int connections, long bufferedBytes) {
-        return new HttpServerOptions(host, port, tls, connections, idleTimeout, requestTimeout, writeTimeout, bufferedBytes, handlerThreads);
+        return withLimits(connections, bufferedBytes, Math.max(1, bufferedBytes / 4));
+    }
+
+    public HttpServerOptions withLimits(int connections, long bufferedBytes, long arrivingBytesPerClient) {
+        return new HttpServerOptions(host, port, tls, connections, idleTimeout, requestTimeout, writeTimeout, bufferedBytes,
+                arrivingBytesPerClient, handlerThreads);
     }
 
     public HttpServerOptions withTimeouts(Duration idle, Duration request, Duration write) {
-        return new HttpServerOptions(host, port, tls, maxConnections, idle, request, write, maxBufferedBytes, handlerThreads);
+        return new HttpServerOptions(host, port, tls, maxConnections, idle, request, write, maxBufferedBytes, maxArrivingBytesPerClient, handlerThreads);
     }
 
     public HttpServerOptions withHandlerThreads(int threads) {
-        return new HttpServerOptions(host, port, tls, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, threads);
+        return new HttpServerOptions(host, port, tls, maxConnections, idleTimeout, requestTimeout, writeTimeout, maxBufferedBytes, maxArrivingBytesPerClient, threads);
     }
 
     private static void positive(long value, String name) {

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,13 @@ class HttpServerTest {
 
     private Socket connect() throws IOException {
         Socket socket = new Socket("127.0.0.1", server.port());
+        socket.setSoTimeout(15_000);
+        return socket;
+    }
+
+    /** A connection from another loopback address: another client as far as the server can tell. */
+    private Socket connectFrom(String loopbackAddress) throws IOException {
+        Socket socket = new Socket("127.0.0.1", server.port(), InetAddress.getByName(loopbackAddress), 0);
         socket.setSoTimeout(15_000);
         return socket;
     }
@@ -317,16 +325,43 @@ class HttpServerTest {
     }
 
     @Test
-    void connectionsPastTheLimitGet503() throws Exception {
+    void aConnectionPastTheLimitTakesThePlaceOfTheOneIdleLongest() throws Exception {
         start(HttpServerOptions.defaults().withLimits(2, 1 << 20));
         try (Socket a = connect(); Socket b = connect()) {
             send(a, "GET /echo/a HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(readResponse(a.getInputStream())).startsWith("HTTP/1.1 200");
+            Thread.sleep(300);
             send(b, "GET /echo/b HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(readResponse(b.getInputStream())).startsWith("HTTP/1.1 200");
+            Thread.sleep(1_200); // both idle over a second, a the longer
             try (Socket c = connect()) {
+                send(c, "GET /echo/c HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(readResponse(c.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/c 0\n");
+            }
+            assertThat(a.getInputStream().read()).as("the connection idle longest was closed").isEqualTo(-1);
+            send(b, "GET /echo/b2 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(b.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/b2 0\n");
+        }
+        assertThat(handled).containsExactly("GET /echo/a 0", "GET /echo/b 0", "GET /echo/c 0", "GET /echo/b2 0");
+    }
+
+    @Test
+    void connectionsPastTheLimitGet503WhenNoneHasBeenIdleASecond() throws Exception {
+        start(HttpServerOptions.defaults().withLimits(2, 1 << 20));
+        try (Socket a = connect(); Socket b = connect()) {
+            send(a, "GET /echo/a HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(a.getInputStream())).startsWith("HTTP/1.1 200");
+            send(b, "PUT /echo/b HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345"); // under way
+            try (Socket c = connect()) { // a was idle under a second
                 assertThat(readToEnd(c)).startsWith("HTTP/1.1 503").contains("too many connections");
             }
+            send(a, "PUT /echo/a2 HTTP/1.1\r\nHost: x\r\nX-Slow: 1"); // a request head still arriving
+            Thread.sleep(1_200);
+            try (Socket c = connect()) { // neither is idle: both have requests under way
+                assertThat(readToEnd(c)).startsWith("HTTP/1.1 503").contains("too many connections");
+            }
+            send(b, "67890");
+            assertThat(readResponse(b.getInputStream())).startsWith("HTTP/1.1 200").endsWith("PUT /echo/b 10\n");
         }
         // once one closes, a new one is admitted
         AtomicReference<String> answer = new AtomicReference<>();
@@ -345,8 +380,37 @@ class HttpServerTest {
     }
 
     @Test
+    void oneClientStallingUploadsCannotTakeTheBufferedBudgetFromOthers() throws Exception {
+        start(HttpServerOptions.defaults().withLimits(100, 100_000, 30_000)
+                .withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        try (Socket first = connectFrom("127.0.0.2"); Socket second = connectFrom("127.0.0.2");
+             Socket other = connectFrom("127.0.0.3")) {
+            send(first, "PUT /echo/h1 HTTP/1.1\r\nHost: x\r\nContent-Length: 29000\r\n\r\n" + "x".repeat(25_000));
+            Thread.sleep(300); // let the server take it in: 25,000 bytes of this client's bodies still arriving
+            send(second, "PUT /echo/h2 HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + "x".repeat(10_000));
+            assertThat(readToEnd(second)).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 1")
+                    .contains("this client holds too many request bodies still arriving");
+            // another client's body arriving in parts still has room, and so does this client's next part
+            send(other, "PUT /echo/o HTTP/1.1\r\nHost: x\r\nContent-Length: 28000\r\n\r\n" + "y".repeat(20_000));
+            Thread.sleep(300);
+            send(other, "y".repeat(8_000));
+            assertThat(readResponse(other.getInputStream())).startsWith("HTTP/1.1 200").endsWith("PUT /echo/o 28000\n");
+            send(first, "x".repeat(4_000));
+            assertThat(readResponse(first.getInputStream())).startsWith("HTTP/1.1 200").endsWith("PUT /echo/h1 29000\n");
+            // its bodies arrived: the share is free again
+            try (Socket third = connectFrom("127.0.0.2")) {
+                send(third, "PUT /echo/h3 HTTP/1.1\r\nHost: x\r\nContent-Length: 29000\r\n\r\n" + "z".repeat(25_000));
+                Thread.sleep(300);
+                send(third, "z".repeat(4_000));
+                assertThat(readResponse(third.getInputStream())).startsWith("HTTP/1.1 200").endsWith("PUT /echo/h3 29000\n");
+            }
+        }
+        assertThat(handled).containsExactly("PUT /echo/o 28000", "PUT /echo/h1 29000", "PUT /echo/h3 29000");
+    }
+
+    @Test
     void bodiesPastTheServerWideBudgetGet503WithRetryAfter() throws Exception {
-        start(HttpServerOptions.defaults().withLimits(100, 40_000)
+        start(HttpServerOptions.defaults().withLimits(100, 40_000, 40_000)
                 .withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
         try (Socket holder = connect(); Socket other = connect()) {
             send(holder, "PUT /echo/h HTTP/1.1\r\nHost: x\r\nContent-Length: 60000\r\n\r\n" + "x".repeat(30_000));

@@ -4,7 +4,6 @@ import dev.mayfly.http.HttpRequest;
 import dev.mayfly.http.Route;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -35,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * One connection: gathers each request's body within its route's limit, hands whole requests to handlers one at a
  * time and in order, writes their responses, and refuses what it must (400, 408, 413, 417, 501, 503) with a lingering close.
+ * Tells the server when it is idle, so that a new connection at the limit can take the place of the one idle longest.
  * Runs on the connection's event loop, except {@link #write}, {@link #abort} and {@link #awaitWritable}, which any
  * thread may call. Handlers run on their route's executor, or right here for requests the route takes inline.
  */
@@ -56,6 +56,11 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private boolean bytesInRead;
     private boolean decodedInRead;
     private long lastReadNanos;
+    private String client;
+    private Idleness idleness;
+    /** Reads of request bytes, and their count when the last request arrived whole: more since means a request began. */
+    private long reads;
+    private long readsWhenLastArrived;
 
     public ConnectionHandler(ServerState state) {
         this.state = state;
@@ -67,6 +72,8 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 bytesInRead = true;
+                reads++;
+                idleness.busy();
                 ctx.fireChannelRead(msg);
             }
         };
@@ -75,6 +82,11 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        client = channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
+        idleness = new Idleness(channel);
+        idleness.idleNow();
+        state.connectionOpened(idleness);
     }
 
     @Override
@@ -138,7 +150,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER),
                     channel.voidPromise());
         }
-        receiving = Pending.request(head, uri, route, limit, HttpUtil.isKeepAlive(head), channel.alloc().compositeBuffer(1024));
+        receiving = Pending.request(head, uri, route, limit, HttpUtil.isKeepAlive(head), channel.alloc().compositeBuffer(1024), client);
         return true;
     }
 
@@ -178,6 +190,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         int n = content.content().readableBytes();
+        boolean last = content instanceof LastHttpContent;
         if (n > 0) {
             if ((long) request.body.readableBytes() + n > request.limit) {
                 content.release();
@@ -190,11 +203,21 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             request.reserved += n;
+            if (!last) { // a part of a body still arriving also counts against its client's share
+                if (!state.reserveArriving(client, n)) {
+                    content.release();
+                    refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "this client holds too many request bodies still arriving; retry later");
+                    return;
+                }
+                request.arriving += n;
+            }
             request.body.addComponent(true, content.content()); // the body owns the part now
         } else {
             content.release();
         }
-        if (content instanceof LastHttpContent) {
+        if (last) {
+            readsWhenLastArrived = reads;
+            request.arrivedWhole(state);
             cancelRequestTimer();
             receiving = null;
             ready.add(request);
@@ -234,7 +257,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         NettyResponse response = new NettyResponse(this, channel, next.head.protocolVersion(),
                 next.head.method().name().equals("HEAD"), next.keepAlive);
-        HttpRequest request = new HttpRequest(next.head.method().name(), next.uri, next.head.headers(), next.body, clientAddress());
+        HttpRequest request = new HttpRequest(next.head.method().name(), next.uri, next.head.headers(), next.body, client);
         boolean inline = next.route != null && inline(next.route, request);
         Exchange exchange = new Exchange(next, inline ? request.handledInline() : request, response, state);
         inFlight = exchange;
@@ -303,6 +326,9 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         dispatchNext();
         updateReading();
+        if (inFlight == null && ready.isEmpty() && receiving == null && !refusing && reads == readsWhenLastArrived) {
+            idleness.idleNow(); // no part of a next request came in meanwhile
+        }
     }
 
     /** Reads while few whole requests wait (after a refusal, always: input is dropped). */
@@ -342,6 +368,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        state.connectionClosed(idleness);
         cancelRequestTimer();
         if (receiving != null) {
             receiving.release(state);
@@ -374,11 +401,6 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             requestTimer.cancel(false);
             requestTimer = null;
         }
-    }
-
-    private String clientAddress() {
-        return channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
     }
 
     private static String tooLarge(int limit) {

@@ -10,6 +10,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +28,9 @@ public final class ServerState {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong buffered = new AtomicLong();
+    /** Bytes of bodies still arriving, by client address; an address holding none has no entry. */
+    private final ConcurrentHashMap<String, Long> arrivingByClient = new ConcurrentHashMap<>();
+    private final Set<Idleness> openConnections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger exchanges = new AtomicInteger();
     private final ExecutorService handlers;
 
@@ -55,9 +60,14 @@ public final class ServerState {
         return handlers;
     }
 
-    /** Counts a new connection; past the limit answers it 503 and closes it, returning false. */
+    /**
+     * Counts a new connection. Past the limit it takes the place of the connection idle longest, at least
+     * {@link Idleness#EVICTABLE_AFTER_NANOS}, which is closed (clients reopen a closed kept-alive connection; a
+     * frozen serverless container's connection would otherwise hold its place until the idle timeout). When no
+     * connection is idle that long, answers it 503, closes it and returns false.
+     */
     public boolean admitConnection(Channel channel) {
-        if (open.incrementAndGet() > options.maxConnections()) {
+        if (open.incrementAndGet() > options.maxConnections() && !evictLongestIdle()) {
             open.decrementAndGet();
             channel.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_CONNECTIONS)).addListener(ChannelFutureListener.CLOSE);
             return false;
@@ -65,6 +75,41 @@ public final class ServerState {
         connections.add(channel);
         channel.closeFuture().addListener(f -> open.decrementAndGet());
         return true;
+    }
+
+    /**
+     * Claims the connection idle longest and closes it on its event loop unless a request started there meanwhile
+     * (then the new connection is admitted one over the limit, until a connection closes). Scans every connection:
+     * only at the limit.
+     */
+    private boolean evictLongestIdle() {
+        long now = System.nanoTime();
+        while (true) {
+            Idleness longest = null;
+            long longestSince = 0;
+            for (Idleness connection : openConnections) {
+                long since = connection.since();
+                if (since != Idleness.BUSY && now - since >= Idleness.EVICTABLE_AFTER_NANOS
+                        && (longest == null || since - longestSince < 0)) {
+                    longest = connection;
+                    longestSince = since;
+                }
+            }
+            if (longest == null) {
+                return false;
+            }
+            if (longest.claimAndClose(longestSince)) {
+                return true;
+            }
+        }
+    }
+
+    void connectionOpened(Idleness connection) {
+        openConnections.add(connection);
+    }
+
+    void connectionClosed(Idleness connection) {
+        openConnections.remove(connection);
     }
 
     /** Takes {@code bytes} of the buffered-body budget; false (nothing taken) when it would pass the limit. */
@@ -80,6 +125,27 @@ public final class ServerState {
     void release(long bytes) {
         if (bytes > 0) {
             buffered.addAndGet(-bytes);
+        }
+    }
+
+    /** Counts {@code bytes} of a body still arriving against {@code client}'s share; false (nothing counted) past it. */
+    boolean reserveArriving(String client, long bytes) {
+        boolean[] taken = {false};
+        arrivingByClient.compute(client, (address, held) -> {
+            long now = held == null ? 0 : held;
+            if (now + bytes > options.maxArrivingBytesPerClient()) {
+                return held;
+            }
+            taken[0] = true;
+            return now + bytes;
+        });
+        return taken[0];
+    }
+
+    /** {@code bytes} of {@code client}'s bodies arrived whole or were given up. */
+    void arrived(String client, long bytes) {
+        if (bytes > 0) {
+            arrivingByClient.computeIfPresent(client, (address, held) -> held - bytes <= 0 ? null : held - bytes);
         }
     }
 

@@ -14,9 +14,12 @@ import java.util.Map;
 public final class HttpSettings {
     private static final HttpServerOptions DEFAULTS = HttpServerOptions.defaults();
     public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("http.max.connections", DEFAULTS.maxConnections(),
-            "Open HTTP connections; past it new ones are answered 503 and closed");
+            "Open HTTP connections; past it a new one takes the place of the one idle longest (idle at least 1 s), which is closed, or is answered 503 and closed when none is");
     public static final Setting<Long> MAX_BUFFERED_BYTES = Setting.longValue("http.max.buffered.bytes", DEFAULTS.maxBufferedBytes(),
             "Request body bytes held at once over every connection; past it a request is answered 503 with Retry-After");
+    public static final Setting<Long> MAX_ARRIVING_BYTES_PER_CLIENT = Setting.longValue("http.max.arriving.bytes.per.client",
+            DEFAULTS.maxArrivingBytesPerClient(),
+            "Bytes of request bodies still arriving (sent in parts, not yet whole) that one client address may hold at once; past it its request is answered 503 with Retry-After");
     public static final Setting<Duration> REQUEST_TIMEOUT = Setting.duration("http.request.timeout", DEFAULTS.requestTimeout(),
             "A request (head and body) not arrived whole this long after its first bytes is answered 408 and its connection closed");
     public static final Setting<Duration> WRITE_TIMEOUT = Setting.duration("http.write.timeout", DEFAULTS.writeTimeout(),
@@ -25,7 +28,7 @@ public final class HttpSettings {
             "A connection with no request under way and no traffic for this long is closed");
     public static final Setting<String> WEB_CONFIG_FILE = Setting.string("web.config.file", "",
             "Web configuration file in the Prometheus exporter-toolkit format (TLS from PEM, client certificates, basic_auth_users, headers; docs/web-config.md), as --web.config.file; empty: none");
-    public static final List<Setting<?>> ALL = List.of(MAX_CONNECTIONS, MAX_BUFFERED_BYTES, REQUEST_TIMEOUT, WRITE_TIMEOUT, IDLE_TIMEOUT,
+    public static final List<Setting<?>> ALL = List.of(MAX_CONNECTIONS, MAX_BUFFERED_BYTES, MAX_ARRIVING_BYTES_PER_CLIENT, REQUEST_TIMEOUT, WRITE_TIMEOUT, IDLE_TIMEOUT,
             WEB_CONFIG_FILE);
 
     private HttpSettings() {
@@ -36,7 +39,7 @@ public final class HttpSettings {
         Settings settings = Settings.parse(ServiceConfigs.sliceFor(raw, ALL), ALL, "kafka.");
         try {
             return DEFAULTS.withAddress(host, port).withTls(tlsOrNull)
-                    .withLimits(settings.get(MAX_CONNECTIONS), settings.get(MAX_BUFFERED_BYTES))
+                    .withLimits(settings.get(MAX_CONNECTIONS), settings.get(MAX_BUFFERED_BYTES), settings.get(MAX_ARRIVING_BYTES_PER_CLIENT))
                     .withTimeouts(settings.get(IDLE_TIMEOUT), settings.get(REQUEST_TIMEOUT), settings.get(WRITE_TIMEOUT));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("config keys http.*: " + e.getMessage());
