@@ -9,6 +9,7 @@ import dev.mayfly.exporter.internal.FamilyMerger;
 import dev.mayfly.exporter.internal.MetricsHandler;
 import dev.mayfly.exporter.internal.Scraper;
 import dev.mayfly.exporter.internal.SeriesStore;
+import dev.mayfly.exporter.internal.ServedTypesView;
 import dev.mayfly.exporter.internal.StatusPage;
 import dev.mayfly.exporter.internal.StatusReport;
 import dev.mayfly.http.RequestHandler;
@@ -54,8 +55,7 @@ public final class Exporter implements AutoCloseable {
     private final Thread deadLettersThread;
     private static final Duration STATUS_REFRESH = Duration.ofSeconds(2);
     private StatusReport lastStatus;
-    /** The process's own families (JVM, process) by name, taken at start: they claim their names before the aggregates. */
-    private volatile Map<String, MetricType> processFamilies = Map.of();
+    private final ServedTypesView servedTypes;
 
     private Exporter(ExporterConfig config, PrometheusRegistry registry) {
         Settings settings = config.settings();
@@ -98,6 +98,7 @@ public final class Exporter implements AutoCloseable {
         }
         this.lagInterval = settings.get(ExporterConfig.ENGINE_LAG_INTERVAL);
         this.handler = new MetricsHandler(new Scraper(new AggregatesCollector(store), registry, metrics), consumer::isCaughtUp, metrics);
+        this.servedTypes = new ServedTypesView(store, consumer::isCaughtUp);
     }
 
     /** An exporter registering its metrics (and, unless disabled, JVM metrics) in the default Prometheus registry. */
@@ -114,7 +115,7 @@ public final class Exporter implements AutoCloseable {
 
     /** Starts reading the aggregates topic. */
     public void start() {
-        processFamilies = FamilyMerger.typesByName(registry.scrape());
+        servedTypes.processFamilies(FamilyMerger.typesByName(registry.scrape()));
         consumerThread.start();
         deadLettersThread.start();
         if (lagTimer != null) {
@@ -133,11 +134,7 @@ public final class Exporter implements AutoCloseable {
      * or while the store has not caught up with the topic (until then it does not know). Any thread; constant time.
      */
     public MetricType servedType(String metricName) {
-        if (!consumer.isCaughtUp()) {
-            return null;
-        }
-        MetricType own = processFamilies.get(metricName);
-        return own != null ? own : store.servedType(metricName);
+        return servedTypes.servedType(metricName);
     }
 
     /**
@@ -145,7 +142,7 @@ public final class Exporter implements AutoCloseable {
      * negative while the store has not caught up (answers are then not to be kept).
      */
     public long servedTypesVersion() {
-        return consumer.isCaughtUp() ? store.typesVersion() : -1;
+        return servedTypes.version();
     }
 
     /** False once the store stopped following the topic on an unexpected error (restart the exporter). */

@@ -31,13 +31,17 @@ public final class GatewayConfig {
     public static final Setting<Boolean> COALESCE = Setting.bool("push.coalesce", true,
             "Write pushes into the same group that arrive while one of its writes is in flight as one events record "
                     + "(pushes with an Idempotency-Key, cumulative and delete pushes are always written alone)");
+    public static final Setting<Boolean> SERVED_TYPES_CHECK = Setting.bool("push.served.types.check", true,
+            "Refuse (400 type_conflict) a push whose metric /metrics would leave out because its name is served as another type; "
+                    + "a gateway run apart reads the aggregates topic for this and holds every series as an exporter does "
+                    + "(false: only the families of one push are checked against each other)");
     public static final String PUSH_AUTH_PREFIX = "push.auth.";
 
     public static final List<Setting<?>> SETTINGS;
 
     static {
         List<Setting<?>> all = new ArrayList<>(List.of(MAX_BODY_BYTES, MAX_SERIES, MAX_IN_FLIGHT_BYTES, ACK_TIMEOUT,
-                DEFAULT_TEMPORALITY, OTLP_PROMOTED_RESOURCE_ATTRIBUTES, COALESCE));
+                DEFAULT_TEMPORALITY, OTLP_PROMOTED_RESOURCE_ATTRIBUTES, COALESCE, SERVED_TYPES_CHECK));
         all.addAll(Authenticator.settings(PUSH_AUTH_PREFIX));
         all.addAll(CommonSettings.ALL);
         SETTINGS = List.copyOf(all);

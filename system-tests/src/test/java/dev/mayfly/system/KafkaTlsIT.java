@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * ({@code MAYFLY_KAFKA_...}), never on a command line. Mutual TLS (the listener refuses a client without a
  * certificate; the CA's PEM certificate as trust store, a PKCS#12 client key store) and SASL_SSL with SCRAM-SHA-512.
  * Pushes through the gateway come out summed on the exporter's /metrics, the exporter's engine-lag Admin client
- * answers, and the password shows on no status page and in no log.
+ * answers, the gateway's own reader of the aggregates topic refuses a push of a served name as another type, and the
+ * password shows on no status page and in no log.
  */
 class KafkaTlsIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
@@ -128,6 +129,12 @@ class KafkaTlsIT {
             push(gateway, 3, "tls-2"); // a retry of the same push counts once
             String metrics = "http://localhost:" + exporterPort + "/metrics";
             awaitValue(metrics, "tls_orders_total{job=\"tls\"}", 5.0);
+            // the gateway, run apart, reads the aggregates topic with the same keys: a push /metrics would leave out
+            // (the counter's name as a gauge, from another job) is refused when it is sent
+            assertThat(awaitRefusal(gateway + "/metrics/job/other", "# TYPE tls_orders gauge\ntls_orders 1\n"))
+                    .contains("metric tls_orders is pushed as a gauge but tls_orders is already served as a counter");
+            push(gateway, 4, "tls-3"); // the counter itself is still taken
+            awaitValue(metrics, "tls_orders_total{job=\"tls\"}", 9.0);
             Map<String, Double> scraped = MetricsText.awaitSamples(metrics, null, "mayfly_engine_lag_events");
             assertThat(scraped.get("mayfly_engine_lag_events")).as("the engine's lag, read by the exporter's Admin client")
                     .isNotNull().isGreaterThanOrEqualTo(0.0);
@@ -187,6 +194,21 @@ class KafkaTlsIT {
                 .POST(HttpRequest.BodyPublishers.ofString("# TYPE tls_orders_total counter\ntls_orders_total " + increment + "\n"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as("push answered %s", r.body()).isBetween(200, 299);
+    }
+
+    /** The body of the first 400 answer to {@code body} pushed to {@code url} (a 2xx is retried until the timeout). */
+    private static String awaitRefusal(String url, String body) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                    .header("Content-Type", "text/plain; version=0.0.4").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 400 || System.nanoTime() > deadline) {
+                assertThat(r.statusCode()).as("answer %s", r.body()).isEqualTo(400);
+                return r.body();
+            }
+            Thread.sleep(250);
+        }
     }
 
     private static void awaitValue(String url, String sample, double expected) throws InterruptedException {

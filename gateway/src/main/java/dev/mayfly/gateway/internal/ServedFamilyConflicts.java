@@ -165,8 +165,8 @@ final class ServedFamilyConflicts {
                     + " but " + f.stored() + " is already served as a " + typeName(served) + "; a metric name has one type"
                     + " across every push: push it as a " + typeName(served) + " or under another name");
         }
-        // a summary or info family is the process's own (pushes cannot make one)
-        String owner = pushable ? "the " + typeName(served) + " " + servedFamily : "this process's own " + servedFamily;
+        // a summary or info family is the exporter's own (pushes cannot make one)
+        String owner = pushable ? "the " + typeName(served) + " " + servedFamily : "the exporter's own " + servedFamily;
         throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " (" + typeName(f.type())
                 + ") would be served under the name " + name + ", which " + owner
                 + " already serves, and /metrics serves one family per name: push it under another name");

@@ -83,10 +83,10 @@ class ServedFamilyConflictsTest {
         serve("jvm_runtime_info", MetricType.UNKNOWN);
         assertThatThrownBy(() -> conflicts.refuse(push("# TYPE jvm_gc_collection_seconds histogram\njvm_gc_collection_seconds_bucket{le=\"+Inf\"} 1\n"
                 + "jvm_gc_collection_seconds_sum 1\njvm_gc_collection_seconds_count 1\n")))
-                .hasMessage("metric jvm_gc_collection_seconds (histogram) would be served under the name jvm_gc_collection_seconds, which this"
-                        + " process's own jvm_gc_collection_seconds already serves, and /metrics serves one family per name: push it under another name");
+                .hasMessage("metric jvm_gc_collection_seconds (histogram) would be served under the name jvm_gc_collection_seconds, which the"
+                        + " exporter's own jvm_gc_collection_seconds already serves, and /metrics serves one family per name: push it under another name");
         assertThatThrownBy(() -> conflicts.refuse(push("# TYPE jvm_runtime_info gauge\njvm_runtime_info 1\n")))
-                .hasMessageContaining("which this process's own jvm_runtime_info already serves");
+                .hasMessageContaining("which the exporter's own jvm_runtime_info already serves");
     }
 
     @Test

@@ -1,29 +1,43 @@
 package dev.mayfly.launcher.internal;
 
 import dev.mayfly.exporter.Exporter;
+import dev.mayfly.exporter.ServedTypesReader;
 import dev.mayfly.gateway.ServedTypes;
 import dev.mayfly.schemas.avro.MetricType;
 
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
 
-/** The types an exporter of this process serves, for its gateway: nothing known until the exporter exists. */
+/**
+ * The types an exporter serves, for a gateway: from the exporter of its process (a standalone) or from a reader of the
+ * aggregates topic (a gateway run apart); nothing known until that exists.
+ */
 public final class ExporterServedTypes implements ServedTypes {
-    private final AtomicReference<Exporter> exporter = new AtomicReference<>();
+    private record Source(Function<String, MetricType> type, LongSupplier version) {
+    }
+
+    private final AtomicReference<Source> source = new AtomicReference<>();
 
     /** Called once the exporter exists. */
     public void set(Exporter created) {
-        exporter.set(created);
+        source.set(new Source(created::servedType, created::servedTypesVersion));
+    }
+
+    /** Called once the reader exists; null again once it is closed. */
+    public void set(ServedTypesReader reader) {
+        source.set(reader == null ? null : new Source(reader::servedType, reader::servedTypesVersion));
     }
 
     @Override
     public MetricType servedType(String storedName) {
-        Exporter e = exporter.get();
-        return e == null ? null : e.servedType(storedName);
+        Source s = source.get();
+        return s == null ? null : s.type().apply(storedName);
     }
 
     @Override
     public long version() {
-        Exporter e = exporter.get();
-        return e == null ? -1 : e.servedTypesVersion();
+        Source s = source.get();
+        return s == null ? -1 : s.version().getAsLong();
     }
 }

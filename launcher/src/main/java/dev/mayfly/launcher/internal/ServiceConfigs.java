@@ -3,6 +3,7 @@ package dev.mayfly.launcher.internal;
 import dev.mayfly.exporter.Exporter;
 import dev.mayfly.exporter.ExporterConfig;
 import dev.mayfly.exporter.ProcessStatus;
+import dev.mayfly.exporter.ServedTypesReader;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.gateway.Gateway;
 import dev.mayfly.gateway.GatewayConfig;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -69,17 +71,49 @@ public final class ServiceConfigs {
         };
     }
 
+    /**
+     * A gateway run apart from the exporters: unless {@code push.served.types.check} is false, it reads the aggregates
+     * topic itself to know the types /metrics serves (its readiness does not wait for that: until it has caught up,
+     * pushes are checked against each other only).
+     */
     public static Supplier<Service> gateway(Map<String, String> raw) {
-        return gateway(raw, ServedTypes.NONE);
+        GatewayConfig config = GatewayConfig.from(raw);
+        if (!config.settings().get(GatewayConfig.SERVED_TYPES_CHECK)) {
+            return gateway(config, ServedTypes.NONE, () -> { }, () -> { });
+        }
+        ExporterConfig readerConfig = ExporterConfig.from(sliceFor(raw, CommonSettings.ALL));
+        ExporterServedTypes served = new ExporterServedTypes();
+        AtomicReference<ServedTypesReader> reader = new AtomicReference<>();
+        return gateway(config, served, () -> {
+            reader.set(ServedTypesReader.create(readerConfig));
+            served.set(reader.get());
+            reader.get().start();
+        }, () -> {
+            ServedTypesReader r = reader.getAndSet(null);
+            served.set((ServedTypesReader) null);
+            if (r != null) {
+                r.close();
+            }
+        });
     }
 
-    /** A gateway that refuses a push giving a metric name another type than {@code servedTypes} says it is served as. */
+    /**
+     * A gateway that refuses a push giving a metric name another type than {@code servedTypes} says it is served as
+     * (none when {@code push.served.types.check} is false).
+     */
     public static Supplier<Service> gateway(Map<String, String> raw, ServedTypes servedTypes) {
         GatewayConfig config = GatewayConfig.from(raw);
+        boolean check = config.settings().get(GatewayConfig.SERVED_TYPES_CHECK);
+        return gateway(config, check ? servedTypes : ServedTypes.NONE, () -> { }, () -> { });
+    }
+
+    private static Supplier<Service> gateway(GatewayConfig config, ServedTypes servedTypes, Runnable start, Runnable stop) {
         return () -> {
             Gateway gateway = Gateway.create(config, servedTypes);
-            return Service.of("gateway", () -> {
-            }, gateway::isReady, gateway::close, gateway::routes);
+            return Service.of("gateway", start, gateway::isReady, () -> {
+                gateway.close();
+                stop.run();
+            }, gateway::routes);
         };
     }
 
