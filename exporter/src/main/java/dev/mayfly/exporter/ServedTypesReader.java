@@ -21,8 +21,8 @@ import java.util.Map;
  * What exporters configured as {@code config} serve under each metric name, for a process that does not serve
  * {@code /metrics} itself (a gateway run apart): the exporter's store and rules, fed by the same committed reading of
  * the aggregates topic (every partition), and the families an exporter adds of its own ({@code mayfly_exporter_*},
- * and {@code jvm_*}, {@code process_*} unless {@code exporter.jvm.metrics} is false). It holds every series as an
- * exporter does. Answers nothing (null, version -1) until it has caught up with the topic. Thread-safe.
+ * {@code jvm_*}, {@code process_*}: as an exporter serves them by default). It holds every series as an exporter
+ * does. Answers nothing (null, version -1) until it has caught up with the topic. Thread-safe.
  */
 public final class ServedTypesReader implements AutoCloseable {
     private final AggregatesConsumer consumer;
@@ -34,11 +34,8 @@ public final class ServedTypesReader implements AutoCloseable {
         Settings settings = config.settings();
         String topic = settings.get(CommonSettings.AGGREGATES_TOPIC);
         SeriesStore store = new SeriesStore();
-        // the families an exporter serves of its own, in a registry nothing serves
+        // the exporter's own families (mayfly_exporter_*), in a registry nothing serves
         PrometheusRegistry exporterFamilies = new PrometheusRegistry();
-        if (settings.get(ExporterConfig.JVM_METRICS)) {
-            JvmMetrics.builder().register(exporterFamilies);
-        }
         this.metrics = new ExporterMetrics(exporterFamilies, store, System::currentTimeMillis, topic);
         Map<String, Object> props = new HashMap<>(settings.withPrefix(CommonSettings.KAFKA_PREFIX));
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get(CommonSettings.BOOTSTRAP_SERVERS));
@@ -46,7 +43,13 @@ public final class ServedTypesReader implements AutoCloseable {
         this.consumer = new AggregatesConsumer(props, topic, List.of(),
                 MayflyCodecs.aggregates(CommonSettings.registry(settings), topic), store, metrics);
         this.view = new ServedTypesView(store, consumer::isCaughtUp);
-        view.processFamilies(FamilyMerger.typesByName(exporterFamilies.scrape()));
+        Map<String, MetricType> own = new HashMap<>(FamilyMerger.typesByName(exporterFamilies.scrape()));
+        // an exporter's JVM families, as this process's JVM names them (registered once, in the default registry,
+        // where this process serves its own /metrics)
+        PrometheusRegistry jvm = PrometheusRegistry.defaultRegistry;
+        JvmMetrics.builder().register(jvm);
+        FamilyMerger.typesByName(jvm.scrape(name -> name.startsWith("jvm_") || name.startsWith("process_"))).forEach(own::putIfAbsent);
+        view.processFamilies(own);
         this.thread = new Thread(consumer, "mayfly-served-types");
         thread.setDaemon(true);
     }
@@ -73,6 +76,11 @@ public final class ServedTypesReader implements AutoCloseable {
     /** True once it has caught up with the topic, while it follows it. */
     public boolean isCaughtUp() {
         return consumer.isCaughtUp();
+    }
+
+    /** False once it stopped following the topic on an unexpected error (restart the process). */
+    public boolean isHealthy() {
+        return !consumer.hasFailed();
     }
 
     @Override

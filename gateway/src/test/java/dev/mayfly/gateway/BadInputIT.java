@@ -7,8 +7,11 @@ import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.codec.MayflyCodecs;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -269,6 +272,74 @@ class BadInputIT {
     static String otlp(String data, String name) {
         return "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"bad\"}}]},"
                 + "\"scopeMetrics\":[{\"metrics\":[{\"name\":\"" + name + "\"," + data + "}]}]}]}";
+    }
+
+    /** One OTLP JSON request of service "partial" carrying {@code metrics} (each a metric object). */
+    static String otlpMetrics(String... metrics) {
+        return "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"partial\"}}]},"
+                + "\"scopeMetrics\":[{\"metrics\":[" + String.join(",", metrics) + "]}]}]}";
+    }
+
+    static String counter(String name, String value) {
+        return "{\"name\":\"" + name + "\",\"sum\":{\"aggregationTemporality\":1,\"isMonotonic\":true,\"dataPoints\":[{\"asDouble\":\"" + value + "\"}]}}";
+    }
+
+    @Test
+    void anOtlpMetricThatBreaksARuleIsLeftOutAndTheRestWritten() throws Exception {
+        h.readAll();
+        double summaries = GatewayMetrics.LEFT_OUT_POINTS.labelValues("otlp", "summary").get();
+        double malformed = GatewayMetrics.LEFT_OUT_POINTS.labelValues("otlp", "malformed").get();
+        double infinite = GatewayMetrics.LEFT_OUT_POINTS.labelValues("otlp", "non_finite_value").get();
+        double refused = GatewayMetrics.REJECTED.labelValues("otlp", "summary").get();
+        String body = otlpMetrics(counter("good_total", "3"),
+                "{\"name\":\"s\",\"summary\":{\"dataPoints\":[{\"count\":\"1\",\"sum\":1},{\"count\":\"2\",\"sum\":2,"
+                        + "\"attributes\":[{\"key\":\"a\",\"value\":{\"stringValue\":\"b\"}}]}]}}",
+                "{\"name\":\"h\",\"histogram\":{\"aggregationTemporality\":1,\"dataPoints\":[{\"count\":\"1\",\"bucketCounts\":[\"1\"]}]}}",
+                counter("inf_total", "Infinity"),
+                "{\"name\":\"level\",\"gauge\":{\"dataPoints\":[{\"asDouble\":2.5}]}}");
+        HttpResponse<String> r = h.send("POST", "/v1/metrics", "application/json", body.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        ExportMetricsServiceResponse.Builder answer = ExportMetricsServiceResponse.newBuilder();
+        com.google.protobuf.util.JsonFormat.parser().merge(r.body(), answer);
+        assertThat(answer.getPartialSuccess().getRejectedDataPoints()).isEqualTo(4);
+        assertThat(answer.getPartialSuccess().getErrorMessage()).isEqualTo("4 of 6 data points left out, the rest accepted: "
+                + "s is a summary: summaries cannot be aggregated; send a histogram | histogram h has no sum; Mayfly histograms need one"
+                + " | counter 'inf_total' has value +Inf; counters must be finite");
+        MetricEventBatch written = h.read(1).get(0);
+        assertThat(written.getSource().getJob()).isEqualTo("partial");
+        assertThat(written.getPoints()).extracting(MetricPoint::getName).containsExactly("good_total", "level");
+        assertThat(written.getPoints().get(0).getValue()).isEqualTo(3.0);
+        assertThat(GatewayMetrics.LEFT_OUT_POINTS.labelValues("otlp", "summary").get()).isEqualTo(summaries + 2);
+        assertThat(GatewayMetrics.LEFT_OUT_POINTS.labelValues("otlp", "malformed").get()).isEqualTo(malformed + 1);
+        assertThat(GatewayMetrics.LEFT_OUT_POINTS.labelValues("otlp", "non_finite_value").get()).isEqualTo(infinite + 1);
+        assertThat(GatewayMetrics.REJECTED.labelValues("otlp", "summary").get()).as("the push is not refused as a whole").isEqualTo(refused);
+        h.assertNothingWrittenSinceLastRead();
+    }
+
+    @Test
+    void anOtlpMetricClashingWithAnotherOfTheRequestIsLeftOutAndTheAnswerIsProtobuf() throws Exception {
+        h.readAll();
+        ExportMetricsServiceRequest.Builder request = ExportMetricsServiceRequest.newBuilder();
+        com.google.protobuf.util.JsonFormat.parser().merge(otlpMetrics(counter("x", "1"),
+                "{\"name\":\"x_created\",\"gauge\":{\"dataPoints\":[{\"asDouble\":5}]}}"), request);
+        HttpResponse<byte[]> r = h.sendBytes("POST", "/v1/metrics", "application/x-protobuf", request.build().toByteArray());
+        assertThat(r.statusCode()).isEqualTo(200);
+        ExportMetricsServiceResponse answer = ExportMetricsServiceResponse.parseFrom(r.body());
+        assertThat(answer.getPartialSuccess().getRejectedDataPoints()).isEqualTo(1);
+        assertThat(answer.getPartialSuccess().getErrorMessage()).contains("1 of 2 data points left out")
+                .contains("would both be served under the name x_created");
+        assertThat(h.read(1).get(0).getPoints()).extracting(MetricPoint::getName).containsExactly("x");
+        h.assertNothingWrittenSinceLastRead();
+    }
+
+    @Test
+    void anOtlpRequestWhoseEveryMetricBreaksARuleIsRefusedWholeNamingThemAll() throws Exception {
+        h.readAll();
+        HttpResponse<String> r = h.send("POST", "/v1/metrics", "application/json",
+                otlpMetrics(counter("a_total", "NaN"), counter("b_total", "-Infinity")).getBytes(StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(r.body()).contains("counter 'a_total' has value NaN").contains("(and 1 more metric refused: b_total)");
+        h.assertNothingWrittenSinceLastRead();
     }
 
     static String basic(String user, String password) {

@@ -96,6 +96,18 @@ final class GatewayHarness implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** As {@link #send}, the answer's body as bytes (a protobuf answer). */
+    HttpResponse<byte[]> sendBytes(String method, String path, String contentType, byte[] body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(20))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", contentType);
+        defaultHeaders.forEach((k, v) -> {
+            if (v != null) {
+                b.header(k, v);
+            }
+        });
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     HttpResponse<String> pushText(String method, String path, String text, String... headers) throws Exception {
         return send(method, path, "text/plain; version=0.0.4; charset=utf-8", text.getBytes(StandardCharsets.UTF_8), headers);
     }

@@ -89,12 +89,13 @@ public final class HttpServer implements AutoCloseable {
                                 return;
                             }
                             ChannelPipeline pipeline = channel.pipeline();
+                            ConnectionHandler exchanges = new ConnectionHandler(state);
+                            pipeline.addLast("raw-bytes", exchanges.rawBytesWatcher());
                             if (options.tls() != null) {
                                 pipeline.addLast("tls", new SslHandler(options.tls().newEngine()));
                             }
                             pipeline.addLast("idle", new IdleStateHandler(true, 0, 0,
                                     options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
-                            ConnectionHandler exchanges = new ConnectionHandler(state);
                             pipeline.addLast("request-bytes", exchanges.bytesWatcher());
                             pipeline.addLast("http", new HttpServerCodec());
                             pipeline.addLast("exchanges", exchanges);

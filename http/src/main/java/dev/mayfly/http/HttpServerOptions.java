@@ -20,7 +20,8 @@ import java.util.Objects;
  *                         connection; a request that would pass it is answered 503 with {@code Retry-After}
  * @param maxArrivingBytesPerClient bytes of bodies still arriving (not yet received whole) that one client address
  *                         may hold at once, so that one client stalling uploads cannot take the whole buffered budget;
- *                         past it that client's request is answered 503 with {@code Retry-After}
+ *                         past it that client's request is answered 503 with {@code Retry-After}. A client's one body
+ *                         arriving is always taken (up to its route's limit): only bodies arriving beside it count
  * @param handlerThreads   threads of the shared pool that runs handlers
  * @param tls              null for plain HTTP; else asked for an engine on every new connection
  */

@@ -409,6 +409,21 @@ class HttpServerTest {
     }
 
     @Test
+    void aClientsOneBodyArrivesWholeEvenWhenItIsLargerThanItsShare() throws Exception {
+        start(HttpServerOptions.defaults().withLimits(100, 1_000_000, 10_000)
+                .withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));
+        try (Socket big = connectFrom("127.0.0.2"); Socket beside = connectFrom("127.0.0.2")) {
+            send(big, "PUT /echo/big HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n\r\n" + "x".repeat(30_000));
+            Thread.sleep(300); // 30,000 bytes arriving: three times the share, but its only body
+            send(beside, "PUT /echo/beside HTTP/1.1\r\nHost: x\r\nContent-Length: 30000\r\n\r\n" + "y".repeat(20_000));
+            assertThat(readToEnd(beside)).startsWith("HTTP/1.1 503").contains("this client holds too many request bodies still arriving");
+            send(big, "x".repeat(20_000));
+            assertThat(readResponse(big.getInputStream())).startsWith("HTTP/1.1 200").endsWith("PUT /echo/big 50000\n");
+        }
+        assertThat(handled).containsExactly("PUT /echo/big 50000");
+    }
+
+    @Test
     void bodiesPastTheServerWideBudgetGet503WithRetryAfter() throws Exception {
         start(HttpServerOptions.defaults().withLimits(100, 40_000, 40_000)
                 .withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));

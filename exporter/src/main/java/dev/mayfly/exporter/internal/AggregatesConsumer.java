@@ -140,11 +140,11 @@ public final class AggregatesConsumer implements Runnable {
         } catch (WakeupException | InterruptException e) {
             if (!closing) {
                 failed = true;
-                LOG.error("aggregates consumer stopped unexpectedly; the exporter is no longer ready", e);
+                LOG.error("{} stopped unexpectedly; its view of {} is no longer ready", consumerProperties.get(ConsumerConfig.CLIENT_ID_CONFIG), topic, e);
             }
         } catch (RuntimeException e) {
             failed = true;
-            LOG.error("aggregates consumer failed; the exporter is no longer ready or healthy", e);
+            LOG.error("{} failed; its view of {} is no longer ready or healthy", consumerProperties.get(ConsumerConfig.CLIENT_ID_CONFIG), topic, e);
         }
     }
 

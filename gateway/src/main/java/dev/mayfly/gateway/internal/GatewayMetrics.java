@@ -23,6 +23,12 @@ public final class GatewayMetrics {
             .labelNames("api", "reason")
             .register();
 
+    public static final Counter LEFT_OUT_POINTS = Counter.builder()
+            .name("mayfly_gateway_left_out_points_total")
+            .help("Data points left out of pushes accepted in part (OTLP partial success), by reason")
+            .labelNames("api", "reason")
+            .register();
+
     /**
      * Failed authentications, by scope ({@code push}, {@code scrape}) and reason: {@code wrong_credentials} (a check
      * was made and failed) or {@code throttled} (refused unchecked: the client failed too often, 429).

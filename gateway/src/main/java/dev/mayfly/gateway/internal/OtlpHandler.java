@@ -11,7 +11,9 @@ import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
 import dev.mayfly.schemas.avro.Temporality;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,8 +28,11 @@ import java.util.Map;
 /**
  * OTLP/HTTP metrics: POST {@code /v1/metrics} with an {@code ExportMetricsServiceRequest} as protobuf
  * ({@code application/x-protobuf}) or JSON ({@code application/json}), optionally gzip-compressed. The request becomes
- * one RECORD batch (see {@link OtlpTranslator}); the answer, after Kafka acknowledged, is an empty
- * {@code ExportMetricsServiceResponse} in the request's encoding; errors carry a {@code google.rpc.Status}. Thread-safe.
+ * one RECORD batch (see {@link OtlpTranslator}); the answer, after Kafka acknowledged, is an
+ * {@code ExportMetricsServiceResponse} in the request's encoding. A metric that breaks a rule is left out and the rest
+ * written: the answer is then 200 with {@code partial_success} (the data points left out, and why), as OTLP asks.
+ * A request nothing can be taken of, or that is invalid as a whole, gets an error with a {@code google.rpc.Status}.
+ * Thread-safe.
  */
 public final class OtlpHandler implements RequestHandler {
     public static final String API = "otlp";
@@ -43,11 +48,17 @@ public final class OtlpHandler implements RequestHandler {
 
     private static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
         @Override
-        public void success(HttpRequest request, HttpResponse response) throws IOException {
+        public void success(HttpRequest request, HttpResponse response, LeftOut leftOut) throws IOException {
+            ExportMetricsServiceResponse answer = ExportMetricsServiceResponse.getDefaultInstance();
+            if (leftOut != null && !leftOut.isEmpty()) {
+                answer = ExportMetricsServiceResponse.newBuilder().setPartialSuccess(ExportMetricsPartialSuccess.newBuilder()
+                        .setRejectedDataPoints(leftOut.points()).setErrorMessage(leftOut.message())).build();
+            }
             if (isJson(request, response)) {
-                response.send(200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+                response.send(200, "application/json", JsonFormat.printer().omittingInsignificantWhitespace().print(answer)
+                        .getBytes(StandardCharsets.UTF_8));
             } else {
-                response.send(200, "application/x-protobuf", new byte[0]);
+                response.send(200, "application/x-protobuf", answer.toByteArray());
             }
         }
 
@@ -71,7 +82,7 @@ public final class OtlpHandler implements RequestHandler {
 
     @Override
     public void handle(HttpRequest request, HttpResponse response) {
-        pipeline.handle(request, response, API, REPLIER, this::read);
+        pipeline.handleInParts(request, response, API, REPLIER, this::read);
     }
 
     private MetricEventBatch read(HttpRequest request, HttpResponse response, PushPipeline.Room room) throws IOException {
@@ -92,7 +103,7 @@ public final class OtlpHandler implements RequestHandler {
         RequestBody body = pipeline.readBody(request);
         ExportMetricsServiceRequest export = decode(body, json);
         PointsBuilder points = new PointsBuilder(new PushOptions(Temporality.DELTA, null, null, pipeline.maxSeries()));
-        OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points);
+        OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points, room.leftOut());
         translator.translate(export);
         OtlpTranslator.Source s = translator.source();
         PushPipeline.authorize(identity, s.job());

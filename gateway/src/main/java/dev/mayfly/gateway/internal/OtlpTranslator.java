@@ -40,8 +40,10 @@ import java.util.TreeMap;
  *
  * <p>Data: monotonic Sum is a counter, non-monotonic Sum a gauge (cumulative: its level; delta: changes summed), Gauge
  * a gauge, explicit-bucket Histogram a histogram, ExponentialHistogram a native histogram (scale, zero bucket and
- * offset + bucket counts per side as sent), each delta or cumulative as the point says. Summaries are refused. A cumulative point's stream is the identity of its resource, scope and attributes; its
- * start time is {@code start_time_unix_nano}. Points flagged "no recorded value" are skipped. Not thread-safe.
+ * offset + bucket counts per side as sent), each delta or cumulative as the point says. Summaries are refused. A
+ * cumulative point's stream is the identity of its resource, scope and attributes; its start time is
+ * {@code start_time_unix_nano}. Points flagged "no recorded value" are skipped. A metric that cannot be taken (a
+ * summary, a histogram without a sum...) is left out whole, the others taken. Not thread-safe.
  */
 public final class OtlpTranslator {
     /** The source all the request's resources share. */
@@ -50,11 +52,14 @@ public final class OtlpTranslator {
 
     private final List<String> promotedResourceAttributes;
     private final PointsBuilder out;
+    private final LeftOut leftOut;
     private Source source;
 
-    public OtlpTranslator(List<String> promotedResourceAttributes, PointsBuilder out) {
+    /** {@code leftOut}: where a metric that cannot be taken goes, with the rest taken (null: it refuses the request). */
+    public OtlpTranslator(List<String> promotedResourceAttributes, PointsBuilder out, LeftOut leftOut) {
         this.promotedResourceAttributes = promotedResourceAttributes;
         this.out = out;
+        this.leftOut = leftOut;
     }
 
     public Source source() {
@@ -78,13 +83,33 @@ public final class OtlpTranslator {
                 InstrumentationScope scope = sm.getScope();
                 String scopeIdentity = resourceIdentity + "|" + scope.getName() + "|" + scope.getVersion();
                 for (Metric metric : sm.getMetricsList()) {
-                    metric(metric, scopeIdentity, promoted);
+                    int mark = out.size();
+                    try {
+                        metric(metric, scopeIdentity, promoted);
+                    } catch (PushRejected e) {
+                        if (leftOut == null || e.status() != 400) {
+                            throw e; // too many series refuses the request as a whole
+                        }
+                        out.dropFrom(mark);
+                        leftOut.add(metric.getName(), dataPoints(metric), e);
+                    }
                 }
             }
         }
         if (source == null) {
             source = new Source("unknown_service", null, null, null);
         }
+    }
+
+    private static int dataPoints(Metric m) {
+        return switch (m.getDataCase()) {
+            case SUM -> m.getSum().getDataPointsCount();
+            case GAUGE -> m.getGauge().getDataPointsCount();
+            case HISTOGRAM -> m.getHistogram().getDataPointsCount();
+            case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
+            case SUMMARY -> m.getSummary().getDataPointsCount();
+            default -> 0;
+        };
     }
 
     private void useSource(Source s) {

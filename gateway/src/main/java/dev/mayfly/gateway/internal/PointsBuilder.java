@@ -32,6 +32,8 @@ public final class PointsBuilder {
     private final PushOptions options;
     private final List<MetricPoint> points = new ArrayList<>();
     private final Set<SeriesIdentity> seen = new HashSet<>();
+    /** The identity of each point, in the order of {@link #points}, to take points back ({@link #dropFrom}). */
+    private final List<SeriesIdentity> identities = new ArrayList<>();
 
     private record SeriesIdentity(String name, Map<String, String> labels) {
         // written out: the generated ones go through method handles, a cost per point
@@ -56,6 +58,19 @@ public final class PointsBuilder {
 
     public PushOptions options() {
         return options;
+    }
+
+    /** How many points it holds: a mark to {@link #dropFrom}. */
+    public int size() {
+        return points.size();
+    }
+
+    /** Takes back every point added since {@code mark} (a metric left out of a push accepted in part). */
+    public void dropFrom(int mark) {
+        for (int i = points.size() - 1; i >= mark; i--) {
+            seen.remove(identities.remove(i));
+            points.remove(i);
+        }
     }
 
     public void counter(String name, String help, String unit, Map<String, String> labels, double value, Long startTimeMillis) {
@@ -168,12 +183,14 @@ public final class PointsBuilder {
                 it.remove(); // an empty label value is the same as no label
             }
         }
-        if (!seen.add(new SeriesIdentity(name, labels))) {
+        SeriesIdentity identity = new SeriesIdentity(name, labels);
+        if (!seen.add(identity)) {
             throw PushRejected.badRequest(PushRejected.DUPLICATE_SERIES, "series " + name + labels + " appears twice in one push");
         }
         if (points.size() >= options.maxSeries()) {
             throw new PushRejected(413, PushRejected.TOO_MANY_SERIES, "push has more than " + options.maxSeries() + " series");
         }
+        identities.add(identity);
         boolean cumulative = temporality == Temporality.CUMULATIVE;
         points.add(new MetricPoint(name, help == null || help.isEmpty() ? null : help, unit == null || unit.isEmpty() ? null : unit,
                 type, labels, value, temporality, cumulative ? streamId : null,

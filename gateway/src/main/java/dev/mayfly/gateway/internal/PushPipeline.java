@@ -7,6 +7,7 @@ import dev.mayfly.http.HttpResponse;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.gateway.ServedTypes;
 import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.validation.MetricValidator;
 import dev.mayfly.schemas.validation.Violation;
@@ -16,7 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -179,12 +184,25 @@ public final class PushPipeline {
         MetricEventBatch read(HttpRequest request, HttpResponse response, Room room) throws IOException;
     }
 
-    /** The in-flight room one push holds: taken by the reader before it reads the body, given back by the pipeline. */
+    /**
+     * What one push holds while the pipeline handles it: the in-flight room, taken by the reader before it reads the
+     * body and given back by the pipeline; and, for a push accepted in part, what is left out of it.
+     */
     public final class Room {
         private int permits;
+        private final LeftOut leftOut;
+
+        private Room(LeftOut leftOut) {
+            this.leftOut = leftOut;
+        }
 
         public void take(HttpRequest request, HttpResponse response) {
             permits = takeRoom(request, response);
+        }
+
+        /** Where a reader leaves out a metric it cannot take, for a push accepted in part; null for a push taken whole. */
+        public LeftOut leftOut() {
+            return leftOut;
         }
     }
 
@@ -193,14 +211,29 @@ public final class PushPipeline {
      * push, an unreadable body or an internal error is answered here, counted, and its room given back.
      */
     public void handle(HttpRequest request, HttpResponse response, String api, Replier replier, PushReader reader) {
-        Room room = new Room();
+        handle(request, response, api, replier, reader, null);
+    }
+
+    /**
+     * As {@link #handle}, for an API that accepts part of a push (OTLP's partial success): a metric that breaks a rule
+     * is left out, counted, and named to the replier, the rest written; only a push nothing is left of is refused.
+     */
+    public void handleInParts(HttpRequest request, HttpResponse response, String api, Replier replier, PushReader reader) {
+        handle(request, response, api, replier, reader, new LeftOut());
+    }
+
+    private void handle(HttpRequest request, HttpResponse response, String api, Replier replier, PushReader reader, LeftOut leftOut) {
+        Room room = new Room(leftOut);
         try {
             MetricEventBatch batch = reader.read(request, response, room);
-            refuseInvalid(validator, batch);
-            conflicts.refuse(batch);
+            if (leftOut == null) {
+                check(batch);
+            } else {
+                batch = keepAcceptable(batch, leftOut);
+            }
             int taken = room.permits;
             room.permits = 0;
-            submit(request, response, api, batch, taken, replier);
+            submit(request, response, api, batch, taken, replier, leftOut);
         } catch (PushRejected rejected) {
             giveBackRoom(room.permits);
             reject(request, response, api, rejected, replier);
@@ -225,14 +258,77 @@ public final class PushPipeline {
         PointsBuilder.refuseSeriesMergedByOverride(batch);
     }
 
+    private void check(MetricEventBatch batch) {
+        refuseInvalid(validator, batch);
+        conflicts.refuse(batch);
+    }
+
+    private PushRejected refusal(MetricEventBatch batch) {
+        try {
+            check(batch);
+            return null;
+        } catch (PushRejected rejected) {
+            return rejected;
+        }
+    }
+
+    /**
+     * For a push accepted in part: {@code batch} when it passes every check whole (the usual case, checked once);
+     * else without each metric (name and type) that fails the checks alone or clashes with a metric kept before it,
+     * each left out in {@code leftOut}. Refuses the push when the batch itself is invalid (its job, say) or nothing of
+     * it is left.
+     */
+    private MetricEventBatch keepAcceptable(MetricEventBatch batch, LeftOut leftOut) {
+        PushRejected whole = refusal(batch);
+        if (whole == null) {
+            if (batch.getPoints().isEmpty() && !leftOut.isEmpty()) {
+                throw leftOut.whole();
+            }
+            return batch;
+        }
+        Violation batchDefect = validator.checkBatch(batch);
+        if (batchDefect != null) {
+            throw PushRejected.of(batchDefect);
+        }
+        Map<String, List<MetricPoint>> metrics = new LinkedHashMap<>();
+        for (MetricPoint p : batch.getPoints()) {
+            metrics.computeIfAbsent(p.getType() + " " + p.getName(), k -> new ArrayList<>()).add(p);
+        }
+        List<MetricPoint> kept = new ArrayList<>(batch.getPoints().size());
+        for (List<MetricPoint> metric : metrics.values()) {
+            PushRejected alone = refusal(withPoints(batch, metric));
+            if (alone == null) {
+                List<MetricPoint> together = new ArrayList<>(kept);
+                together.addAll(metric);
+                alone = ServedFamilyConflicts.clashWithinPush(together);
+            }
+            if (alone == null) {
+                kept.addAll(metric);
+            } else {
+                leftOut.add(metric.get(0).getName(), metric.size(), alone);
+            }
+        }
+        if (kept.isEmpty()) {
+            throw leftOut.whole();
+        }
+        return withPoints(batch, kept);
+    }
+
+    private static MetricEventBatch withPoints(MetricEventBatch batch, List<MetricPoint> points) {
+        return new MetricEventBatch(batch.getEventId(), batch.getSource(), batch.getEmitTime(), batch.getOperation(),
+                batch.getGroupingLabels(), points);
+    }
+
     /** Answers the push once the sink acknowledged the batch (success), or failed (503 / 413); gives back the room. */
     public interface Replier {
-        void success(HttpRequest request, HttpResponse response) throws IOException;
+        /** {@code leftOut}: what was left out of a push accepted in part (null for a push taken whole). */
+        void success(HttpRequest request, HttpResponse response, LeftOut leftOut) throws IOException;
 
         void failure(HttpRequest request, HttpResponse response, PushRejected rejected) throws IOException;
     }
 
-    public void submit(HttpRequest request, HttpResponse response, String api, MetricEventBatch batch, int permits, Replier replier) {
+    private void submit(HttpRequest request, HttpResponse response, String api, MetricEventBatch batch, int permits, Replier replier,
+                        LeftOut leftOut) {
         sink.write(batch, request.header("Idempotency-Key") == null)
                 .orTimeout(ackTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((ok, error) -> {
@@ -241,7 +337,11 @@ public final class PushPipeline {
                         if (error == null) {
                             GatewayMetrics.PUSHES.labelValues(api, batch.getOperation() == Operation.DELETE_GROUP ? "delete" : "record").inc();
                             GatewayMetrics.POINTS.labelValues(api).inc(batch.getPoints().size());
-                            replier.success(request, response);
+                            if (leftOut != null && !leftOut.isEmpty()) {
+                                leftOut.accepted(batch.getPoints().size());
+                                countLeftOut(request, api, leftOut);
+                            }
+                            replier.success(request, response, leftOut);
                         } else {
                             PushRejected rejected = asRejection(error);
                             count(request, api, rejected);
@@ -251,6 +351,14 @@ public final class PushPipeline {
                         response.abort();
                     }
                 }, response.writer());
+    }
+
+    /** Counts the data points left out of a push accepted in part, by reason, and keeps what the client is told. */
+    private static void countLeftOut(HttpRequest request, String api, LeftOut leftOut) {
+        for (LeftOut.Metric m : leftOut.metrics()) {
+            GatewayMetrics.LEFT_OUT_POINTS.labelValues(api, m.why().reason()).inc(m.points());
+        }
+        RefusedPushes.add(api, request.path(), leftOut.metrics().get(0).why().reason(), 200, leftOut.message());
     }
 
     /** Counts a refusal by reason, and keeps it, with what the client is told, for the status page. */

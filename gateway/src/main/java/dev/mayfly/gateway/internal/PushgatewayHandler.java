@@ -39,7 +39,7 @@ public final class PushgatewayHandler implements RequestHandler {
     /** 200 (202 for a DELETE) with no body; a refusal as one line of text. */
     static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
         @Override
-        public void success(HttpRequest request, HttpResponse response) throws IOException {
+        public void success(HttpRequest request, HttpResponse response, LeftOut leftOut) throws IOException {
             int status = request.method().equals("DELETE") ? 202 : 200;
             response.send(status, null, new byte[0]);
         }

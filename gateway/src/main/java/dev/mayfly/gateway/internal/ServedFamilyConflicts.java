@@ -85,6 +85,19 @@ final class ServedFamilyConflicts {
         }
     }
 
+    /** The refusal of two families of {@code points} that would claim one name, or null (the check within a push alone). */
+    static PushRejected clashWithinPush(List<MetricPoint> points) {
+        Family[] families = distinctFamilies(points);
+        try {
+            if (families.length > 1) {
+                refuseWithinPush(families);
+            }
+            return null;
+        } catch (PushRejected rejected) {
+            return rejected;
+        }
+    }
+
     /** The families of {@code points}, each once (points of one family mostly come together). */
     private static Family[] distinctFamilies(List<MetricPoint> points) {
         List<Family> families = new ArrayList<>(4);

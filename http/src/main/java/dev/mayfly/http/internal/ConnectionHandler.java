@@ -27,7 +27,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -66,14 +65,24 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         this.state = state;
     }
 
+    /** For the pipeline, first (before TLS): notes that bytes arrived, so the connection is not idle (a handshake too). */
+    public ChannelInboundHandler rawBytesWatcher() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                reads++;
+                idleness.busy();
+                ctx.fireChannelRead(msg);
+            }
+        };
+    }
+
     /** For the pipeline, just before the HTTP codec (after TLS): notes that request bytes arrived, decoded or not. */
     public ChannelInboundHandler bytesWatcher() {
         return new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 bytesInRead = true;
-                reads++;
-                idleness.busy();
                 ctx.fireChannelRead(msg);
             }
         };
@@ -123,30 +132,12 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         String path = uri.getPath() == null || uri.getPath().isEmpty() ? "/" : uri.getPath();
         Route route = state.routes().find(path);
         int limit = route == null ? Route.SMALL_BODY_BYTES : route.maxBodyBytes();
-        String expect = head.headers().get(HttpHeaderNames.EXPECT);
-        if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
-            refuse(route, HttpResponseStatus.EXPECTATION_FAILED, "unsupported Expect: " + expect);
+        HeadChecks.Refusal refusal = HeadChecks.refusal(head, limit);
+        if (refusal != null) {
+            refuse(route, refusal.status(), refusal.message());
             return false;
         }
-        List<String> codings = head.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!codings.isEmpty() && !(codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked"))) {
-            // RFC 9112, 6.1: a transfer coding the server does not understand is answered 501
-            refuse(route, HttpResponseStatus.NOT_IMPLEMENTED, "unsupported Transfer-Encoding: " + String.join(", ", codings)
-                    + " (only chunked; a compressed body says so in Content-Encoding)");
-            return false;
-        }
-        long declared;
-        try {
-            declared = HttpUtil.getContentLength(head, -1L);
-        } catch (NumberFormatException e) {
-            refuse(route, HttpResponseStatus.BAD_REQUEST, "bad request: invalid Content-Length");
-            return false;
-        }
-        if (declared > limit) {
-            refuse(route, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(limit));
-            return false;
-        }
-        if (expect != null && inFlight == null && ready.isEmpty()) {
+        if (head.headers().contains(HttpHeaderNames.EXPECT) && inFlight == null && ready.isEmpty()) {
             channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER),
                     channel.voidPromise());
         }
@@ -194,7 +185,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (n > 0) {
             if ((long) request.body.readableBytes() + n > request.limit) {
                 content.release();
-                refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(request.limit));
+                refuse(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, HeadChecks.tooLarge(request.limit));
                 return;
             }
             if (!state.reserve(n)) {
@@ -204,7 +195,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             }
             request.reserved += n;
             if (!last) { // a part of a body still arriving also counts against its client's share
-                if (!state.reserveArriving(client, n)) {
+                if (!state.reserveArriving(client, request.arriving, n)) {
                     content.release();
                     refuse(HttpResponseStatus.SERVICE_UNAVAILABLE, "this client holds too many request bodies still arriving; retry later");
                     return;
@@ -327,7 +318,9 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         dispatchNext();
         updateReading();
         if (inFlight == null && ready.isEmpty() && receiving == null && !refusing && reads == readsWhenLastArrived) {
-            idleness.idleNow(); // no part of a next request came in meanwhile
+            // no bytes came in since the last request arrived whole; a pipelined head that came in the same read, held
+            // by the codec, is not seen: a client that pipelines retries what a closed connection left unanswered
+            idleness.idleNow();
         }
     }
 
@@ -401,10 +394,6 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             requestTimer.cancel(false);
             requestTimer = null;
         }
-    }
-
-    private static String tooLarge(int limit) {
-        return "request body is larger than " + limit + " bytes";
     }
 
     private static String reason(Throwable cause) {

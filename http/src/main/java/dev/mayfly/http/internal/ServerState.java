@@ -128,12 +128,16 @@ public final class ServerState {
         }
     }
 
-    /** Counts {@code bytes} of a body still arriving against {@code client}'s share; false (nothing counted) past it. */
-    boolean reserveArriving(String client, long bytes) {
+    /**
+     * Counts {@code bytes} more of a body still arriving, of which {@code own} are counted already, against
+     * {@code client}'s share; false (nothing counted) past it, unless it is the client's only body arriving (a body
+     * larger than the share still arrives, one at a time).
+     */
+    boolean reserveArriving(String client, long own, long bytes) {
         boolean[] taken = {false};
         arrivingByClient.compute(client, (address, held) -> {
             long now = held == null ? 0 : held;
-            if (now + bytes > options.maxArrivingBytesPerClient()) {
+            if (now + bytes > options.maxArrivingBytesPerClient() && now > own) {
                 return held;
             }
             taken[0] = true;

@@ -24,9 +24,9 @@ public final class ExporterServedTypes implements ServedTypes {
         source.set(new Source(created::servedType, created::servedTypesVersion));
     }
 
-    /** Called once the reader exists; null again once it is closed. */
+    /** Called once the reader exists. */
     public void set(ServedTypesReader reader) {
-        source.set(reader == null ? null : new Source(reader::servedType, reader::servedTypesVersion));
+        source.set(new Source(reader::servedType, reader::servedTypesVersion));
     }
 
     @Override

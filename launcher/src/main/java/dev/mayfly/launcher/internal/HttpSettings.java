@@ -17,9 +17,8 @@ public final class HttpSettings {
             "Open HTTP connections; past it a new one takes the place of the one idle longest (idle at least 1 s), which is closed, or is answered 503 and closed when none is");
     public static final Setting<Long> MAX_BUFFERED_BYTES = Setting.longValue("http.max.buffered.bytes", DEFAULTS.maxBufferedBytes(),
             "Request body bytes held at once over every connection; past it a request is answered 503 with Retry-After");
-    public static final Setting<Long> MAX_ARRIVING_BYTES_PER_CLIENT = Setting.longValue("http.max.arriving.bytes.per.client",
-            DEFAULTS.maxArrivingBytesPerClient(),
-            "Bytes of request bodies still arriving (sent in parts, not yet whole) that one client address may hold at once; past it its request is answered 503 with Retry-After");
+    public static final Setting<Long> MAX_ARRIVING_BYTES_PER_CLIENT = Setting.longValue("http.max.arriving.bytes.per.client", 0L,
+            "Bytes of request bodies still arriving that one client address may hold at once, beyond its one body arriving (always taken up to the route's limit); past it its request is answered 503 with Retry-After; 0: a quarter of http.max.buffered.bytes");
     public static final Setting<Duration> REQUEST_TIMEOUT = Setting.duration("http.request.timeout", DEFAULTS.requestTimeout(),
             "A request (head and body) not arrived whole this long after its first bytes is answered 408 and its connection closed");
     public static final Setting<Duration> WRITE_TIMEOUT = Setting.duration("http.write.timeout", DEFAULTS.writeTimeout(),
@@ -39,11 +38,19 @@ public final class HttpSettings {
         Settings settings = Settings.parse(ServiceConfigs.sliceFor(raw, ALL), ALL, "kafka.");
         try {
             return DEFAULTS.withAddress(host, port).withTls(tlsOrNull)
-                    .withLimits(settings.get(MAX_CONNECTIONS), settings.get(MAX_BUFFERED_BYTES), settings.get(MAX_ARRIVING_BYTES_PER_CLIENT))
+                    .withLimits(settings.get(MAX_CONNECTIONS), settings.get(MAX_BUFFERED_BYTES), arrivingShare(settings))
                     .withTimeouts(settings.get(IDLE_TIMEOUT), settings.get(REQUEST_TIMEOUT), settings.get(WRITE_TIMEOUT));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("config keys http.*: " + e.getMessage());
         }
+    }
+
+    private static long arrivingShare(Settings settings) {
+        long share = settings.get(MAX_ARRIVING_BYTES_PER_CLIENT);
+        if (share < 0) {
+            throw new ConfigException("config key " + MAX_ARRIVING_BYTES_PER_CLIENT.name() + " must not be negative");
+        }
+        return share == 0 ? Math.max(1, settings.get(MAX_BUFFERED_BYTES) / 4) : share;
     }
 
     /** {@code raw} without the {@code http.*} keys. */

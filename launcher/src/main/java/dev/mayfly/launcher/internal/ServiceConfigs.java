@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -79,22 +78,10 @@ public final class ServiceConfigs {
     public static Supplier<Service> gateway(Map<String, String> raw) {
         GatewayConfig config = GatewayConfig.from(raw);
         if (!config.settings().get(GatewayConfig.SERVED_TYPES_CHECK)) {
-            return gateway(config, ServedTypes.NONE, () -> { }, () -> { });
+            return gateway(config, ServedTypes.NONE, null);
         }
         ExporterConfig readerConfig = ExporterConfig.from(sliceFor(raw, CommonSettings.ALL));
-        ExporterServedTypes served = new ExporterServedTypes();
-        AtomicReference<ServedTypesReader> reader = new AtomicReference<>();
-        return gateway(config, served, () -> {
-            reader.set(ServedTypesReader.create(readerConfig));
-            served.set(reader.get());
-            reader.get().start();
-        }, () -> {
-            ServedTypesReader r = reader.getAndSet(null);
-            served.set((ServedTypesReader) null);
-            if (r != null) {
-                r.close();
-            }
-        });
+        return gateway(config, null, readerConfig);
     }
 
     /**
@@ -104,15 +91,28 @@ public final class ServiceConfigs {
     public static Supplier<Service> gateway(Map<String, String> raw, ServedTypes servedTypes) {
         GatewayConfig config = GatewayConfig.from(raw);
         boolean check = config.settings().get(GatewayConfig.SERVED_TYPES_CHECK);
-        return gateway(config, check ? servedTypes : ServedTypes.NONE, () -> { }, () -> { });
+        return gateway(config, check ? servedTypes : ServedTypes.NONE, null);
     }
 
-    private static Supplier<Service> gateway(GatewayConfig config, ServedTypes servedTypes, Runnable start, Runnable stop) {
+    /** A gateway told the served types by {@code servedTypes}, or by a reader of its own made from {@code readerConfig}. */
+    private static Supplier<Service> gateway(GatewayConfig config, ServedTypes servedTypes, ExporterConfig readerConfig) {
         return () -> {
-            Gateway gateway = Gateway.create(config, servedTypes);
-            return Service.of("gateway", start, gateway::isReady, () -> {
-                gateway.close();
-                stop.run();
+            ServedTypesReader reader = readerConfig == null ? null : ServedTypesReader.create(readerConfig);
+            ExporterServedTypes fromReader = new ExporterServedTypes();
+            Gateway gateway = Gateway.create(config, reader == null ? servedTypes : fromReader);
+            return Service.of("gateway", () -> {
+                if (reader != null) {
+                    fromReader.set(reader);
+                    reader.start();
+                }
+            }, gateway::isReady, () -> reader == null || reader.isHealthy(), () -> {
+                try {
+                    gateway.close();
+                } finally {
+                    if (reader != null) {
+                        reader.close();
+                    }
+                }
             }, gateway::routes);
         };
     }
