@@ -115,6 +115,22 @@ class OtelSdkIT {
         assertThat(sorted(batches.get(2))).containsExactly(Points.gauge("queue_depth", null, labels(), 4));
     }
 
+    /**
+     * One instrument the gateway cannot take (a gauge named as the counter's {@code _created} sample) costs only its own
+     * points: the SDK's export succeeds (partial success) and the other instruments arrive.
+     */
+    @Test
+    void anInstrumentThatCannotBeServedCostsOnlyItsOwnPoints() {
+        try (SdkMeterProvider provider = provider(AggregationTemporalitySelector.deltaPreferred(), "i-4")) {
+            Meter meter = provider.get("shop");
+            meter.counterBuilder("refunds").build().add(2);
+            meter.gaugeBuilder("refunds_created").build().set(1.0);
+            flush(provider);
+        }
+        List<MetricEventBatch> batches = h.read(2); // the second: the export on close
+        assertThat(sorted(batches.get(0))).containsExactly(Points.counter("refunds", null, labels(), 2));
+    }
+
     /** The SDK's base-2 exponential histogram arrives as a native histogram: every observation in its bucket. */
     @Test
     void exponentialHistogramsArriveAsNativeHistograms() {
