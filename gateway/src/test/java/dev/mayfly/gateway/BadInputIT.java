@@ -335,10 +335,31 @@ class BadInputIT {
     @Test
     void anOtlpRequestWhoseEveryMetricBreaksARuleIsRefusedWholeNamingThemAll() throws Exception {
         h.readAll();
+        double refused = GatewayMetrics.REJECTED.labelValues("otlp", "non_finite_value").get();
+        double leftOut = GatewayMetrics.LEFT_OUT_POINTS.labelValues("otlp", "non_finite_value").get();
         HttpResponse<String> r = h.send("POST", "/v1/metrics", "application/json",
                 otlpMetrics(counter("a_total", "NaN"), counter("b_total", "-Infinity")).getBytes(StandardCharsets.UTF_8));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         assertThat(r.body()).contains("counter 'a_total' has value NaN").contains("(and 1 more metric refused: b_total)");
+        assertThat(GatewayMetrics.REJECTED.labelValues("otlp", "non_finite_value").get()).isEqualTo(refused + 1);
+        assertThat(GatewayMetrics.LEFT_OUT_POINTS.labelValues("otlp", "non_finite_value").get()).isEqualTo(leftOut);
+        h.assertNothingWrittenSinceLastRead();
+    }
+
+    @Test
+    void anOtlpMetricLeftOutCostsNoOtherMetricOfTheSameName() throws Exception {
+        h.readAll();
+        // two scopes of one service report "requests": the second's point is not a number, the first's stays
+        String body = "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"partial\"}}]},"
+                + "\"scopeMetrics\":[{\"scope\":{\"name\":\"a\"},\"metrics\":[" + counter("requests", "2") + "]},"
+                + "{\"scope\":{\"name\":\"b\"},\"metrics\":[" + counter("requests", "NaN").replace("[{", "[{\"attributes\":[{\"key\":\"s\",\"value\":{\"stringValue\":\"b\"}}],")
+                + "]}]}]}";
+        HttpResponse<String> r = h.send("POST", "/v1/metrics", "application/json", body.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("1 of 2 data points left out");
+        MetricEventBatch written = h.read(1).get(0);
+        assertThat(written.getPoints()).hasSize(1);
+        assertThat(written.getPoints().get(0).getValue()).isEqualTo(2.0);
         h.assertNothingWrittenSinceLastRead();
     }
 

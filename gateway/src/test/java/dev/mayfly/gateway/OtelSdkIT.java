@@ -117,7 +117,8 @@ class OtelSdkIT {
 
     /**
      * One instrument the gateway cannot take (a gauge named as the counter's {@code _created} sample) costs only its own
-     * points: the SDK's export succeeds (partial success) and the other instruments arrive.
+     * points: the SDK's export succeeds (partial success) and the other instruments arrive. Of two clashing instruments
+     * the one served under the lesser name is kept, whatever order the SDK exports them in.
      */
     @Test
     void anInstrumentThatCannotBeServedCostsOnlyItsOwnPoints() {
@@ -127,7 +128,7 @@ class OtelSdkIT {
             meter.gaugeBuilder("refunds_created").build().set(1.0);
             flush(provider);
         }
-        List<MetricEventBatch> batches = h.read(2); // the second: the export on close
+        List<MetricEventBatch> batches = h.readAll(); // with the export on close
         assertThat(sorted(batches.get(0))).containsExactly(Points.counter("refunds", null, labels(), 2));
     }
 

@@ -52,6 +52,17 @@ class BadInputAndSelfMetricsIT {
             HttpResponse<String> conflicting = push(base, "# TYPE orders gauge\norders{shop=\"b\"} 5\n");
             assertThat(conflicting.statusCode()).isEqualTo(400);
             assertThat(conflicting.body()).contains("metric orders is pushed as a gauge but orders is already served as a counter");
+            // over OTLP the same gauge is left out of its request, and the request's other metric is taken
+            String otlp = "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"checkout\"}}]},"
+                    + "\"scopeMetrics\":[{\"metrics\":[{\"name\":\"orders\",\"gauge\":{\"dataPoints\":[{\"asDouble\":5}]}},"
+                    + "{\"name\":\"queue\",\"description\":\"Jobs waiting.\",\"gauge\":{\"dataPoints\":[{\"asDouble\":7}]}}]}]}]}";
+            HttpResponse<String> partial = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/metrics"))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(otlp)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(partial.statusCode()).as(partial.body()).isEqualTo(200);
+            assertThat(partial.body()).contains("\"rejectedDataPoints\":\"1\"")
+                    .contains("metric orders is pushed as a gauge but orders is already served as a counter");
+            MetricsText.awaitSamples(base + "/metrics", null, "queue{job=\"checkout\"}");
             // a sum past the largest double: only the engine, which holds the sum, can tell; the pushes go one after
             // the other so that neither the gateway nor the engine ever holds them in one batch
             assertThat(push(base, "# HELP huge_total Bytes moved.\n# TYPE huge_total counter\nhuge_total 1e308\n").statusCode()).isEqualTo(200);

@@ -48,6 +48,11 @@ public final class GatewayMetrics {
             POINTS.initLabelValues(api);
             PushRejected.REASONS.forEach(reason -> REJECTED.initLabelValues(api, reason));
         }
+        // the gateway's own reasons a metric is left out for (the validator's appear when first used)
+        for (String reason : java.util.List.of(PushRejected.MALFORMED, PushRejected.TYPE_CONFLICT, PushRejected.DUPLICATE_SERIES,
+                PushRejected.SUMMARY, PushRejected.RESERVED_NAME)) {
+            LEFT_OUT_POINTS.initLabelValues(OtlpHandler.API, reason);
+        }
         for (String scope : java.util.List.of("push", "scrape")) {
             AUTH_FAILURES.initLabelValues(scope, "wrong_credentials");
             AUTH_FAILURES.initLabelValues(scope, "throttled");

@@ -4,21 +4,40 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What was left out of a push accepted in part (OTLP's partial success): per metric, how many of its data points and
- * why. Everything else of the push is written. Not thread-safe: one per push.
+ * A push accepted in part (OTLP's partial success): where the points of each metric as sent lie in its batch, and
+ * what was left out of it, per metric: how many of its data points and why. Everything else of the push is written.
+ * Not thread-safe: one per push.
  */
 public final class LeftOut {
     /** One metric left out: its name as sent, its data points, and the refusal it would have had alone. */
     public record Metric(String name, int points, PushRejected why) {
     }
 
+    /** The points {@code from} (inclusive) to {@code to} (exclusive) of the batch: one metric as sent. */
+    public record Sent(String name, int from, int to) {
+    }
+
+    private final List<Sent> sent = new ArrayList<>();
     private final List<Metric> metrics = new ArrayList<>();
     private long points;
     private long accepted;
+    private String message;
+
+    /** A metric as sent became the points {@code from} to {@code to} of the batch. */
+    public void sent(String name, int from, int to) {
+        if (to > from) {
+            sent.add(new Sent(name, from, to));
+        }
+    }
+
+    public List<Sent> sent() {
+        return sent;
+    }
 
     public void add(String name, int points, PushRejected why) {
         metrics.add(new Metric(name, points, why));
         this.points += points;
+        message = null;
     }
 
     public boolean isEmpty() {
@@ -32,6 +51,7 @@ public final class LeftOut {
     /** The points written of the push (known once its batch is made). */
     public void accepted(long writtenPoints) {
         accepted = writtenPoints;
+        message = null;
     }
 
     /** Data points left out. */
@@ -45,25 +65,24 @@ public final class LeftOut {
         if (metrics.size() == 1) {
             return first;
         }
+        StringBuilder more = new StringBuilder();
+        for (int i = 1; i < metrics.size() && more.length() < PushRejected.MAX_MESSAGE; i++) {
+            more.append(i == 1 ? "" : ", ").append(metrics.get(i).name());
+        }
         return new PushRejected(first.status(), first.reason(), first.getMessage() + " (and " + (metrics.size() - 1)
-                + " more metric" + (metrics.size() > 2 ? "s" : "") + " refused: " + names(1) + ")");
+                + " more metric" + (metrics.size() > 2 ? "s" : "") + " refused: " + more + ")");
     }
 
-    /** For the client: how many data points were left out, of which metrics, and why (bounded). */
+    /** For the client: how many data points were left out, and of which metrics why (bounded, as every refusal). */
     public String message() {
-        StringBuilder sb = new StringBuilder().append(points).append(" of ").append(points + accepted)
-                .append(" data points left out, the rest accepted: ");
-        for (int i = 0; i < metrics.size(); i++) {
-            sb.append(i == 0 ? "" : " | ").append(metrics.get(i).why().getMessage());
+        if (message == null) {
+            StringBuilder sb = new StringBuilder().append(points).append(" of ").append(points + accepted)
+                    .append(" data points left out, the rest accepted: ");
+            for (int i = 0; i < metrics.size() && sb.length() <= PushRejected.MAX_MESSAGE; i++) {
+                sb.append(i == 0 ? "" : " | ").append(metrics.get(i).why().getMessage());
+            }
+            message = PushRejected.bounded(sb.toString());
         }
-        return PushRejected.bounded(sb.toString());
-    }
-
-    private String names(int from) {
-        List<String> names = new ArrayList<>();
-        for (int i = from; i < metrics.size(); i++) {
-            names.add(metrics.get(i).name());
-        }
-        return String.join(", ", names);
+        return message;
     }
 }

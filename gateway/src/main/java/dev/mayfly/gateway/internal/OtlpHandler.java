@@ -37,6 +37,8 @@ import java.util.Map;
 public final class OtlpHandler implements RequestHandler {
     public static final String API = "otlp";
     private static final JsonFormat.Parser JSON = JsonFormat.parser().ignoringUnknownFields();
+    private static final JsonFormat.Printer JSON_PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+    private static final byte[] EMPTY_JSON = "{}".getBytes(StandardCharsets.UTF_8);
 
     private final PushPipeline pipeline;
     private final List<String> promotedResourceAttributes;
@@ -49,14 +51,15 @@ public final class OtlpHandler implements RequestHandler {
     private static final PushPipeline.Replier REPLIER = new PushPipeline.Replier() {
         @Override
         public void success(HttpRequest request, HttpResponse response, LeftOut leftOut) throws IOException {
-            ExportMetricsServiceResponse answer = ExportMetricsServiceResponse.getDefaultInstance();
-            if (leftOut != null && !leftOut.isEmpty()) {
-                answer = ExportMetricsServiceResponse.newBuilder().setPartialSuccess(ExportMetricsPartialSuccess.newBuilder()
-                        .setRejectedDataPoints(leftOut.points()).setErrorMessage(leftOut.message())).build();
+            boolean json = isJson(request, response);
+            if (leftOut == null || leftOut.isEmpty()) {
+                response.send(200, json ? "application/json" : "application/x-protobuf", json ? EMPTY_JSON.clone() : new byte[0]);
+                return;
             }
-            if (isJson(request, response)) {
-                response.send(200, "application/json", JsonFormat.printer().omittingInsignificantWhitespace().print(answer)
-                        .getBytes(StandardCharsets.UTF_8));
+            ExportMetricsServiceResponse answer = ExportMetricsServiceResponse.newBuilder().setPartialSuccess(ExportMetricsPartialSuccess
+                    .newBuilder().setRejectedDataPoints(leftOut.points()).setErrorMessage(leftOut.message())).build();
+            if (json) {
+                response.send(200, "application/json", JSON_PRINTER.print(answer).getBytes(StandardCharsets.UTF_8));
             } else {
                 response.send(200, "application/x-protobuf", answer.toByteArray());
             }

@@ -86,6 +86,9 @@ public final class OtlpTranslator {
                     int mark = out.size();
                     try {
                         metric(metric, scopeIdentity, promoted);
+                        if (leftOut != null) {
+                            leftOut.sent(metric.getName(), mark, out.size());
+                        }
                     } catch (PushRejected e) {
                         if (leftOut == null || e.status() != 400) {
                             throw e; // too many series refuses the request as a whole
@@ -101,14 +104,15 @@ public final class OtlpTranslator {
         }
     }
 
+    /** The data points of {@code m} that carry a value (those flagged "no recorded value" are skipped anyway). */
     private static int dataPoints(Metric m) {
-        return switch (m.getDataCase()) {
-            case SUM -> m.getSum().getDataPointsCount();
-            case GAUGE -> m.getGauge().getDataPointsCount();
-            case HISTOGRAM -> m.getHistogram().getDataPointsCount();
-            case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
-            case SUMMARY -> m.getSummary().getDataPointsCount();
-            default -> 0;
+        return (int) switch (m.getDataCase()) {
+            case SUM -> m.getSum().getDataPointsList().stream().filter(p -> !noValue(p.getFlags())).count();
+            case GAUGE -> m.getGauge().getDataPointsList().stream().filter(p -> !noValue(p.getFlags())).count();
+            case HISTOGRAM -> m.getHistogram().getDataPointsList().stream().filter(p -> !noValue(p.getFlags())).count();
+            case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsList().stream().filter(p -> !noValue(p.getFlags())).count();
+            case SUMMARY -> m.getSummary().getDataPointsList().stream().filter(p -> !noValue(p.getFlags())).count();
+            default -> 0L;
         };
     }
 

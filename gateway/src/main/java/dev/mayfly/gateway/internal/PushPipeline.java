@@ -18,10 +18,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -274,9 +275,10 @@ public final class PushPipeline {
 
     /**
      * For a push accepted in part: {@code batch} when it passes every check whole (the usual case, checked once);
-     * else without each metric (name and type) that fails the checks alone or clashes with a metric kept before it,
-     * each left out in {@code leftOut}. Refuses the push when the batch itself is invalid (its job, say) or nothing of
-     * it is left.
+     * else without each metric as sent that fails the checks alone, or that would claim a name a metric kept before it
+     * claims (metrics are kept in the order of the names they are served under, so which of two clashing metrics is
+     * kept does not depend on the order a client sends them), each left out in {@code leftOut}. Refuses the push when
+     * the batch itself is invalid (its job, say) or nothing of it is left. Linear in the push's points and metrics.
      */
     private MetricEventBatch keepAcceptable(MetricEventBatch batch, LeftOut leftOut) {
         PushRejected whole = refusal(batch);
@@ -290,28 +292,34 @@ public final class PushPipeline {
         if (batchDefect != null) {
             throw PushRejected.of(batchDefect);
         }
-        Map<String, List<MetricPoint>> metrics = new LinkedHashMap<>();
-        for (MetricPoint p : batch.getPoints()) {
-            metrics.computeIfAbsent(p.getType() + " " + p.getName(), k -> new ArrayList<>()).add(p);
-        }
-        List<MetricPoint> kept = new ArrayList<>(batch.getPoints().size());
-        for (List<MetricPoint> metric : metrics.values()) {
+        List<MetricPoint> points = batch.getPoints();
+        List<LeftOut.Sent> sent = new ArrayList<>(leftOut.sent());
+        sent.sort(Comparator.comparing((LeftOut.Sent m) -> ServedFamilyConflicts.storedName(points.get(m.from())))
+                .thenComparing(m -> points.get(m.from()).getType()));
+        Set<LeftOut.Sent> kept = new HashSet<>();
+        ServedFamilyConflicts.Claims claims = new ServedFamilyConflicts.Claims();
+        for (LeftOut.Sent m : sent) {
+            List<MetricPoint> metric = points.subList(m.from(), m.to());
             PushRejected alone = refusal(withPoints(batch, metric));
             if (alone == null) {
-                List<MetricPoint> together = new ArrayList<>(kept);
-                together.addAll(metric);
-                alone = ServedFamilyConflicts.clashWithinPush(together);
+                alone = claims.claim(metric.get(0));
             }
             if (alone == null) {
-                kept.addAll(metric);
+                kept.add(m);
             } else {
-                leftOut.add(metric.get(0).getName(), metric.size(), alone);
+                leftOut.add(m.name(), metric.size(), alone);
             }
         }
         if (kept.isEmpty()) {
             throw leftOut.whole();
         }
-        return withPoints(batch, kept);
+        List<MetricPoint> keptPoints = new ArrayList<>(points.size());
+        for (LeftOut.Sent m : leftOut.sent()) {
+            if (kept.contains(m)) {
+                keptPoints.addAll(points.subList(m.from(), m.to()));
+            }
+        }
+        return withPoints(batch, keptPoints);
     }
 
     private static MetricEventBatch withPoints(MetricEventBatch batch, List<MetricPoint> points) {

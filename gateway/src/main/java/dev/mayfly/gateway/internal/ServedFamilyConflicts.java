@@ -9,7 +9,9 @@ import dev.mayfly.schemas.avro.MetricType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -26,6 +28,8 @@ final class ServedFamilyConflicts {
             .map(t -> MetricNames.exposedNames("", t).stream().filter(n -> !n.isEmpty()).toArray(String[]::new)).toArray(String[][]::new);
     /** Families remembered as passed, per type; forgotten all at once past this many. */
     private static final int MAX_PASSED = 10_000;
+    /** Families of one push compared one by one; past this many they are looked up. */
+    private static final int LOOKED_UP_AFTER = 16;
 
     private final ServedTypes servedTypes;
     /** Per type ordinal: pushed name to the {@link ServedTypes#version} at which it passed. */
@@ -85,61 +89,91 @@ final class ServedFamilyConflicts {
         }
     }
 
-    /** The refusal of two families of {@code points} that would claim one name, or null (the check within a push alone). */
-    static PushRejected clashWithinPush(List<MetricPoint> points) {
-        Family[] families = distinctFamilies(points);
-        try {
-            if (families.length > 1) {
-                refuseWithinPush(families);
+    /** The name the family of {@code p} is stored and served under. */
+    static String storedName(MetricPoint p) {
+        return Family.of(p).stored();
+    }
+
+    /**
+     * The names the families kept so far of a push accepted in part expose: a family may be kept beside them when it
+     * exposes none of them (or is one of them pushed under another name: a counter {@code x} and {@code x_total}).
+     * Constant time per family. Not thread-safe.
+     */
+    static final class Claims {
+        private final Map<String, Family> byName = new HashMap<>();
+
+        /** Keeps the family of {@code p} and returns null, or returns the refusal of the family it clashes with. */
+        PushRejected claim(MetricPoint p) {
+            return claim(Family.of(p));
+        }
+
+        private PushRejected claim(Family f) {
+            List<String> names = MetricNames.exposedNames(f.stored(), f.type());
+            for (String name : names) {
+                Family other = byName.get(name);
+                if (other != null && !other.sameAs(f)) {
+                    return bothServedUnder(other, f, name);
+                }
             }
+            names.forEach(name -> byName.putIfAbsent(name, f));
             return null;
-        } catch (PushRejected rejected) {
-            return rejected;
         }
     }
 
-    /** The families of {@code points}, each once (points of one family mostly come together). */
+    private static PushRejected bothServedUnder(Family a, Family b, String name) {
+        return PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metrics " + a.pushed() + " (" + typeName(a.type())
+                + ") and " + b.pushed() + " (" + typeName(b.type()) + ") of this push would both be served under the name "
+                + name + ", and /metrics serves one family per name: push one of them under another name");
+    }
+
+    /**
+     * The families of {@code points}, each once (points of one family mostly come together; past a few families they are
+     * looked up by name and type, so a push of thousands of families costs no more per point).
+     */
     private static Family[] distinctFamilies(List<MetricPoint> points) {
         List<Family> families = new ArrayList<>(4);
+        Map<Family, Family> byIdentity = null;
         Family previous = null;
         next:
         for (MetricPoint p : points) {
             if (previous != null && previous.has(p)) {
                 continue;
             }
-            for (Family f : families) {
-                if (f.has(p)) {
-                    previous = f;
-                    continue next;
+            if (byIdentity == null) {
+                for (Family known : families) {
+                    if (known.has(p)) {
+                        previous = known;
+                        continue next;
+                    }
                 }
+                previous = Family.of(p);
+                families.add(previous);
+                if (families.size() > LOOKED_UP_AFTER) {
+                    byIdentity = new HashMap<>();
+                    for (Family known : families) {
+                        byIdentity.put(known, known);
+                    }
+                }
+            } else {
+                Family f = Family.of(p);
+                Family known = byIdentity.putIfAbsent(f, f);
+                if (known == null) {
+                    families.add(f);
+                }
+                previous = known != null ? known : f;
             }
-            previous = Family.of(p);
-            families.add(previous);
         }
         return families.toArray(new Family[0]);
     }
 
-    /**
-     * Refuses two families of one push that expose one name. Every name a family exposes starts with its stored name,
-     * so only a family whose stored name starts with another's can clash with it: in stored name order, those follow it.
-     */
+    /** Refuses two families of one push that expose one name (the first such pair in stored name order). */
     private static void refuseWithinPush(Family[] families) {
         Arrays.sort(families, Comparator.comparing(Family::stored));
-        for (int i = 0; i < families.length; i++) {
-            Family a = families[i];
-            for (int j = i + 1; j < families.length && families[j].stored().startsWith(a.stored()); j++) {
-                Family b = families[j];
-                if (a.sameAs(b)) {
-                    continue; // one counter pushed as x and as x_total
-                }
-                List<String> exposedByB = MetricNames.exposedNames(b.stored(), b.type());
-                for (String name : MetricNames.exposedNames(a.stored(), a.type())) {
-                    if (exposedByB.contains(name)) {
-                        throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metrics " + a.pushed() + " (" + typeName(a.type())
-                                + ") and " + b.pushed() + " (" + typeName(b.type()) + ") of this push would both be served under the name "
-                                + name + ", and /metrics serves one family per name: push one of them under another name");
-                    }
-                }
+        Claims claims = new Claims();
+        for (Family f : families) {
+            PushRejected clash = claims.claim(f);
+            if (clash != null) {
+                throw clash;
             }
         }
     }

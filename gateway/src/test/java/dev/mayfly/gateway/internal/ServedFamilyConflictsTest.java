@@ -127,6 +127,22 @@ class ServedFamilyConflictsTest {
                 .as("one counter named with and without _total, families interleaved").doesNotThrowAnyException();
     }
 
+    @Test
+    void aClashAmongThousandsOfFamiliesIsFoundAndTheirPointsRepeatedInAnyOrderAreOneFamilyEach() {
+        List<MetricPoint> points = new java.util.ArrayList<>();
+        for (int i = 0; i < 5_000; i++) {
+            points.add(point("g" + i, MetricType.GAUGE));
+        }
+        for (int i = 4_999; i >= 0; i -= 7) {
+            points.add(point("g" + i, MetricType.GAUGE)); // the same families again, out of order
+        }
+        assertThatCode(() -> knowingNothing.refuse(batch(points.toArray(MetricPoint[]::new)))).doesNotThrowAnyException();
+        points.add(point("g17", MetricType.COUNTER)); // exposes g17, which the gauge g17 is
+        assertThatThrownBy(() -> knowingNothing.refuse(batch(points.toArray(MetricPoint[]::new))))
+                .hasMessage("metrics g17 (gauge) and g17 (counter) of this push would both be served under the name g17,"
+                        + " and /metrics serves one family per name: push one of them under another name");
+    }
+
     private static MetricPoint point(String name, MetricType type) {
         return MetricPoint.newBuilder().setName(name).setType(type).setValue(1)
                 .setHistogram(type == MetricType.HISTOGRAM ? new HistogramValue(List.of(), List.of(1L), 1.0, 1L) : null).build();
