@@ -1,7 +1,16 @@
 package dev.mayfly.gateway.internal;
 
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.MetricPoint;
+import dev.mayfly.schemas.validation.MetricValidator;
+import dev.mayfly.schemas.validation.Violation;
+
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * A push accepted in part (OTLP's partial success): where the points of each metric as sent lie in its batch, and
@@ -84,5 +93,59 @@ public final class LeftOut {
             message = PushRejected.bounded(sb.toString());
         }
         return message;
+    }
+
+    /**
+     * The batch to write: {@code batch} when it passes every check ({@code refusal}) whole (the usual case, checked once);
+     * else without each metric as sent that fails the checks alone, or that would claim a name a metric kept before it
+     * claims (metrics are kept in the order of the names they are served under, so which of two clashing metrics is
+     * kept does not depend on the order a client sends them), each recorded here as left out. Refuses the push when
+     * the batch itself is invalid (its job, say) or nothing of it is left. Linear in the push's points and metrics.
+     */
+    MetricEventBatch keepAcceptable(MetricEventBatch batch, Function<MetricEventBatch, PushRejected> refusal, MetricValidator validator) {
+        PushRejected whole = refusal.apply(batch);
+        if (whole == null) {
+            if (batch.getPoints().isEmpty() && !isEmpty()) {
+                throw whole();
+            }
+            return batch;
+        }
+        Violation batchDefect = validator.checkBatch(batch);
+        if (batchDefect != null) {
+            throw PushRejected.of(batchDefect);
+        }
+        List<MetricPoint> points = batch.getPoints();
+        List<LeftOut.Sent> sent = new ArrayList<>(this.sent);
+        sent.sort(Comparator.comparing((LeftOut.Sent m) -> ServedFamilyConflicts.storedName(points.get(m.from())))
+                .thenComparing(m -> points.get(m.from()).getType()));
+        Set<LeftOut.Sent> kept = new HashSet<>();
+        ServedFamilyConflicts.Claims claims = new ServedFamilyConflicts.Claims();
+        for (LeftOut.Sent m : sent) {
+            List<MetricPoint> metric = points.subList(m.from(), m.to());
+            PushRejected alone = refusal.apply(withPoints(batch, metric));
+            if (alone == null) {
+                alone = claims.claim(metric.get(0));
+            }
+            if (alone == null) {
+                kept.add(m);
+            } else {
+                add(m.name(), metric.size(), alone);
+            }
+        }
+        if (kept.isEmpty()) {
+            throw whole();
+        }
+        List<MetricPoint> keptPoints = new ArrayList<>(points.size());
+        for (LeftOut.Sent m : this.sent) {
+            if (kept.contains(m)) {
+                keptPoints.addAll(points.subList(m.from(), m.to()));
+            }
+        }
+        return withPoints(batch, keptPoints);
+    }
+
+    private static MetricEventBatch withPoints(MetricEventBatch batch, List<MetricPoint> points) {
+        return new MetricEventBatch(batch.getEventId(), batch.getSource(), batch.getEmitTime(), batch.getOperation(),
+                batch.getGroupingLabels(), points);
     }
 }

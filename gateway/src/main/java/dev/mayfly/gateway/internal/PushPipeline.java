@@ -7,7 +7,6 @@ import dev.mayfly.http.HttpResponse;
 import dev.mayfly.gateway.Authenticator;
 import dev.mayfly.gateway.ServedTypes;
 import dev.mayfly.schemas.avro.MetricEventBatch;
-import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.validation.MetricValidator;
 import dev.mayfly.schemas.validation.Violation;
@@ -17,12 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -230,7 +224,7 @@ public final class PushPipeline {
             if (leftOut == null) {
                 check(batch);
             } else {
-                batch = keepAcceptable(batch, leftOut);
+                batch = leftOut.keepAcceptable(batch, this::refusal, validator);
             }
             int taken = room.permits;
             room.permits = 0;
@@ -271,60 +265,6 @@ public final class PushPipeline {
         } catch (PushRejected rejected) {
             return rejected;
         }
-    }
-
-    /**
-     * For a push accepted in part: {@code batch} when it passes every check whole (the usual case, checked once);
-     * else without each metric as sent that fails the checks alone, or that would claim a name a metric kept before it
-     * claims (metrics are kept in the order of the names they are served under, so which of two clashing metrics is
-     * kept does not depend on the order a client sends them), each left out in {@code leftOut}. Refuses the push when
-     * the batch itself is invalid (its job, say) or nothing of it is left. Linear in the push's points and metrics.
-     */
-    private MetricEventBatch keepAcceptable(MetricEventBatch batch, LeftOut leftOut) {
-        PushRejected whole = refusal(batch);
-        if (whole == null) {
-            if (batch.getPoints().isEmpty() && !leftOut.isEmpty()) {
-                throw leftOut.whole();
-            }
-            return batch;
-        }
-        Violation batchDefect = validator.checkBatch(batch);
-        if (batchDefect != null) {
-            throw PushRejected.of(batchDefect);
-        }
-        List<MetricPoint> points = batch.getPoints();
-        List<LeftOut.Sent> sent = new ArrayList<>(leftOut.sent());
-        sent.sort(Comparator.comparing((LeftOut.Sent m) -> ServedFamilyConflicts.storedName(points.get(m.from())))
-                .thenComparing(m -> points.get(m.from()).getType()));
-        Set<LeftOut.Sent> kept = new HashSet<>();
-        ServedFamilyConflicts.Claims claims = new ServedFamilyConflicts.Claims();
-        for (LeftOut.Sent m : sent) {
-            List<MetricPoint> metric = points.subList(m.from(), m.to());
-            PushRejected alone = refusal(withPoints(batch, metric));
-            if (alone == null) {
-                alone = claims.claim(metric.get(0));
-            }
-            if (alone == null) {
-                kept.add(m);
-            } else {
-                leftOut.add(m.name(), metric.size(), alone);
-            }
-        }
-        if (kept.isEmpty()) {
-            throw leftOut.whole();
-        }
-        List<MetricPoint> keptPoints = new ArrayList<>(points.size());
-        for (LeftOut.Sent m : leftOut.sent()) {
-            if (kept.contains(m)) {
-                keptPoints.addAll(points.subList(m.from(), m.to()));
-            }
-        }
-        return withPoints(batch, keptPoints);
-    }
-
-    private static MetricEventBatch withPoints(MetricEventBatch batch, List<MetricPoint> points) {
-        return new MetricEventBatch(batch.getEventId(), batch.getSource(), batch.getEmitTime(), batch.getOperation(),
-                batch.getGroupingLabels(), points);
     }
 
     /** Answers the push once the sink acknowledged the batch (success), or failed (503 / 413); gives back the room. */
