@@ -363,6 +363,53 @@ class BadInputIT {
         h.assertNothingWrittenSinceLastRead();
     }
 
+    /** One OTLP JSON request of service "partial", one scope per metric (scope i named "s" + i). */
+    static String otlpScopes(String... metrics) {
+        StringBuilder scopes = new StringBuilder();
+        for (int i = 0; i < metrics.length; i++) {
+            scopes.append(i == 0 ? "" : ",").append("{\"scope\":{\"name\":\"s").append(i).append("\"},\"metrics\":[").append(metrics[i]).append("]}");
+        }
+        return "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"partial\"}}]},"
+                + "\"scopeMetrics\":[" + scopes + "]}]}";
+    }
+
+    /** The points written for an OTLP request that got 200 leaving out {@code leftOut} data points: name=value, in order. */
+    private List<String> writtenLeavingOut(String body, int leftOut, String reason) throws Exception {
+        HttpResponse<String> r = h.send("POST", "/v1/metrics", "application/json", body.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        ExportMetricsServiceResponse.Builder answer = ExportMetricsServiceResponse.newBuilder();
+        com.google.protobuf.util.JsonFormat.parser().merge(r.body(), answer);
+        assertThat(answer.getPartialSuccess().getRejectedDataPoints()).isEqualTo(leftOut);
+        assertThat(answer.getPartialSuccess().getErrorMessage()).contains(reason);
+        List<String> written = h.read(1).get(0).getPoints().stream().map(p -> p.getName() + "=" + p.getValue()).toList();
+        h.assertNothingWrittenSinceLastRead();
+        return written;
+    }
+
+    @Test
+    void ofTwoCopiesOfOneOtlpSeriesTheValidOneIsKept() throws Exception {
+        h.readAll();
+        assertThat(writtenLeavingOut(otlpScopes(counter("w_total", "NaN"), counter("w_total", "4"), counter("w_ok_total", "1")), 1,
+                "counter 'w_total' has value NaN")).containsExactly("w_total=4.0", "w_ok_total=1.0");
+        assertThat(writtenLeavingOut(otlpScopes(counter("y_total", "NaN"), counter("y_total", "4")), 1, "has value NaN"))
+                .containsExactly("y_total=4.0");
+        // two valid copies: the first is kept, the second left out
+        assertThat(writtenLeavingOut(otlpScopes(counter("v_total", "1"), counter("v_total", "2")), 1,
+                "series v_total{} appears twice in one push")).containsExactly("v_total=1.0");
+    }
+
+    @Test
+    void otlpCountersXAndXTotalAreOneSeriesAndACounterAndAGaugeOfOneNameKeepTheCounterInEitherOrder() throws Exception {
+        h.readAll();
+        assertThat(writtenLeavingOut(otlpScopes(counter("k", "1"), counter("k_total", "2")), 1,
+                "series k_total{} appears twice in one push")).containsExactly("k=1.0");
+        String gauge = "{\"name\":\"x\",\"gauge\":{\"dataPoints\":[{\"asDouble\":5}]}}";
+        assertThat(writtenLeavingOut(otlpScopes(gauge, counter("x", "1")), 1, "metrics x (counter) and x (gauge) of this push"))
+                .containsExactly("x=1.0");
+        assertThat(writtenLeavingOut(otlpScopes(counter("x", "1"), gauge), 1, "metrics x (counter) and x (gauge) of this push"))
+                .containsExactly("x=1.0");
+    }
+
     static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }

@@ -31,6 +31,7 @@ public final class LeftOut {
     private long points;
     private long accepted;
     private String message;
+    private boolean duplicates;
 
     /** A metric as sent became the points {@code from} to {@code to} of the batch. */
     public void sent(String name, int from, int to) {
@@ -41,6 +42,11 @@ public final class LeftOut {
 
     public List<Sent> sent() {
         return sent;
+    }
+
+    /** The batch holds a series twice: which copy to keep is chosen once every metric is judged. */
+    public void hasDuplicates() {
+        duplicates = true;
     }
 
     public void add(String name, int points, PushRejected why) {
@@ -103,8 +109,8 @@ public final class LeftOut {
      * the batch itself is invalid (its job, say) or nothing of it is left. Linear in the push's points and metrics.
      */
     MetricEventBatch keepAcceptable(MetricEventBatch batch, Function<MetricEventBatch, PushRejected> refusal, MetricValidator validator) {
-        PushRejected whole = refusal.apply(batch);
-        if (whole == null) {
+        PushRejected whole = duplicates ? null : refusal.apply(batch);
+        if (whole == null && !duplicates) {
             if (batch.getPoints().isEmpty() && !isEmpty()) {
                 throw whole();
             }
@@ -120,13 +126,18 @@ public final class LeftOut {
                 .thenComparing(m -> points.get(m.from()).getType()));
         Set<LeftOut.Sent> kept = new HashSet<>();
         ServedFamilyConflicts.Claims claims = new ServedFamilyConflicts.Claims();
+        Set<Object> keptSeries = new HashSet<>();
         for (LeftOut.Sent m : sent) {
             List<MetricPoint> metric = points.subList(m.from(), m.to());
             PushRejected alone = refusal.apply(withPoints(batch, metric));
             if (alone == null) {
+                alone = duplicateSeries(metric, keptSeries);
+            }
+            if (alone == null) {
                 alone = claims.claim(metric.get(0));
             }
             if (alone == null) {
+                metric.forEach(p -> keptSeries.add(PointsBuilder.seriesOf(p)));
                 kept.add(m);
             } else {
                 add(m.name(), metric.size(), alone);
@@ -142,6 +153,19 @@ public final class LeftOut {
             }
         }
         return withPoints(batch, keptPoints);
+    }
+
+    /** The refusal of {@code metric} when one of its series is kept already, or comes twice in it; else null. */
+    private static PushRejected duplicateSeries(List<MetricPoint> metric, Set<Object> keptSeries) {
+        Set<Object> own = new HashSet<>();
+        for (MetricPoint p : metric) {
+            Object series = PointsBuilder.seriesOf(p);
+            if (keptSeries.contains(series) || !own.add(series)) {
+                return PushRejected.badRequest(PushRejected.DUPLICATE_SERIES, "series " + p.getName() + p.getLabels()
+                        + " appears twice in one push");
+            }
+        }
+        return null;
     }
 
     private static MetricEventBatch withPoints(MetricEventBatch batch, List<MetricPoint> points) {

@@ -105,9 +105,12 @@ public final class OtlpHandler implements RequestHandler {
         room.take(request, response);
         RequestBody body = pipeline.readBody(request);
         ExportMetricsServiceRequest export = decode(body, json);
-        PointsBuilder points = new PointsBuilder(new PushOptions(Temporality.DELTA, null, null, pipeline.maxSeries()));
+        PointsBuilder points = PointsBuilder.notingDuplicates(new PushOptions(Temporality.DELTA, null, null, pipeline.maxSeries()));
         OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points, room.leftOut());
         translator.translate(export);
+        if (points.hasDuplicates()) {
+            room.leftOut().hasDuplicates();
+        }
         OtlpTranslator.Source s = translator.source();
         PushPipeline.authorize(identity, s.job());
         String eventId = PushPipeline.eventId(request, () -> "otlp " + s.job());

@@ -35,21 +35,56 @@ public final class PointsBuilder {
     /** The identity of each point, in the order of {@link #points}, to take points back ({@link #dropFrom}). */
     private final List<SeriesIdentity> identities = new ArrayList<>();
 
-    private record SeriesIdentity(String name, Map<String, String> labels) {
+    private final boolean refuseDuplicates;
+    private boolean duplicates;
+
+    /**
+     * A series as it is stored: the name it is stored under (a counter without {@code _total}, so {@code x} and
+     * {@code x_total} are one series), the type, the labels.
+     */
+    private record SeriesIdentity(String name, MetricType type, Map<String, String> labels) {
+        static SeriesIdentity of(String name, MetricType type, Map<String, String> labels) {
+            return new SeriesIdentity(MetricNames.storedName(name, type == MetricType.COUNTER), type, labels);
+        }
+
         // written out: the generated ones go through method handles, a cost per point
         @Override
         public int hashCode() {
-            return 31 * name.hashCode() + labels.hashCode();
+            return (31 * name.hashCode() + type.hashCode()) * 31 + labels.hashCode();
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof SeriesIdentity other && name.equals(other.name) && labels.equals(other.labels);
+            return o instanceof SeriesIdentity other && name.equals(other.name) && type == other.type && labels.equals(other.labels);
         }
     }
 
+    /** Points that refuse a series twice at once (400 {@code duplicate_series}). */
     public PointsBuilder(PushOptions options) {
+        this(options, true);
+    }
+
+    private PointsBuilder(PushOptions options, boolean refuseDuplicates) {
         this.options = options;
+        this.refuseDuplicates = refuseDuplicates;
+    }
+
+    /**
+     * Points of a push accepted in part: a series twice is only noted ({@link #hasDuplicates}), so that the copy left
+     * out can be chosen once every metric has been judged (a valid copy is kept beside an invalid one).
+     */
+    public static PointsBuilder notingDuplicates(PushOptions options) {
+        return new PointsBuilder(options, false);
+    }
+
+    /** Whether a series came twice (only noted when made by {@link #notingDuplicates}). */
+    public boolean hasDuplicates() {
+        return duplicates;
+    }
+
+    /** The series {@code p} is a point of, as {@link #hasDuplicates} tells them apart: equal for two points of one series. */
+    public static Object seriesOf(MetricPoint p) {
+        return SeriesIdentity.of(p.getName(), p.getType(), p.getLabels());
     }
 
     public List<MetricPoint> points() {
@@ -68,7 +103,10 @@ public final class PointsBuilder {
     /** Takes back every point added since {@code mark} (a metric left out of a push accepted in part). */
     public void dropFrom(int mark) {
         for (int i = points.size() - 1; i >= mark; i--) {
-            seen.remove(identities.remove(i));
+            SeriesIdentity identity = identities.remove(i);
+            if (refuseDuplicates) {
+                seen.remove(identity); // noting duplicates, an earlier point may be the same series: seen keeps it
+            }
             points.remove(i);
         }
     }
@@ -158,9 +196,9 @@ public final class PointsBuilder {
         Source source = batch.getSource();
         Set<SeriesIdentity> series = new HashSet<>();
         for (MetricPoint p : batch.getPoints()) {
-            SeriesIdentity s = new SeriesIdentity(p.getName(), SeriesLabels.of(p.getLabels(), grouping, source));
-            if (!series.add(s)) {
-                throw PushRejected.badRequest(PushRejected.DUPLICATE_SERIES, "series " + s.name + s.labels + " appears twice in one push: the grouping labels"
+            Map<String, String> labels = SeriesLabels.of(p.getLabels(), grouping, source);
+            if (!series.add(SeriesIdentity.of(p.getName(), p.getType(), labels))) {
+                throw PushRejected.badRequest(PushRejected.DUPLICATE_SERIES, "series " + p.getName() + labels + " appears twice in one push: the grouping labels"
                         + " and the job (function, region) replace the point labels of the same names");
             }
         }
@@ -183,9 +221,12 @@ public final class PointsBuilder {
                 it.remove(); // an empty label value is the same as no label
             }
         }
-        SeriesIdentity identity = new SeriesIdentity(name, labels);
+        SeriesIdentity identity = SeriesIdentity.of(name, type, labels);
         if (!seen.add(identity)) {
-            throw PushRejected.badRequest(PushRejected.DUPLICATE_SERIES, "series " + name + labels + " appears twice in one push");
+            if (refuseDuplicates) {
+                throw PushRejected.badRequest(PushRejected.DUPLICATE_SERIES, "series " + name + labels + " appears twice in one push");
+            }
+            duplicates = true;
         }
         if (points.size() >= options.maxSeries()) {
             throw new PushRejected(413, PushRejected.TOO_MANY_SERIES, "push has more than " + options.maxSeries() + " series");
