@@ -377,6 +377,37 @@ class HttpServerTest {
     }
 
     @Test
+    void oneClientHoldingConnectionsWithRequestsTrickledCannotTakeThemAll() throws Exception {
+        start(HttpServerOptions.defaults().withLimits(8, 1 << 20).withConnectionsPerClient(2));
+        try (Socket a = connectFrom("127.0.0.2"); Socket b = connectFrom("127.0.0.2")) {
+            send(a, "PUT /echo/a HTTP/1.1\r\nHost: x\r\nX-Slow: 1"); // request heads still arriving
+            send(b, "PUT /echo/b HTTP/1.1\r\nHost: x\r\nX-Slow: 1");
+            Thread.sleep(1_500);
+            try (Socket third = connectFrom("127.0.0.2")) {
+                assertThat(readToEnd(third)).startsWith("HTTP/1.1 503").contains("too many connections from this client address");
+            }
+            try (Socket other = connectFrom("127.0.0.3")) { // another client still gets in
+                send(other, "GET /echo/other HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(readResponse(other.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/other 0\n");
+            }
+        }
+        // a client at its share whose connections are idle: a new one takes the place of its own idle longest
+        try (Socket idle1 = connectFrom("127.0.0.4"); Socket idle2 = connectFrom("127.0.0.4")) {
+            send(idle1, "GET /echo/i1 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(idle1.getInputStream())).startsWith("HTTP/1.1 200");
+            Thread.sleep(300);
+            send(idle2, "GET /echo/i2 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(idle2.getInputStream())).startsWith("HTTP/1.1 200");
+            Thread.sleep(1_200);
+            try (Socket next = connectFrom("127.0.0.4")) {
+                send(next, "GET /echo/next HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(readResponse(next.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/next 0\n");
+            }
+            assertThat(idle1.getInputStream().read()).as("that client's connection idle longest was closed").isEqualTo(-1);
+        }
+    }
+
+    @Test
     void oneClientStallingUploadsCannotTakeTheBufferedBudgetFromOthers() throws Exception {
         start(HttpServerOptions.defaults().withLimits(100, 100_000, 30_000)
                 .withTimeouts(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofSeconds(60)));

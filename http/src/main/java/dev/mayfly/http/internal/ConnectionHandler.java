@@ -23,7 +23,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayDeque;
@@ -91,9 +90,8 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        client = channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
-                ? a.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
-        idleness = new Idleness(channel);
+        client = ServerState.clientOf(channel);
+        idleness = new Idleness(channel, client);
         idleness.idleNow();
         state.connectionOpened(idleness);
     }

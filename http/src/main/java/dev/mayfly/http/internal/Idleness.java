@@ -20,9 +20,16 @@ final class Idleness {
 
     private final AtomicLong since = new AtomicLong(BUSY);
     private final Channel channel;
+    private final String client;
 
-    Idleness(Channel channel) {
+    Idleness(Channel channel, String client) {
         this.channel = channel;
+        this.client = client;
+    }
+
+    /** The connection's client address. */
+    String client() {
+        return client;
     }
 
     /** On the event loop, on every read: request bytes arrived (this also undoes a claim not yet carried out). */

@@ -8,6 +8,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
@@ -20,13 +21,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** What every connection of one server shares: routes, limits, the handler pool. Thread-safe. */
 public final class ServerState {
-    private static final byte[] TOO_MANY_CONNECTIONS = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            + "Retry-After: 1\r\nConnection: close\r\nContent-Length: 21\r\n\r\ntoo many connections\n").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TOO_MANY_CONNECTIONS = refusal("too many connections\n");
+    private static final byte[] TOO_MANY_FROM_CLIENT = refusal("too many connections from this client address\n");
 
     private final HttpServerOptions options;
     private final Routes routes = new Routes();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger open = new AtomicInteger();
+    /** Open connections by client address; an address with none has no entry. */
+    private final ConcurrentHashMap<String, Integer> connectionsByClient = new ConcurrentHashMap<>();
     private final AtomicLong buffered = new AtomicLong();
     /** Bytes of bodies still arriving, by client address; an address holding none has no entry. */
     private final ConcurrentHashMap<String, Long> arrivingByClient = new ConcurrentHashMap<>();
@@ -61,35 +64,61 @@ public final class ServerState {
     }
 
     /**
-     * Counts a new connection. Past the limit it takes the place of the connection idle longest, at least
+     * Counts a new connection. Past its client address's share ({@code maxConnectionsPerClient}) it takes the place of
+     * that address's connection idle longest, or is answered 503. Past the limit it takes the place of the connection idle longest, at least
      * {@link Idleness#EVICTABLE_AFTER_NANOS}, which is closed (clients reopen a closed kept-alive connection; a
      * frozen serverless container's connection would otherwise hold its place until the idle timeout). When no
      * connection is idle that long, answers it 503, closes it and returns false.
      */
     public boolean admitConnection(Channel channel) {
-        if (open.incrementAndGet() > options.maxConnections() && !evictLongestIdle()) {
+        String client = clientOf(channel);
+        boolean madeRoom = false; // a connection of this client is being closed: one fewer in all, too
+        if (connectionsByClient.merge(client, 1, Integer::sum) > options.maxConnectionsPerClient()) {
+            madeRoom = evictLongestIdle(client);
+            if (!madeRoom) {
+                connectionsByClient.computeIfPresent(client, (address, n) -> n == 1 ? null : n - 1);
+                channel.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_FROM_CLIENT)).addListener(ChannelFutureListener.CLOSE);
+                return false;
+            }
+        }
+        if (open.incrementAndGet() > options.maxConnections() && !madeRoom && !evictLongestIdle(null)) {
             open.decrementAndGet();
+            connectionsByClient.computeIfPresent(client, (address, n) -> n == 1 ? null : n - 1);
             channel.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_CONNECTIONS)).addListener(ChannelFutureListener.CLOSE);
             return false;
         }
         connections.add(channel);
-        channel.closeFuture().addListener(f -> open.decrementAndGet());
+        channel.closeFuture().addListener(f -> {
+            open.decrementAndGet();
+            connectionsByClient.computeIfPresent(client, (address, n) -> n == 1 ? null : n - 1);
+        });
         return true;
     }
 
+    /** The client address of {@code channel}, as connections, shares and handlers know it. */
+    static String clientOf(Channel channel) {
+        return channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
+    }
+
+    private static byte[] refusal(String text) {
+        return ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\nConnection: close\r\n"
+                + "Content-Length: " + text.length() + "\r\n\r\n" + text).getBytes(StandardCharsets.US_ASCII);
+    }
+
     /**
-     * Claims the connection idle longest and closes it on its event loop unless a request started there meanwhile
-     * (then the new connection is admitted one over the limit, until a connection closes). Scans every connection:
-     * only at the limit.
+     * Claims the connection idle longest (of {@code client}, or of any client when null) and closes it on its event
+     * loop unless a request started there meanwhile (then the new connection is admitted one over the limit, until a
+     * connection closes). Scans every connection: only at a limit.
      */
-    private boolean evictLongestIdle() {
+    private boolean evictLongestIdle(String client) {
         long now = System.nanoTime();
         while (true) {
             Idleness longest = null;
             long longestSince = 0;
             for (Idleness connection : openConnections) {
                 long since = connection.since();
-                if (since != Idleness.BUSY && now - since >= Idleness.EVICTABLE_AFTER_NANOS
+                if ((client == null || client.equals(connection.client())) && since != Idleness.BUSY && now - since >= Idleness.EVICTABLE_AFTER_NANOS
                         && (longest == null || since - longestSince < 0)) {
                     longest = connection;
                     longestSince = since;

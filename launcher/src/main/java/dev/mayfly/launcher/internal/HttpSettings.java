@@ -15,6 +15,8 @@ public final class HttpSettings {
     private static final HttpServerOptions DEFAULTS = HttpServerOptions.defaults();
     public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("http.max.connections", DEFAULTS.maxConnections(),
             "Open HTTP connections; past it a new one takes the place of the one idle longest (idle at least 1 s), which is closed, or is answered 503 and closed when none is");
+    public static final Setting<Integer> MAX_CONNECTIONS_PER_CLIENT = Setting.integer("http.max.connections.per.client", 0,
+            "Open HTTP connections of one client address; past it a new one of that address takes the place of its connection idle longest (idle at least 1 s), or is answered 503 and closed; 0: a quarter of http.max.connections");
     public static final Setting<Long> MAX_BUFFERED_BYTES = Setting.longValue("http.max.buffered.bytes", DEFAULTS.maxBufferedBytes(),
             "Request body bytes held at once over every connection; past it a request is answered 503 with Retry-After");
     public static final Setting<Long> MAX_ARRIVING_BYTES_PER_CLIENT = Setting.longValue("http.max.arriving.bytes.per.client", 0L,
@@ -27,7 +29,7 @@ public final class HttpSettings {
             "A connection with no request under way and no traffic for this long is closed");
     public static final Setting<String> WEB_CONFIG_FILE = Setting.string("web.config.file", "",
             "Web configuration file in the Prometheus exporter-toolkit format (TLS from PEM, client certificates, basic_auth_users, headers; docs/web-config.md), as --web.config.file; empty: none");
-    public static final List<Setting<?>> ALL = List.of(MAX_CONNECTIONS, MAX_BUFFERED_BYTES, MAX_ARRIVING_BYTES_PER_CLIENT, REQUEST_TIMEOUT, WRITE_TIMEOUT, IDLE_TIMEOUT,
+    public static final List<Setting<?>> ALL = List.of(MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT, MAX_BUFFERED_BYTES, MAX_ARRIVING_BYTES_PER_CLIENT, REQUEST_TIMEOUT, WRITE_TIMEOUT, IDLE_TIMEOUT,
             WEB_CONFIG_FILE);
 
     private HttpSettings() {
@@ -39,10 +41,19 @@ public final class HttpSettings {
         try {
             return DEFAULTS.withAddress(host, port).withTls(tlsOrNull)
                     .withLimits(settings.get(MAX_CONNECTIONS), settings.get(MAX_BUFFERED_BYTES), arrivingShare(settings))
+                    .withConnectionsPerClient(connectionShare(settings))
                     .withTimeouts(settings.get(IDLE_TIMEOUT), settings.get(REQUEST_TIMEOUT), settings.get(WRITE_TIMEOUT));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("config keys http.*: " + e.getMessage());
         }
+    }
+
+    private static int connectionShare(Settings settings) {
+        int share = settings.get(MAX_CONNECTIONS_PER_CLIENT);
+        if (share < 0) {
+            throw new ConfigException("config key " + MAX_CONNECTIONS_PER_CLIENT.name() + " must not be negative");
+        }
+        return share == 0 ? Math.max(1, settings.get(MAX_CONNECTIONS) / 4) : share;
     }
 
     private static long arrivingShare(Settings settings) {
