@@ -45,7 +45,7 @@ public final class LeftOut {
     }
 
     /** The batch holds a series twice: which copy to keep is chosen once every metric is judged. */
-    public void hasDuplicates() {
+    public void noteDuplicates() {
         duplicates = true;
     }
 

@@ -109,7 +109,7 @@ public final class OtlpHandler implements RequestHandler {
         OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points, room.leftOut());
         translator.translate(export);
         if (points.hasDuplicates()) {
-            room.leftOut().hasDuplicates();
+            room.leftOut().noteDuplicates();
         }
         OtlpTranslator.Source s = translator.source();
         PushPipeline.authorize(identity, s.job());
