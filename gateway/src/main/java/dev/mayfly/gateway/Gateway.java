@@ -103,7 +103,9 @@ public final class Gateway implements AutoCloseable {
                 .onRefused(status -> {
                     String reason = PushRejected.refusedByServer(status);
                     GatewayMetrics.REJECTED.labelValues(api, reason).inc();
-                    RefusedPushes.add(api, prefix + "...", reason, status, "refused by the HTTP server before the gateway read it");
+                    if (status != Route.CLIENT_CLOSED) { // a client that went away was told nothing
+                        RefusedPushes.add(api, prefix + "...", reason, status, "refused by the HTTP server before the gateway read it");
+                    }
                 });
     }
 

@@ -410,6 +410,33 @@ class BadInputIT {
                 .containsExactly("x=1.0");
     }
 
+    @Test
+    void aClientThatGoesAwayBeforeItsPushArrivedWholeIsCountedApartFromBadPushes() throws Exception {
+        h.readAll();
+        double closed = GatewayMetrics.REJECTED.labelValues("pushgateway", "client_closed").get();
+        double malformed = GatewayMetrics.REJECTED.labelValues("pushgateway", "malformed").get();
+        java.net.URI uri = java.net.URI.create(h.url("/"));
+        String head = "PUT /metrics/job/gone HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN + "\r\nContent-Length: 100\r\n\r\nm 1\n";
+        try (java.net.Socket halfClosed = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            halfClosed.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            halfClosed.shutdownOutput(); // gone before the body arrived whole: still told why
+            assertThat(new String(halfClosed.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 400")
+                    .contains("the client closed its side before the body arrived whole");
+        }
+        try (java.net.Socket reset = new java.net.Socket(uri.getHost(), uri.getPort())) {
+            reset.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(200);
+            reset.setSoLinger(true, 0); // closing now resets the connection
+        }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (GatewayMetrics.REJECTED.labelValues("pushgateway", "client_closed").get() < closed + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(GatewayMetrics.REJECTED.labelValues("pushgateway", "client_closed").get()).isEqualTo(closed + 2);
+        assertThat(GatewayMetrics.REJECTED.labelValues("pushgateway", "malformed").get()).isEqualTo(malformed);
+        h.assertNothingWrittenSinceLastRead();
+    }
+
     static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }

@@ -14,11 +14,16 @@ import java.util.function.Predicate;
  * (no hand-over to another thread): only for requests whose handling cannot wait (no lock held for long, no I/O, no
  * costly hashing, bounded work); the handler then sees {@link HttpRequest#isInline()} and must not wait. It must be
  * cheap and must not throw (a throw counts as false). {@code refused}, when not null, is told the status of every
- * request of this route the server refused itself (400, 408, 413, 417, 503), on the event loop: for counting; it
- * must not block.
+ * request of this route the server refused itself (400, 408, 413, 417, 501, 503), or {@link #CLIENT_CLOSED} for one
+ * whose client closed its side before the request arrived whole, on the event loop: for counting; it must not block.
  */
 public record Route(String prefix, RequestHandler handler, int maxBodyBytes, Executor executor, Predicate<HttpRequest> inline,
                     IntConsumer refused) {
+    /**
+     * Told to {@code refused} for a request whose client closed (or reset) the connection before the request arrived
+     * whole: the client went away, so it is no refusal of what it sent (nginx logs such requests as 499 too).
+     */
+    public static final int CLIENT_CLOSED = 499;
     /** Bodies of routes that take none (scrapes, health): enough for any sane client. */
     public static final int SMALL_BODY_BYTES = 64 * 1024;
 

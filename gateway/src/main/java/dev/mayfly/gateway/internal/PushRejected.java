@@ -25,6 +25,8 @@ public final class PushRejected extends RuntimeException {
     public static final String UNAVAILABLE = "unavailable";
     public static final String INTERNAL = "internal";
     public static final String REQUEST_TIMEOUT = "request_timeout";
+    /** Not a refusal of what was sent: the client closed or reset its connection before its push arrived whole. */
+    public static final String CLIENT_CLOSED = "client_closed";
 
     /** The reason of a push the HTTP server refused before the gateway saw it, by its status. */
     public static String refusedByServer(int status) {
@@ -33,11 +35,12 @@ public final class PushRejected extends RuntimeException {
             case 408 -> REQUEST_TIMEOUT;
             case 503 -> OVERLOADED;
             case 501, 417 -> INVALID_HEADER;
+            case dev.mayfly.http.Route.CLIENT_CLOSED -> CLIENT_CLOSED;
             default -> MALFORMED;
         };
     }
     /** Every reason above, for counters that show each one from the start. */
-    static final java.util.List<String> REASONS = java.util.List.of(MALFORMED, TYPE_CONFLICT, DUPLICATE_SERIES, SUMMARY, UNSUPPORTED_METRIC, TIMESTAMP, RESERVED_NAME, INVALID_GROUPING_KEY, INVALID_HEADER, BODY_TOO_LARGE, TOO_MANY_SERIES, UNSUPPORTED_MEDIA_TYPE, METHOD_NOT_ALLOWED, UNAUTHENTICATED, FORBIDDEN, TOO_MANY_FAILURES, OVERLOADED, UNAVAILABLE, INTERNAL, REQUEST_TIMEOUT);
+    static final java.util.List<String> REASONS = java.util.List.of(MALFORMED, TYPE_CONFLICT, DUPLICATE_SERIES, SUMMARY, UNSUPPORTED_METRIC, TIMESTAMP, RESERVED_NAME, INVALID_GROUPING_KEY, INVALID_HEADER, BODY_TOO_LARGE, TOO_MANY_SERIES, UNSUPPORTED_MEDIA_TYPE, METHOD_NOT_ALLOWED, UNAUTHENTICATED, FORBIDDEN, TOO_MANY_FAILURES, OVERLOADED, UNAVAILABLE, INTERNAL, REQUEST_TIMEOUT, CLIENT_CLOSED);
 
     private final int status;
     private final String reason;

@@ -220,9 +220,7 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void refuse(Route route, HttpResponseStatus status, String message) {
-        if (route != null && route.refused() != null) {
-            route.refused().accept(status.code());
-        }
+        Refusals.count(route, status.code());
         if (receiving != null) {
             receiving.release(state);
             receiving = null;
@@ -346,7 +344,8 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (event instanceof ChannelInputShutdownEvent) {
             inputShutdown = true; // a half-closed client still gets the answers to what it sent
             if (receiving != null && !refusing) {
-                refuse(HttpResponseStatus.BAD_REQUEST, "bad request: the client closed its side before the body arrived whole");
+                Refusals.count(receiving.route, Route.CLIENT_CLOSED);
+                refuse(null, HttpResponseStatus.BAD_REQUEST, "bad request: the client closed its side before the body arrived whole");
             }
             if (refusing && inFlight == null && ready.isEmpty() || inFlight == null && ready.isEmpty() && receiving == null) {
                 ctx.close();
@@ -362,6 +361,9 @@ public final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         state.connectionClosed(idleness);
         cancelRequestTimer();
         if (receiving != null) {
+            if (!refusing) {
+                Refusals.count(receiving.route, Route.CLIENT_CLOSED); // reset before its request arrived whole
+            }
             receiving.release(state);
             receiving = null;
         }

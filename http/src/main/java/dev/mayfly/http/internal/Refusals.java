@@ -1,5 +1,6 @@
 package dev.mayfly.http.internal;
 
+import dev.mayfly.http.Route;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.DuplexChannel;
@@ -66,5 +67,12 @@ final class Refusals {
             }
         }, 250, 250, TimeUnit.MILLISECONDS);
         channel.closeFuture().addListener(f -> watch.cancel(false));
+    }
+
+    /** Tells {@code route} (when it counts them) of a request the server refused itself with {@code status}. */
+    static void count(Route route, int status) {
+        if (route != null && route.refused() != null) {
+            route.refused().accept(status);
+        }
     }
 }
