@@ -166,14 +166,37 @@ final class ServedFamilyConflicts {
         return families.toArray(new Family[0]);
     }
 
-    /** Refuses two families of one push that expose one name (the first such pair in stored name order). */
+    /**
+     * Refuses two families of one push that expose one name (the first such pair in stored name order). Every name a
+     * family exposes starts with its stored name, so only a family whose stored name starts with another's can clash
+     * with it: in stored name order, those follow it. A push of a few families compares those pairs only (no names
+     * made); one of many claims every name in a map, so that no chain of prefixes costs a pair each.
+     */
     private static void refuseWithinPush(Family[] families) {
         Arrays.sort(families, Comparator.comparing(Family::stored));
-        Claims claims = new Claims();
-        for (Family f : families) {
-            PushRejected clash = claims.claim(f);
-            if (clash != null) {
-                throw clash;
+        if (families.length > LOOKED_UP_AFTER) {
+            Claims claims = new Claims();
+            for (Family f : families) {
+                PushRejected clash = claims.claim(f);
+                if (clash != null) {
+                    throw clash;
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < families.length; i++) {
+            Family a = families[i];
+            for (int j = i + 1; j < families.length && families[j].stored().startsWith(a.stored()); j++) {
+                Family b = families[j];
+                if (a.sameAs(b)) {
+                    continue; // one counter pushed as x and as x_total
+                }
+                List<String> exposedByB = MetricNames.exposedNames(b.stored(), b.type());
+                for (String name : MetricNames.exposedNames(a.stored(), a.type())) {
+                    if (exposedByB.contains(name)) {
+                        throw bothServedUnder(a, b, name);
+                    }
+                }
             }
         }
     }
