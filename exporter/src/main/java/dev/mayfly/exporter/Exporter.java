@@ -64,8 +64,7 @@ public final class Exporter implements AutoCloseable {
         this.store = store;
         this.registry = registry;
         this.metrics = new ExporterMetrics(registry, store, System::currentTimeMillis, topic);
-        Map<String, Object> props = new HashMap<>(settings.withPrefix(CommonSettings.KAFKA_PREFIX));
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get(CommonSettings.BOOTSTRAP_SERVERS));
+        Map<String, Object> props = consumerProperties(settings);
         this.consumer = new AggregatesConsumer(props, topic, config.partitions(),
                 MayflyCodecs.aggregates(CommonSettings.registry(settings), topic), store, metrics);
         this.consumerThread = new Thread(consumer, "mayfly-exporter-consumer");
@@ -99,6 +98,13 @@ public final class Exporter implements AutoCloseable {
         this.lagInterval = settings.get(ExporterConfig.ENGINE_LAG_INTERVAL);
         this.handler = new MetricsHandler(new Scraper(new AggregatesCollector(store), registry, metrics), consumer::isCaughtUp, metrics);
         this.servedTypes = new ServedTypesView(store, consumer::isCaughtUp);
+    }
+
+    /** The Kafka consumer properties of {@code settings}: the {@code kafka.*} keys and the bootstrap servers. */
+    static Map<String, Object> consumerProperties(Settings settings) {
+        Map<String, Object> props = new HashMap<>(settings.withPrefix(CommonSettings.KAFKA_PREFIX));
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get(CommonSettings.BOOTSTRAP_SERVERS));
+        return props;
     }
 
     /** An exporter registering its metrics (and, unless disabled, JVM metrics) in the default Prometheus registry. */

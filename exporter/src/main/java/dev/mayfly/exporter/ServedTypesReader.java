@@ -37,8 +37,7 @@ public final class ServedTypesReader implements AutoCloseable {
         // the exporter's own families (mayfly_exporter_*), in a registry nothing serves
         PrometheusRegistry exporterFamilies = new PrometheusRegistry();
         this.metrics = new ExporterMetrics(exporterFamilies, store, System::currentTimeMillis, topic);
-        Map<String, Object> props = new HashMap<>(settings.withPrefix(CommonSettings.KAFKA_PREFIX));
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.get(CommonSettings.BOOTSTRAP_SERVERS));
+        Map<String, Object> props = Exporter.consumerProperties(settings);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "mayfly-served-types");
         this.consumer = new AggregatesConsumer(props, topic, List.of(),
                 MayflyCodecs.aggregates(CommonSettings.registry(settings), topic), store, metrics);

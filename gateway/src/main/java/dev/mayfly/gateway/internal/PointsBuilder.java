@@ -32,8 +32,6 @@ public final class PointsBuilder {
     private final PushOptions options;
     private final List<MetricPoint> points = new ArrayList<>();
     private final Set<SeriesIdentity> seen = new HashSet<>();
-    /** The identity of each point, in the order of {@link #points}, to take points back ({@link #dropFrom}). */
-    private final List<SeriesIdentity> identities = new ArrayList<>();
 
     private final boolean refuseDuplicates;
     private boolean duplicates;
@@ -100,15 +98,16 @@ public final class PointsBuilder {
         return points.size();
     }
 
-    /** Takes back every point added since {@code mark} (a metric left out of a push accepted in part). */
+    /**
+     * Takes back every point added since {@code mark} (a metric left out of a push accepted in part). Only for points
+     * {@link #notingDuplicates}: the series they noted stay noted, so {@link #hasDuplicates} may say yes for a series
+     * taken back, which only makes the push be judged metric by metric.
+     */
     public void dropFrom(int mark) {
-        for (int i = points.size() - 1; i >= mark; i--) {
-            SeriesIdentity identity = identities.remove(i);
-            if (refuseDuplicates) {
-                seen.remove(identity); // noting duplicates, an earlier point may be the same series: seen keeps it
-            }
-            points.remove(i);
+        if (refuseDuplicates) {
+            throw new IllegalStateException("points that refuse duplicates are never taken back");
         }
+        points.subList(mark, points.size()).clear();
     }
 
     public void counter(String name, String help, String unit, Map<String, String> labels, double value, Long startTimeMillis) {
@@ -231,7 +230,6 @@ public final class PointsBuilder {
         if (points.size() >= options.maxSeries()) {
             throw new PushRejected(413, PushRejected.TOO_MANY_SERIES, "push has more than " + options.maxSeries() + " series");
         }
-        identities.add(identity);
         boolean cumulative = temporality == Temporality.CUMULATIVE;
         points.add(new MetricPoint(name, help == null || help.isEmpty() ? null : help, unit == null || unit.isEmpty() ? null : unit,
                 type, labels, value, temporality, cumulative ? streamId : null,

@@ -76,23 +76,27 @@ public final class ServerState {
         if (connectionsByClient.merge(client, 1, Integer::sum) > options.maxConnectionsPerClient()) {
             madeRoom = evictLongestIdle(client);
             if (!madeRoom) {
-                connectionsByClient.computeIfPresent(client, (address, n) -> n == 1 ? null : n - 1);
+                forgetConnection(client);
                 channel.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_FROM_CLIENT)).addListener(ChannelFutureListener.CLOSE);
                 return false;
             }
         }
         if (open.incrementAndGet() > options.maxConnections() && !madeRoom && !evictLongestIdle(null)) {
             open.decrementAndGet();
-            connectionsByClient.computeIfPresent(client, (address, n) -> n == 1 ? null : n - 1);
+            forgetConnection(client);
             channel.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_CONNECTIONS)).addListener(ChannelFutureListener.CLOSE);
             return false;
         }
         connections.add(channel);
         channel.closeFuture().addListener(f -> {
             open.decrementAndGet();
-            connectionsByClient.computeIfPresent(client, (address, n) -> n == 1 ? null : n - 1);
+            forgetConnection(client);
         });
         return true;
+    }
+
+    private void forgetConnection(String client) {
+        connectionsByClient.computeIfPresent(client, (address, n) -> n == 1 ? null : n - 1);
     }
 
     /** The client address of {@code channel}, as connections, shares and handlers know it. */

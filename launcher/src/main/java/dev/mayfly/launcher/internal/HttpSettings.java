@@ -49,19 +49,19 @@ public final class HttpSettings {
     }
 
     private static int connectionShare(Settings settings) {
-        int share = settings.get(MAX_CONNECTIONS_PER_CLIENT);
-        if (share < 0) {
-            throw new ConfigException("config key " + MAX_CONNECTIONS_PER_CLIENT.name() + " must not be negative");
-        }
-        return share == 0 ? Math.max(1, settings.get(MAX_CONNECTIONS) / 4) : share;
+        return (int) share(settings, MAX_CONNECTIONS_PER_CLIENT.name(), settings.get(MAX_CONNECTIONS_PER_CLIENT), settings.get(MAX_CONNECTIONS));
     }
 
     private static long arrivingShare(Settings settings) {
-        long share = settings.get(MAX_ARRIVING_BYTES_PER_CLIENT);
-        if (share < 0) {
-            throw new ConfigException("config key " + MAX_ARRIVING_BYTES_PER_CLIENT.name() + " must not be negative");
+        return share(settings, MAX_ARRIVING_BYTES_PER_CLIENT.name(), settings.get(MAX_ARRIVING_BYTES_PER_CLIENT), settings.get(MAX_BUFFERED_BYTES));
+    }
+
+    /** One client address's share of {@code total}: {@code value}, or a quarter of the total when it is 0. */
+    private static long share(Settings settings, String key, long value, long total) {
+        if (value < 0) {
+            throw new ConfigException("config key " + key + " must not be negative");
         }
-        return share == 0 ? Math.max(1, settings.get(MAX_BUFFERED_BYTES) / 4) : share;
+        return value == 0 ? Math.max(1, total / 4) : value;
     }
 
     /** {@code raw} without the {@code http.*} keys. */
