@@ -77,6 +77,9 @@ public final class MetricsTopology {
         }
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(AggregateProcessor.WINDOWS_STORE), Serdes.Bytes(), Serdes.ByteArray()).withCachingEnabled());
+        // Group deletes applied by the aggregate step while copies from other events partitions are still to come.
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(AggregateProcessor.GROUP_DELETES_STORE), Serdes.String(), Serdes.ByteArray()).withCachingDisabled());
 
         // 1. Read the raw events topic as bytes: decoding happens in the ingest step so bad bytes become dead letters.
         KStream<byte[], byte[]> events = builder.stream(config.eventsTopic(),
@@ -105,7 +108,7 @@ public final class MetricsTopology {
                         .withStreamPartitioner(seriesPartitioner))
                 .process(() -> new AggregateProcessor(options, eventsCodec), Named.as("aggregate"),
                         AggregateProcessor.COMMIT_HOOK_STORE, AggregateProcessor.SERIES_STORE, AggregateProcessor.CUMULATIVE_STORE, AggregateProcessor.WINDOWS_STORE,
-                        AggregateProcessor.METRICS_STORE)
+                        AggregateProcessor.METRICS_STORE, AggregateProcessor.GROUP_DELETES_STORE)
                 .split(Named.as("aggregate-"))
                 .branch((key, value) -> value instanceof Routed.DeadLetter, Branched.as("dead-letters"))
                 .defaultBranch(Branched.as("aggregates"));

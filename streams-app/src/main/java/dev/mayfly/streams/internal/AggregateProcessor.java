@@ -17,7 +17,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Steps 6 to 9 on the series-updates topic (keyed by series key): aggregate each series, turn cumulative streams
@@ -31,6 +30,8 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
     public static final String WINDOWS_STORE = "windows";
     public static final String METRICS_STORE = "aggregate-pipeline-metrics";
     public static final String COMMIT_HOOK_STORE = "aggregate-commit-hook";
+    /** Group deletes applied here that wait for copies from other source partitions ({@link GroupDeletes}). */
+    public static final String GROUP_DELETES_STORE = "group-deletes";
     private static final StringSerializer STRINGS = new StringSerializer();
 
     private final PipelineOptions options;
@@ -43,6 +44,7 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
     private Windows windows;
     private Expiry expiry;
     private ChangedSeries changed;
+    private GroupDeletes deletes;
     /** The stream time each contribution is judged at: the newest event time seen, entry by entry within a pack. */
     private long judgedTime;
     private PublishPace pace;
@@ -74,6 +76,7 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
         // init runs again when a corrupted task is revived: rebuild the in-memory views from the stores, from zero
         limits.rebuild(seriesStore);
         changed = ChangedSeries.startingFrom(seriesStore);
+        deletes = new GroupDeletes(context.getStateStore(GROUP_DELETES_STORE), options.dedupHorizon().toMillis());
         judgedTime = context.currentStreamTimeMs(); // the task's committed stream time
         pace = new PublishPace(options.publishInterval(), context.currentSystemTimeMs());
         if (!options.publishInterval().isZero()) {
@@ -97,7 +100,9 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
         } else if (record.value() instanceof Update u) {
             judgedTime = Math.max(judgedTime, context.currentStreamTimeMs());
             if (u.deleteGroup) {
-                deleteGroup(u);
+                if (deletes.arrive(u, judgedTime)) {
+                    deleteGroup(u);
+                }
             } else {
                 aggregate(record.key(), u, judgedTime);
             }
@@ -110,6 +115,10 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
 
     /** Applies one contribution; {@code now} is the stream time it is judged at. */
     private void aggregate(String key, Update u, long now) {
+        if (deletes.deletedBefore(key, u)) {
+            metrics.add("deleted_contributions", 1, now); // written before a delete applied here: deleted with its group
+            return;
+        }
         SeriesState s = SeriesState.decode(series.get(key));
         if (s == null) {
             Rejection limit = limits.checkNew(key);
@@ -190,6 +199,10 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
         if (expired > 0) {
             metrics.add("expired_series", expired, streamTime);
         }
+        int unfinished = deletes.expire(streamTime);
+        if (unfinished > 0) {
+            metrics.add("unfinished_deletes", unfinished, streamTime);
+        }
     }
 
     /** Deletes every series of the job whose labels include the grouping labels (this partition's share of them). */
@@ -211,20 +224,7 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
     }
 
     private static boolean inGroup(String key, Update u) {
-        if (!key.contains("job=\"")) {
-            return false;
-        }
-        SeriesKeys.Parsed parsed = SeriesKeys.parse(key);
-        if (!u.job.equals(parsed.label("job"))) {
-            return false;
-        }
-        for (Map.Entry<String, String> e : u.groupingLabels.entrySet()) {
-            // an empty grouping label names the series without that label
-            if (!(e.getValue().isEmpty() ? parsed.label(e.getKey()) == null : e.getValue().equals(parsed.label(e.getKey())))) {
-                return false;
-            }
-        }
-        return true;
+        return key.contains("job=\"") && GroupDeletes.inGroup(SeriesKeys.parse(key), u.job, u.groupingLabels);
     }
 
     /** Removes a series with its cumulative streams and publishes its tombstone. */

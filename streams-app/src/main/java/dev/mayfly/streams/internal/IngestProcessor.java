@@ -1,5 +1,6 @@
 package dev.mayfly.streams.internal;
 
+import dev.mayfly.schemas.DeleteCopy;
 import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.SeriesKey;
 import dev.mayfly.schemas.SeriesLabels;
@@ -14,6 +15,7 @@ import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.DecodeException;
 import dev.mayfly.schemas.codec.FastEventsDecoder;
 import dev.mayfly.schemas.validation.MetricValidator;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -131,12 +133,15 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             return;
         }
         if (batch.getOperation() == Operation.DELETE_GROUP) {
-            Update delete = Update.deleteGroup(batch.getEventId(), eventTime, batch.getSource().getJob(), batch.getGroupingLabels());
+            Update delete = Update.deleteGroup(batch.getEventId(), eventTime, batch.getSource().getJob(), batch.getGroupingLabels(),
+                    deleteCopies(record));
             withSource(delete);
             // contributions held from earlier batches go first: the delete must not overtake them
             forwardHeld();
             context.forward(new Record<String, Routed>(batch.getSource().getJob(), delete, eventTime));
-            metrics.add("delete_groups", 1, now);
+            if (delete.deleteCopies == 0 || delete.sourcePartition == 0) {
+                metrics.add("delete_groups", 1, now); // a delete written to every partition counts once
+            }
             return;
         }
         forwardPoints(record, batch, eventTime, now);
@@ -267,6 +272,17 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         }
         eventIds.put(eventId, SEEN, timestamp);
         return false;
+    }
+
+    /**
+     * How many copies of this delete the aggregate step is to wait for: the partition count its {@link DeleteCopy}
+     * header names when the copy is in the partition it was written to; else 0 (applied as it arrives).
+     */
+    private int deleteCopies(Record<byte[], byte[]> record) {
+        Header header = record.headers().lastHeader(DeleteCopy.HEADER);
+        DeleteCopy copy = header == null ? null : DeleteCopy.parse(header.value());
+        RecordMetadata md = context.recordMetadata().orElse(null);
+        return copy != null && md != null && copy.partition() == md.partition() ? copy.partitions() : 0;
     }
 
     private void withSource(Update u) {

@@ -36,6 +36,11 @@ public final class Update implements Routed {
     // group delete
     final String job;
     final SortedMap<String, String> groupingLabels;
+    /**
+     * How many copies of this delete the aggregate step receives from distinct source partitions (one per events
+     * partition, {@link GroupDeletes}); 0 for a delete applied as it arrives.
+     */
+    final int deleteCopies;
     /** The series key, while the ingest step merges a batch (not serialized: it is the record key). */
     transient String seriesKey;
     /** Whether the ingest step may merge this contribution with other batches' (not serialized). */
@@ -46,7 +51,7 @@ public final class Update implements Routed {
 
     private Update(boolean deleteGroup, String eventId, long eventTime, MetricType type, Aggregation aggregation,
                    boolean cumulative, String streamId, long startTime, double value, Histogram histogram,
-                   String help, String unit, String job, SortedMap<String, String> groupingLabels) {
+                   String help, String unit, String job, SortedMap<String, String> groupingLabels, int deleteCopies) {
         this.deleteGroup = deleteGroup;
         this.eventId = eventId;
         this.eventTime = eventTime;
@@ -62,17 +67,19 @@ public final class Update implements Routed {
         this.unit = unit;
         this.job = job;
         this.groupingLabels = groupingLabels;
+        this.deleteCopies = deleteCopies;
     }
 
     static Update point(String eventId, long eventTime, MetricType type, Aggregation aggregation, boolean cumulative,
                         String streamId, long startTime, double value, Histogram histogram, String help, String unit) {
         return new Update(false, eventId, eventTime, type, aggregation, cumulative, streamId, startTime, value,
-                histogram, help, unit, null, null);
+                histogram, help, unit, null, null, 0);
     }
 
-    static Update deleteGroup(String eventId, long eventTime, String job, Map<String, String> groupingLabels) {
+    /** @param copies how many source partitions send a copy of this delete (0: apply each as it arrives) */
+    static Update deleteGroup(String eventId, long eventTime, String job, Map<String, String> groupingLabels, int copies) {
         return new Update(true, eventId, eventTime, null, null, false, null, NO_START_TIME, 0, null, null, null,
-                job, new TreeMap<>(groupingLabels));
+                job, new TreeMap<>(groupingLabels), copies);
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * formats are read, so a topic written before packs existed is still processed after an upgrade.
  */
 public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Deserializer<Routed> {
-    private static final int VERSION = 2; // 2 added the earliest event time of merged batches
+    private static final int VERSION = 4; // 4 added the copy count of a group delete (3 is a pack)
+    private static final int VERSION_WITHOUT_COPIES = 2; // 2 added the earliest event time of merged batches
     private static final int VERSION_WITHOUT_EARLIEST = 1;
     /** A pack: entry count, the newest event time, then (series key, update) entries. */
     private static final int VERSION_PACK = 3;
@@ -62,6 +63,7 @@ public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Des
             for (Map.Entry<String, String> e : u.groupingLabels.entrySet()) {
                 w.writeString(e.getKey()).writeString(e.getValue());
             }
+            w.writeInt(u.deleteCopies);
             return;
         }
         w.writeByte(u.type.ordinal()).writeByte(u.aggregation.ordinal()).writeByte(u.cumulative ? 1 : 0)
@@ -75,16 +77,16 @@ public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Des
         }
     }
 
-    /** Reads what {@link #writeUpdate} wrote (or version 1 of it). */
+    /** Reads what {@link #writeUpdate} wrote (or versions 1 and 2 of it). */
     static Update readUpdate(Binary.Reader r) {
         int version = r.readByte();
-        if (version != VERSION && version != VERSION_WITHOUT_EARLIEST) {
+        if (version != VERSION && version != VERSION_WITHOUT_COPIES && version != VERSION_WITHOUT_EARLIEST) {
             throw new IllegalStateException("unknown series update version " + version);
         }
         boolean deleteGroup = r.readByte() == 1;
         String eventId = r.readString();
         long eventTime = r.readLong();
-        long earliestEventTime = version == VERSION ? eventTime - r.readLong() : eventTime; // written as the span
+        long earliestEventTime = version != VERSION_WITHOUT_EARLIEST ? eventTime - r.readLong() : eventTime; // written as the span
         int sourcePartition = r.readInt();
         long sourceOffset = r.readLong();
         if (deleteGroup) {
@@ -94,7 +96,8 @@ public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Des
             for (int i = 0; i < n; i++) {
                 labels.put(r.readString(), r.readString());
             }
-            return Update.deleteGroup(eventId, eventTime, job, labels).withSource(sourcePartition, sourceOffset);
+            int copies = version == VERSION ? r.readInt() : 0;
+            return Update.deleteGroup(eventId, eventTime, job, labels, copies).withSource(sourcePartition, sourceOffset);
         }
         MetricType type = TYPES[r.readByte()];
         Aggregation aggregation = AGGREGATIONS[r.readByte()];

@@ -19,7 +19,7 @@ class SeriesUpdatesTest {
 
     @Test
     void groupDeletesGoToEveryPartitionAndPointsToTheOneOfTheirSeries() {
-        Update delete = Update.deleteGroup("d", 1, "fn", Map.of("a", "b"));
+        Update delete = Update.deleteGroup("d", 1, "fn", Map.of("a", "b"), 0);
         assertThat(partitioner.partitions("t", "fn", delete, 6)).contains(Set.of(0, 1, 2, 3, 4, 5));
         Update point = Update.point("e", 1, MetricType.COUNTER, Aggregation.SUM, false, null, Update.NO_START_TIME, 1, null, null, null);
         Set<Integer> one = partitioner.partitions("t", "c{job=\"fn\"}", point, 6).orElseThrow();
@@ -50,8 +50,10 @@ class SeriesUpdatesTest {
         Update counter = Update.point("e", 1_700_000_000_000L, MetricType.COUNTER, Aggregation.SUM, false, null,
                 Update.NO_START_TIME, 2.5, null, null, null);
         assertThat(serde.serialize("t", counter).length).isLessThan(40);
-        Update delete = (Update) serde.deserialize("t", serde.serialize("t", Update.deleteGroup("d", 5, "fn", Map.of("a", "b"))));
+        Update delete = (Update) serde.deserialize("t", serde.serialize("t", Update.deleteGroup("d", 5, "fn", Map.of("a", "b"), 6).withSource(2, 7)));
         assertThat(delete.isDeleteGroup()).isTrue();
+        assertThat(delete.deleteCopies).isEqualTo(6);
+        assertThat(delete.sourcePartition).isEqualTo(2);
         assertThat(delete.job).isEqualTo("fn");
         assertThat(delete.groupingLabels).containsExactly(Map.entry("a", "b"));
     }
