@@ -1,10 +1,19 @@
 package dev.mayfly.gateway;
 
 import dev.mayfly.gateway.internal.KafkaBatchSink;
+import dev.mayfly.schemas.DeleteCopy;
 import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +63,50 @@ class KafkaBatchSinkIT {
             assertThat(eventually(waiting::isReady)).isTrue();
             waiting.write(batch("e2")).get();
             assertThat(waiting.writesWithoutWaiting()).as("kafka.max.block.ms above 0: a send may wait").isFalse();
+        }
+    }
+
+    @Test
+    void aGroupDeleteIsWrittenOnceToEveryPartitionInOneTransactionEachCopyNamingItsPlace() throws Exception {
+        String topic = "three-partitions";
+        try (GatewayHarness h = new GatewayHarness(dir, Map.of())) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, h.kafka.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+            }
+            try (KafkaBatchSink sink = new KafkaBatchSink(h.kafka.bootstrapServers(), Map.of(), topic, h.codec, Duration.ofSeconds(5));
+                 KafkaConsumer<byte[], byte[]> committed = new KafkaConsumer<>(Map.of(
+                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, h.kafka.bootstrapServers(),
+                         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                assertThat(eventually(sink::isReady)).isTrue();
+                Instant emitted = Instant.ofEpochMilli(1_700_000_000_000L);
+                MetricEventBatch delete = new MetricEventBatch("d1", new Source("j", null, null, null), emitted,
+                        Operation.DELETE_GROUP, Map.of("instance", "a"), List.of());
+                sink.write(delete).get();
+                sink.write(batch("after")).get();
+
+                List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1), new TopicPartition(topic, 2));
+                committed.assign(partitions);
+                committed.seekToBeginning(partitions);
+                List<ConsumerRecord<byte[], byte[]>> copies = new ArrayList<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (copies.size() < 3 && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : committed.poll(Duration.ofMillis(100))) {
+                        if (h.codec.decode(r.value()).getOperation() == Operation.DELETE_GROUP) {
+                            copies.add(r);
+                        }
+                    }
+                }
+                assertThat(copies).as("committed: visible to the engine's read_committed consumer").hasSize(3);
+                assertThat(copies).extracting(ConsumerRecord::partition).containsExactlyInAnyOrder(0, 1, 2);
+                for (ConsumerRecord<byte[], byte[]> copy : copies) {
+                    assertThat(DeleteCopy.parse(copy.headers().lastHeader(DeleteCopy.HEADER).value()))
+                            .isEqualTo(new DeleteCopy(copy.partition(), 3));
+                    assertThat(copy.timestamp()).as("the emit time: every copy meets the same checks").isEqualTo(emitted.toEpochMilli());
+                    MetricEventBatch b = h.codec.decode(copy.value());
+                    assertThat(b.getEventId()).isEqualTo("d1");
+                    assertThat(b.getGroupingLabels()).isEqualTo(Map.of("instance", "a"));
+                }
+            }
         }
     }
 

@@ -18,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
  *   <li>{@link #write} returns at once while {@link #writesWithoutWaiting} is true (callers that must not wait, such
  *       as event loops, write only then); otherwise it may wait up to the sink's time limit.</li>
  *   <li>Thread-safe: called concurrently from every request thread.</li>
- *   <li>No ordering between batches is promised: each batch is self-contained, keyed by its event id.</li>
+ *   <li>No ordering between batches is promised: each batch is self-contained, keyed by its event id. A
+ *       {@code DELETE_GROUP} batch is the exception: it is ordered after every batch whose write completed before it
+ *       was written, and before every batch written after it completed (Kafka: one copy in every partition).</li>
  *   <li>The sink does not validate points; handlers send only batches they accepted whole.</li>
  * </ul>
  */

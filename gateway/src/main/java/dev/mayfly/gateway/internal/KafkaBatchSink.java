@@ -21,10 +21,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The {@link BatchSink} on the events topic: key = event id (UTF-8), value = the batch in the configured framing.
+ * A group delete is written once to every partition, in one transaction ({@link DeleteCopiesWriter}).
  * One idempotent producer with {@code acks=all}, batching by linger; every write completes within the ack timeout
  * ({@code delivery.timeout.ms} is derived from it). Readiness: the topic was described by the broker (a background
  * probe, every 100 ms while not ready), the producer holds its metadata, and the last write did not fail.
@@ -43,6 +45,7 @@ public final class KafkaBatchSink implements BatchSink {
     private final AvroCodec<MetricEventBatch> codec;
     private final Admin admin;
     private final Thread probe;
+    private final DeleteCopiesWriter deletes;
     /** {@code max.block.ms} is 0 (unless overridden): a send fails rather than waits. */
     private final boolean sendsNeverWait;
     private volatile boolean ready;
@@ -58,6 +61,7 @@ public final class KafkaBatchSink implements BatchSink {
         this.codec = codec;
         Map<String, Object> config = producerConfig(bootstrapServers, overrides, ackTimeout);
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        this.deletes = new DeleteCopiesWriter(config, topic, codec, ackTimeout);
         this.sendsNeverWait = Long.parseLong(String.valueOf(config.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)).trim()) == 0;
         Map<String, Object> adminConfig = new HashMap<>();
         config.forEach((k, v) -> {
@@ -96,6 +100,15 @@ public final class KafkaBatchSink implements BatchSink {
 
     @Override
     public CompletableFuture<Void> write(MetricEventBatch batch) {
+        if (batch.getOperation() == Operation.DELETE_GROUP) {
+            return deletes.write(batch).handle((ok, error) -> {
+                if (error != null) {
+                    throw failure(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                }
+                ready = true;
+                return null;
+            });
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             byte[] key = batch.getEventId().getBytes(StandardCharsets.UTF_8);
@@ -185,6 +198,7 @@ public final class KafkaBatchSink implements BatchSink {
     public void close() {
         closed = true;
         probe.interrupt();
+        deletes.close();
         producer.close(Duration.ofSeconds(5));
         admin.close(Duration.ofSeconds(2));
     }

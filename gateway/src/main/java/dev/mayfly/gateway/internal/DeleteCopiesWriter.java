@@ -1,0 +1,110 @@
+package dev.mayfly.gateway.internal;
+
+import dev.mayfly.schemas.DeleteCopy;
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.codec.AvroCodec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Writes a group delete once to each partition of the events topic, in one transaction, every copy with its
+ * {@link DeleteCopy} header and the delete's emit time as its timestamp (so every copy meets the same checks): the
+ * engine then deletes exactly the pushes written before the delete in every partition, and none written after it.
+ * The copies become visible together or not at all.
+ *
+ * <p>One transactional producer ({@code transactional.id} {@code mayfly-gateway-deletes-<random>}, one per gateway
+ * process), created at the first delete, so a gateway that never deletes never holds it. Deletes are written one at
+ * a time on its own thread; a failed delete closes the producer and the next one starts a new producer with the
+ * same id, which aborts whatever the failed one left open.
+ */
+final class DeleteCopiesWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DeleteCopiesWriter.class);
+
+    private final Map<String, Object> config;
+    private final String topic;
+    private final AvroCodec<MetricEventBatch> codec;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "mayfly-gateway-deletes");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Used on {@link #thread} only. */
+    private Producer<byte[], byte[]> producer;
+
+    /** @param producerConfig the events producer's configuration, made transactional here */
+    DeleteCopiesWriter(Map<String, Object> producerConfig, String topic, AvroCodec<MetricEventBatch> codec, Duration ackTimeout) {
+        this.config = new HashMap<>(producerConfig);
+        config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mayfly-gateway-deletes-" + UUID.randomUUID());
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "mayfly-gateway-deletes");
+        // runs on its own thread: it may wait for metadata and for the transaction's end, within the ack timeout
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.max(ackTimeout.toMillis(), 1000));
+        this.topic = topic;
+        this.codec = codec;
+    }
+
+    /** Completes when every copy is committed; exceptionally (with the Kafka exception) when none is. */
+    CompletableFuture<Void> write(MetricEventBatch delete) {
+        return CompletableFuture.runAsync(() -> writeCopies(delete), thread);
+    }
+
+    private void writeCopies(MetricEventBatch delete) {
+        try {
+            if (producer == null) {
+                producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+                producer.initTransactions();
+            }
+            int partitions = producer.partitionsFor(topic).size();
+            byte[] key = delete.getEventId().getBytes(StandardCharsets.UTF_8);
+            byte[] value = codec.encode(delete);
+            long timestamp = delete.getEmitTime().toEpochMilli();
+            producer.beginTransaction();
+            for (int p = 0; p < partitions; p++) {
+                RecordHeaders headers = new RecordHeaders();
+                headers.add(DeleteCopy.HEADER, new DeleteCopy(p, partitions).header());
+                producer.send(new ProducerRecord<>(topic, p, timestamp, key, value, headers));
+            }
+            producer.commitTransaction(); // throws if any copy failed
+        } catch (RuntimeException e) {
+            closeProducer();
+            throw e;
+        }
+    }
+
+    private void closeProducer() {
+        if (producer != null) {
+            try {
+                producer.close(Duration.ZERO);
+            } catch (RuntimeException e) {
+                log.debug("closing the delete producer: {}", e.toString());
+            }
+            producer = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        thread.execute(this::closeProducer);
+        thread.shutdown();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
