@@ -7,6 +7,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
@@ -44,6 +45,7 @@ final class DeleteCopiesWriter implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final long ackTimeoutNanos;
     /** Used on {@link #thread} only. */
     private Producer<byte[], byte[]> producer;
 
@@ -56,14 +58,23 @@ final class DeleteCopiesWriter implements AutoCloseable {
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.max(ackTimeout.toMillis(), 1000));
         this.topic = topic;
         this.codec = codec;
+        this.ackTimeoutNanos = ackTimeout.toNanos();
     }
 
-    /** Completes when every copy is committed; exceptionally (with the Kafka exception) when none is. */
+    /**
+     * Completes when every copy is committed; exceptionally (with the Kafka exception) when none is, or when the
+     * deletes queued before it kept it waiting past the ack timeout: a delete its client was answered 503 for is not
+     * written later, where it would delete pushes sent after it.
+     */
     CompletableFuture<Void> write(MetricEventBatch delete) {
-        return CompletableFuture.runAsync(() -> writeCopies(delete), thread);
+        long deadline = System.nanoTime() + ackTimeoutNanos;
+        return CompletableFuture.runAsync(() -> writeCopies(delete, deadline), thread);
     }
 
-    private void writeCopies(MetricEventBatch delete) {
+    private void writeCopies(MetricEventBatch delete, long deadline) {
+        if (System.nanoTime() - deadline > 0) {
+            throw new TimeoutException("the delete waited longer than the ack timeout for the deletes before it");
+        }
         try {
             if (producer == null) {
                 producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
@@ -73,6 +84,9 @@ final class DeleteCopiesWriter implements AutoCloseable {
             byte[] key = delete.getEventId().getBytes(StandardCharsets.UTF_8);
             byte[] value = codec.encode(delete);
             long timestamp = delete.getEmitTime().toEpochMilli();
+            if (System.nanoTime() - deadline > 0) {
+                throw new TimeoutException("starting the delete producer took longer than the ack timeout");
+            }
             producer.beginTransaction();
             for (int p = 0; p < partitions; p++) {
                 RecordHeaders headers = new RecordHeaders();
