@@ -83,7 +83,7 @@ public final class GatewayBenchMain {
                 dev.mayfly.schemas.codec.MayflyCodecs.events(null, Topics.EVENTS);
 
         @Override
-        public CompletableFuture<Void> write(MetricEventBatch batch) {
+        public CompletableFuture<Void> write(MetricEventBatch batch, boolean uniqueId) {
             codec.encode(batch);
             return CompletableFuture.completedFuture(null);
         }

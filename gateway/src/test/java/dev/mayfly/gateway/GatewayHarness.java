@@ -48,6 +48,8 @@ final class GatewayHarness implements AutoCloseable {
     /** Headers sent with every request unless the request names them (e.g. credentials). */
     final Map<String, String> defaultHeaders = new HashMap<>();
     private final List<MetricEventBatch> unread = new ArrayList<>();
+    /** Event ids of the batches read whose record said the gateway made the id for it alone. */
+    final java.util.Set<String> uniqueIds = new java.util.HashSet<>();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     GatewayHarness(Path dir, Map<String, String> extraConfig) throws IOException {
@@ -119,6 +121,9 @@ final class GatewayHarness implements AutoCloseable {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                 MetricEventBatch batch = codec.decode(r.value());
                 assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(batch.getEventId());
+                if (r.headers().lastHeader(Topics.HEADER_UNIQUE_EVENT_ID) != null) {
+                    uniqueIds.add(batch.getEventId());
+                }
                 unread.add(batch);
             }
         }

@@ -29,7 +29,7 @@ class GatewayWithoutKafkaTest {
         final List<MetricEventBatch> written = new CopyOnWriteArrayList<>();
 
         @Override
-        public CompletableFuture<Void> write(MetricEventBatch batch) {
+        public CompletableFuture<Void> write(MetricEventBatch batch, boolean uniqueId) {
             written.add(batch);
             CompletableFuture<Void> f = new CompletableFuture<>();
             pending.add(f);

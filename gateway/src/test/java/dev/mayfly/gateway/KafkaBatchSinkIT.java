@@ -59,9 +59,9 @@ class KafkaBatchSinkIT {
                      Topics.EVENTS, h.codec, Duration.ofSeconds(5))) {
             assertThat(eventually(sink::isReady)).as("ready, the producer holding the topic's metadata").isTrue();
             assertThat(sink.writesWithoutWaiting()).isTrue();
-            sink.write(batch("e1")).get(); // the first send finds the metadata at hand: it does not fail for want of it
+            sink.write(batch("e1"), true).get(); // the first send finds the metadata at hand: it does not fail for want of it
             assertThat(eventually(waiting::isReady)).isTrue();
-            waiting.write(batch("e2")).get();
+            waiting.write(batch("e2"), false).get();
             assertThat(waiting.writesWithoutWaiting()).as("kafka.max.block.ms above 0: a send may wait").isFalse();
         }
     }
@@ -81,8 +81,8 @@ class KafkaBatchSinkIT {
                 Instant emitted = Instant.ofEpochMilli(1_700_000_000_000L);
                 MetricEventBatch delete = new MetricEventBatch("d1", new Source("j", null, null, null), emitted,
                         Operation.DELETE_GROUP, Map.of("instance", "a"), List.of());
-                sink.write(delete).get();
-                sink.write(batch("after")).get();
+                sink.write(delete, true).get();
+                sink.write(batch("after"), true).get();
 
                 List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1), new TopicPartition(topic, 2));
                 committed.assign(partitions);

@@ -103,6 +103,17 @@ class PushgatewayApiIT {
         assertThat(new java.util.HashSet<>(ids.subList(1, ids.size()))).as("every other push has its own").hasSize(ids.size() - 1);
     }
     @Test
+    void onlyARecordWhoseEventIdTheGatewayMadeIsMarkedUniqueSoTheEngineSkipsItsLookup() throws Exception {
+        assertThat(h.pushText("POST", "/metrics/job/a", "c_total 1\n").statusCode()).isEqualTo(200);
+        assertThat(h.pushText("POST", "/metrics/job/a", "c_total 1\n", "Idempotency-Key", "k2").statusCode()).isEqualTo(200);
+        List<MetricEventBatch> batches = h.read(2);
+        assertThat(h.uniqueIds).as("no Idempotency-Key: a random id, made for this record alone")
+                .contains(batches.get(0).getEventId());
+        assertThat(h.uniqueIds).as("a keyed push may be retried under its id: the engine must look it up")
+                .doesNotContain(batches.get(1).getEventId());
+    }
+
+    @Test
     void anIdempotencyKeyMayBeAQuotedStringWithSpaces() throws Exception {
         HttpResponse<String> r = h.pushText("POST", "/metrics/job/a", "c_total 1\n", "Idempotency-Key", " \"order 42\" ");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);

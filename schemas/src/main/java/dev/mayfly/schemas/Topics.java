@@ -17,6 +17,12 @@ public final class Topics {
     public static final String HEADER_SOURCE_TOPIC = "mayfly.source.topic";
     public static final String HEADER_SOURCE_PARTITION = "mayfly.source.partition";
     public static final String HEADER_SOURCE_OFFSET = "mayfly.source.offset";
+    /**
+     * Header of an events record whose event id the gateway made for it alone (a random UUID: the push had no
+     * Idempotency-Key, or merged concurrent pushes of one group). No other record carries that id, so the engine does
+     * not look it up among the ids it has counted (a retry of such a push gets a new id anyway). Value {@code 1}.
+     */
+    public static final String HEADER_UNIQUE_EVENT_ID = "mayfly.unique.event.id";
     /** Header of an events record {@code mayfly redrive} published: the event id of the batch it was dead-lettered under. */
     public static final String HEADER_REDRIVEN_EVENT_ID = "mayfly.redrive.event.id";
     /** Header of an events record {@code mayfly redrive} published: the dead letter it came from, {@code topic/partition/offset}. */

@@ -158,6 +158,25 @@ class MetricsTopologyTest {
     }
 
     @Test
+    void anEventIdTheGatewayMadeForItsRecordAloneIsNotLookedUpUnlessTheRecordWasRedriven() {
+        try (Pipeline p = Pipeline.start()) {
+            // the gateway marks a record whose id it made for it alone: the id is neither looked up nor stored
+            MetricEventBatch unique = batch("u1", T0, counter("c", 1));
+            p.send(unique, T0, Topics.HEADER_UNIQUE_EVENT_ID, "1");
+            p.send(unique, T0, Topics.HEADER_UNIQUE_EVENT_ID, "1"); // no record carries it twice, but if one did
+            p.send(unique, T0); // nor was it stored: an unmarked record with that id counts
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(3.0);
+            assertThat(p.counter("mayfly_pipeline_duplicates{task=\"0_0\"}")).isZero();
+            // a record redriven twice is looked up whatever its headers say: counted once
+            MetricEventBatch redriven = batch("redrive-1", T0, counter("d", 1));
+            p.send(redriven, T0, Topics.HEADER_UNIQUE_EVENT_ID, "1", Topics.HEADER_REDRIVEN_EVENT_ID, "e9");
+            p.send(redriven, T0, Topics.HEADER_UNIQUE_EVENT_ID, "1", Topics.HEADER_REDRIVEN_EVENT_ID, "e9");
+            assertThat(p.value("d{job=\"fn\"}")).isEqualTo(1.0);
+            assertThat(p.counter("mayfly_pipeline_duplicates{task=\"0_0\"}")).isEqualTo(1.0);
+        }
+    }
+
+    @Test
     void aRetriedBatchCountsOnceWithinTheHorizonAndAgainAfterIt() {
         try (Pipeline p = Pipeline.start(Map.of("dedup.horizon", "1h", "event.lateness", "2d", "series.ttl", "1d"))) {
             MetricEventBatch b = batch("e1", T0, counter("c", 1));

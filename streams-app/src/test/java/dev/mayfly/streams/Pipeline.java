@@ -102,6 +102,15 @@ final class Pipeline implements AutoCloseable {
         send(batch, batch.getEmitTime().toEpochMilli());
     }
 
+    /** Sends a batch keyed by its event id, with the given headers (name, value, name, value, ...). */
+    void send(MetricEventBatch batch, long timestamp, String... headers) {
+        org.apache.kafka.common.header.internals.RecordHeaders h = new org.apache.kafka.common.header.internals.RecordHeaders();
+        for (int i = 0; i < headers.length; i += 2) {
+            h.add(headers[i], headers[i + 1].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        events.pipeInput(new TestRecord<>(batch.getEventId(), EVENTS.encode(batch), h, timestamp));
+    }
+
     void sendBytes(String key, byte[] value, long timestamp) {
         events.pipeInput(key, value, timestamp);
     }

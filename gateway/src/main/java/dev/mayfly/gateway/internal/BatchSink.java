@@ -25,7 +25,12 @@ import java.util.concurrent.CompletableFuture;
  * </ul>
  */
 public interface BatchSink extends AutoCloseable {
-    CompletableFuture<Void> write(MetricEventBatch batch);
+    /**
+     * @param uniqueId the gateway made the batch's event id for this batch alone (a random UUID; no Idempotency-Key):
+     *                 no other batch carries it, and the sink may tell the engine so
+     *                 ({@link dev.mayfly.schemas.Topics#HEADER_UNIQUE_EVENT_ID})
+     */
+    CompletableFuture<Void> write(MetricEventBatch batch, boolean uniqueId);
 
     /** True while the sink believes a write would succeed (it has reached the store and its last write did not fail). */
     boolean isReady();

@@ -1,5 +1,6 @@
 package dev.mayfly.gateway.internal;
 
+import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.Operation;
 import dev.mayfly.schemas.avro.Source;
@@ -11,6 +12,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +42,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KafkaBatchSink implements BatchSink {
     private static final Logger log = LoggerFactory.getLogger(KafkaBatchSink.class);
+
+    /** The header of a record whose event id the gateway made for it alone (each record copies it into its own). */
+    private static final List<Header> UNIQUE_ID = List.of(new RecordHeader(Topics.HEADER_UNIQUE_EVENT_ID, new byte[]{'1'}));
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
@@ -99,7 +105,7 @@ public final class KafkaBatchSink implements BatchSink {
     }
 
     @Override
-    public CompletableFuture<Void> write(MetricEventBatch batch) {
+    public CompletableFuture<Void> write(MetricEventBatch batch, boolean uniqueId) {
         if (batch.getOperation() == Operation.DELETE_GROUP) {
             return deletes.write(batch).handle((ok, error) -> {
                 if (error != null) {
@@ -113,7 +119,7 @@ public final class KafkaBatchSink implements BatchSink {
         try {
             byte[] key = batch.getEventId().getBytes(StandardCharsets.UTF_8);
             byte[] value = codec.encode(batch);
-            producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+            producer.send(new ProducerRecord<>(topic, null, null, key, value, uniqueId ? UNIQUE_ID : null), (metadata, error) -> {
                 if (error == null) {
                     ready = true;
                     done.complete(null);

@@ -64,10 +64,13 @@ public final class PushCoalescer {
         this.enabled = enabled;
     }
 
-    /** Writes {@code batch}, merged with others of its group when {@code mayMerge} and the contract above allow it. */
-    public CompletableFuture<Void> write(MetricEventBatch batch, boolean mayMerge) {
-        if (!enabled || !mayMerge || !mergeable(batch)) {
-            return sink.write(batch);
+    /**
+     * Writes {@code batch}, merged with others of its group when the gateway made its event id ({@code uniqueId}: see
+     * {@link BatchSink#write}) and the contract above allows it.
+     */
+    public CompletableFuture<Void> write(MetricEventBatch batch, boolean uniqueId) {
+        if (!enabled || !uniqueId || !mergeable(batch)) {
+            return sink.write(batch, uniqueId);
         }
         GroupKey key = new GroupKey(batch.getSource(), batch.getGroupingLabels());
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -162,9 +165,9 @@ public final class PushCoalescer {
                 }
                 if (pushes.size() == 1) {
                     Push only = pushes.get(0);
-                    return sink.write(only.batch).handle((ok, error) -> complete(only, error));
+                    return sink.write(only.batch, true).handle((ok, error) -> complete(only, error));
                 }
-                return sink.write(merged()).handle((ok, error) -> {
+                return sink.write(merged(), true).handle((ok, error) -> {
                     if (error != null && tooLarge(error)) {
                         return true; // written again push by push below
                     }
@@ -196,7 +199,7 @@ public final class PushCoalescer {
                     continue;
                 }
                 try {
-                    each.add(sink.write(p.batch).handle((ok, error) -> complete(p, error)));
+                    each.add(sink.write(p.batch, true).handle((ok, error) -> complete(p, error)));
                 } catch (RuntimeException e) {
                     complete(p, e);
                 }

@@ -208,7 +208,7 @@ class PushCoalescerTest {
         RuntimeException throwNext;
 
         @Override
-        public CompletableFuture<Void> write(MetricEventBatch batch) {
+        public CompletableFuture<Void> write(MetricEventBatch batch, boolean uniqueId) {
             if (throwNext != null) {
                 RuntimeException e = throwNext;
                 throwNext = null;

@@ -4,6 +4,7 @@ import dev.mayfly.schemas.DeleteCopy;
 import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.SeriesKey;
 import dev.mayfly.schemas.SeriesLabels;
+import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
@@ -118,7 +119,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             rejectRecord(record, batchDefect);
             return;
         }
-        if (isDuplicate(batch.getEventId(), record.timestamp())) {
+        if (!hasUniqueId(record) && isDuplicate(batch.getEventId(), record.timestamp())) {
             metrics.add("duplicates", 1, now);
             return;
         }
@@ -262,6 +263,16 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
     private static Rejection boundsMismatch(String name) {
         return Rejection.of("histogram_bounds_mismatch",
                 "histogram '" + name + "' has bounds different from an earlier point of the same series in this batch");
+    }
+
+    /**
+     * Whether the gateway made the record's event id for it alone ({@link Topics#HEADER_UNIQUE_EVENT_ID}): no other
+     * record carries it, so it is neither looked up nor stored. A record {@code mayfly redrive} published is always
+     * looked up: redriving a dead letter twice must count it once.
+     */
+    private static boolean hasUniqueId(Record<byte[], byte[]> record) {
+        return record.headers().lastHeader(Topics.HEADER_UNIQUE_EVENT_ID) != null
+                && record.headers().lastHeader(Topics.HEADER_REDRIVEN_EVENT_ID) == null;
     }
 
     private boolean isDuplicate(String eventId, long timestamp) {
