@@ -107,11 +107,14 @@ public final class KafkaBatchSink implements BatchSink {
     @Override
     public CompletableFuture<Void> write(MetricEventBatch batch, boolean uniqueId) {
         if (batch.getOperation() == Operation.DELETE_GROUP) {
+            // a failed delete says nothing of the push path (its own producer, transactions, ACLs): readiness stays
             return deletes.write(batch).handle((ok, error) -> {
                 if (error != null) {
-                    throw failure(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    log.warn("delete of job {} not written: {}", batch.getSource().getJob(), cause.toString());
+                    throw new SinkException(SinkException.Kind.UNAVAILABLE, "the delete was not written to the events topic: "
+                            + cause.getMessage(), cause);
                 }
-                ready = true;
                 return null;
             });
         }
