@@ -31,8 +31,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>One transactional producer ({@code transactional.id} {@code mayfly-gateway-deletes-<random>}, one per gateway
  * process), created at the first delete, so a gateway that never deletes never holds it. Deletes are written one at
- * a time on its own thread; a failed delete closes the producer and the next one starts a new producer with the
- * same id, which aborts whatever the failed one left open.
+ * a time on its own thread; a failed delete aborts its transaction (or, when even that fails, closes the producer: the
+ * next delete starts a new producer with the same id, which aborts whatever the old one left open). A transaction left
+ * open by a gateway that died mid-delete holds back the engine's reads of the events topic until the broker aborts it:
+ * {@code transaction.timeout.ms} is the ack timeout.
  */
 final class DeleteCopiesWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeleteCopiesWriter.class);
@@ -52,10 +54,18 @@ final class DeleteCopiesWriter implements AutoCloseable {
     /** @param producerConfig the events producer's configuration, made transactional here */
     DeleteCopiesWriter(Map<String, Object> producerConfig, String topic, AvroCodec<MetricEventBatch> codec, Duration ackTimeout) {
         this.config = new HashMap<>(producerConfig);
+        int timeoutMs = (int) Math.max(ackTimeout.toMillis(), 1000);
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mayfly-gateway-deletes-" + UUID.randomUUID());
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "mayfly-gateway-deletes");
+        // what transactions need, whatever the kafka.* overrides of the events producer say
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
         // runs on its own thread: it may wait for metadata and for the transaction's end, within the ack timeout
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.max(ackTimeout.toMillis(), 1000));
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        // an open transaction holds back every read_committed reader of the partitions it wrote: one this process
+        // left open (it crashed mid-delete; a new process has another id) is aborted by the broker after this, plus
+        // its abort check interval (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default)
+        config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeoutMs);
         this.topic = topic;
         this.codec = codec;
         this.ackTimeoutNanos = ackTimeout.toNanos();
@@ -72,21 +82,22 @@ final class DeleteCopiesWriter implements AutoCloseable {
     }
 
     private void writeCopies(MetricEventBatch delete, long deadline) {
-        if (System.nanoTime() - deadline > 0) {
-            throw new TimeoutException("the delete waited longer than the ack timeout for the deletes before it");
-        }
-        try {
-            if (producer == null) {
+        pastDeadline(deadline, "the delete waited longer than the ack timeout for the deletes before it");
+        if (producer == null) {
+            try {
                 producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
                 producer.initTransactions();
+            } catch (RuntimeException e) {
+                closeProducer();
+                throw e;
             }
-            int partitions = producer.partitionsFor(topic).size();
-            byte[] key = delete.getEventId().getBytes(StandardCharsets.UTF_8);
-            byte[] value = codec.encode(delete);
-            long timestamp = delete.getEmitTime().toEpochMilli();
-            if (System.nanoTime() - deadline > 0) {
-                throw new TimeoutException("starting the delete producer took longer than the ack timeout");
-            }
+        }
+        int partitions = producer.partitionsFor(topic).size();
+        byte[] key = delete.getEventId().getBytes(StandardCharsets.UTF_8);
+        byte[] value = codec.encode(delete);
+        long timestamp = delete.getEmitTime().toEpochMilli();
+        pastDeadline(deadline, "the events topic's partitions took longer than the ack timeout to find");
+        try {
             producer.beginTransaction();
             for (int p = 0; p < partitions; p++) {
                 RecordHeaders headers = new RecordHeaders();
@@ -95,8 +106,24 @@ final class DeleteCopiesWriter implements AutoCloseable {
             }
             producer.commitTransaction(); // throws if any copy failed
         } catch (RuntimeException e) {
-            closeProducer();
+            abortOrClose();
             throw e;
+        }
+    }
+
+    private static void pastDeadline(long deadline, String message) {
+        if (System.nanoTime() - deadline > 0) {
+            throw new TimeoutException(message);
+        }
+    }
+
+    /** Aborts the open transaction, so no reader waits for it; a producer that cannot abort is closed. */
+    private void abortOrClose() {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException e) {
+            log.debug("aborting the delete transaction: {}", e.toString());
+            closeProducer();
         }
     }
 

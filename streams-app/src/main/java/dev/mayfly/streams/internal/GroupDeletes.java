@@ -22,16 +22,28 @@ import java.util.TreeMap;
  * as it arrives.
  *
  * <p>Deletes waiting for copies are kept in a store (changelogged), so a restarted task resumes where it was, and
- * forgotten once every copy arrived, or after {@code horizonMs} of stream time (a copy that never comes: counted).
+ * forgotten once every copy arrived. A delete still missing copies after {@link #WAIT_MS} of stream time stops holding
+ * contributions back (counted): its missing copies are taken as lost (a replay of a topic whose retention removed a
+ * copy with the segment holding it), so no partition's later data is held back for longer than that. It is remembered
+ * for {@code horizonMs} (the dedup horizon), so a copy that comes after all is ignored rather than taken for the first
+ * copy of a new delete.
  * Not thread-safe: one per aggregate task, used by its stream thread.
  */
 final class GroupDeletes {
     private static final int VERSION = 1;
+    /**
+     * Stream time a delete holds contributions back while copies are missing: far more than ingest tasks of one
+     * application lag behind each other (a rebalance moves a task within the session timeout), far less than data
+     * anyone would miss.
+     */
+    static final long WAIT_MS = 5 * 60_000;
 
     private final KeyValueStore<String, byte[]> store;
     private final long horizonMs;
-    /** Deletes waiting for copies, by event id: empty except in the moments after a delete. */
+    /** Deletes waiting for copies, by event id (those that gave up too): empty except in the moments after a delete. */
     private final Map<String, Waiting> waiting = new LinkedHashMap<>();
+    /** How many of {@link #waiting} still hold contributions back. */
+    private int holding;
 
     GroupDeletes(KeyValueStore<String, byte[]> store, long horizonMs) {
         this.store = store;
@@ -39,7 +51,9 @@ final class GroupDeletes {
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
-                waiting.put(kv.key, Waiting.decode(kv.value));
+                Waiting w = Waiting.decode(kv.value);
+                waiting.put(kv.key, w);
+                holding += w.gaveUp ? 0 : 1;
             }
         }
     }
@@ -53,9 +67,13 @@ final class GroupDeletes {
             return true;
         }
         Waiting w = waiting.get(delete.eventId);
+        if (w != null && w.gaveUp) {
+            return false; // a copy after the delete stopped waiting for it: applied already, never again
+        }
         boolean first = w == null;
         if (first) {
-            w = new Waiting(delete.job, delete.groupingLabels, delete.deleteCopies, new BitSet(delete.deleteCopies), streamTime);
+            w = new Waiting(delete.job, delete.groupingLabels, delete.deleteCopies, new BitSet(delete.deleteCopies), streamTime, false);
+            holding++;
         }
         w.arrived.set(delete.sourcePartition);
         if (w.arrived.cardinality() >= w.copies) {
@@ -72,12 +90,12 @@ final class GroupDeletes {
      * already applied here: its source partition's copy of that delete has not arrived yet.
      */
     boolean deletedBefore(String key, Update u) {
-        if (waiting.isEmpty()) {
+        if (holding == 0) {
             return false;
         }
         SeriesKeys.Parsed parsed = null;
         for (Waiting w : waiting.values()) {
-            if (u.sourcePartition >= 0 && u.sourcePartition < w.copies && !w.arrived.get(u.sourcePartition)) {
+            if (!w.gaveUp && u.sourcePartition >= 0 && u.sourcePartition < w.copies && !w.arrived.get(u.sourcePartition)) {
                 if (parsed == null) {
                     parsed = SeriesKeys.parse(key);
                 }
@@ -89,20 +107,36 @@ final class GroupDeletes {
         return false;
     }
 
-    /** Forgets deletes that waited longer than the horizon for a copy; returns how many. */
+    /**
+     * Stops holding back for deletes that waited {@link #WAIT_MS} for a copy, and forgets those that gave up a horizon
+     * ago; returns how many gave up now.
+     */
     int expire(long streamTime) {
-        List<String> expired = new ArrayList<>();
+        List<String> gaveUp = new ArrayList<>();
+        List<String> forgotten = new ArrayList<>();
         waiting.forEach((id, w) -> {
-            if (streamTime - w.since > horizonMs) {
-                expired.add(id);
+            if (w.gaveUp && streamTime - w.since > horizonMs) {
+                forgotten.add(id);
+            } else if (!w.gaveUp && streamTime - w.since > WAIT_MS) {
+                gaveUp.add(id);
             }
         });
-        expired.forEach(this::forget);
-        return expired.size();
+        forgotten.forEach(this::forget);
+        for (String id : gaveUp) {
+            Waiting w = waiting.get(id);
+            Waiting given = new Waiting(w.job, w.groupingLabels, w.copies, w.arrived, w.since, true);
+            waiting.put(id, given);
+            store.put(id, given.encode());
+            holding--;
+        }
+        return gaveUp.size();
     }
 
     private void forget(String eventId) {
-        waiting.remove(eventId);
+        Waiting w = waiting.remove(eventId);
+        if (w != null && !w.gaveUp) {
+            holding--;
+        }
         store.delete(eventId);
     }
 
@@ -121,9 +155,11 @@ final class GroupDeletes {
     }
 
     /** A delete applied here, waiting for the copies of the source partitions not in {@code arrived}. */
-    private record Waiting(String job, SortedMap<String, String> groupingLabels, int copies, BitSet arrived, long since) {
+    private record Waiting(String job, SortedMap<String, String> groupingLabels, int copies, BitSet arrived, long since,
+                           boolean gaveUp) {
         byte[] encode() {
-            Binary.Writer w = new Binary.Writer(64).writeByte(VERSION).writeString(job).writeInt(groupingLabels.size());
+            Binary.Writer w = new Binary.Writer(64).writeByte(VERSION).writeByte(gaveUp ? 1 : 0).writeString(job)
+                    .writeInt(groupingLabels.size());
             groupingLabels.forEach((k, v) -> w.writeString(k).writeString(v));
             byte[] bits = arrived.toByteArray();
             w.writeInt(copies).writeLong(since).writeInt(bits.length);
@@ -139,6 +175,7 @@ final class GroupDeletes {
             if (version != VERSION) {
                 throw new IllegalStateException("unknown group delete version " + version);
             }
+            boolean gaveUp = r.readByte() == 1;
             String job = r.readString();
             int n = r.readInt();
             SortedMap<String, String> labels = new TreeMap<>();
@@ -151,7 +188,7 @@ final class GroupDeletes {
             for (int i = 0; i < bits.length; i++) {
                 bits[i] = (byte) r.readByte();
             }
-            return new Waiting(job, labels, copies, BitSet.valueOf(bits), since);
+            return new Waiting(job, labels, copies, BitSet.valueOf(bits), since, gaveUp);
         }
     }
 }

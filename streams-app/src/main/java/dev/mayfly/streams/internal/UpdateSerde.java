@@ -15,8 +15,9 @@ import java.util.TreeMap;
  * formats are read, so a topic written before packs existed is still processed after an upgrade.
  */
 public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Deserializer<Routed> {
-    private static final int VERSION = 4; // 4 added the copy count of a group delete (3 is a pack)
-    private static final int VERSION_WITHOUT_COPIES = 2; // 2 added the earliest event time of merged batches
+    /** A group delete with its copy count (3 is a pack); everything else is still written as version 2. */
+    private static final int VERSION_DELETE_COPIES = 4;
+    private static final int VERSION = 2; // 2 added the earliest event time of merged batches
     private static final int VERSION_WITHOUT_EARLIEST = 1;
     /** A pack: entry count, the newest event time, then (series key, update) entries. */
     private static final int VERSION_PACK = 3;
@@ -56,14 +57,17 @@ public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Des
 
     /** Writes one update, with its own version byte (alone or as an entry of a pack). */
     static void writeUpdate(Binary.Writer w, Update u) {
-        w.writeByte(VERSION).writeByte(u.deleteGroup ? 1 : 0).writeString(u.eventId).writeLong(u.eventTime)
+        // a version an older engine reads, unless a delete's copies must be counted
+        w.writeByte(u.deleteGroup && u.deleteCopies > 0 ? VERSION_DELETE_COPIES : VERSION).writeByte(u.deleteGroup ? 1 : 0).writeString(u.eventId).writeLong(u.eventTime)
                 .writeLong(u.eventTime - u.earliestEventTime).writeInt(u.sourcePartition).writeLong(u.sourceOffset);
         if (u.deleteGroup) {
             w.writeString(u.job).writeInt(u.groupingLabels.size());
             for (Map.Entry<String, String> e : u.groupingLabels.entrySet()) {
                 w.writeString(e.getKey()).writeString(e.getValue());
             }
-            w.writeInt(u.deleteCopies);
+            if (u.deleteCopies > 0) {
+                w.writeInt(u.deleteCopies);
+            }
             return;
         }
         w.writeByte(u.type.ordinal()).writeByte(u.aggregation.ordinal()).writeByte(u.cumulative ? 1 : 0)
@@ -80,7 +84,7 @@ public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Des
     /** Reads what {@link #writeUpdate} wrote (or versions 1 and 2 of it). */
     static Update readUpdate(Binary.Reader r) {
         int version = r.readByte();
-        if (version != VERSION && version != VERSION_WITHOUT_COPIES && version != VERSION_WITHOUT_EARLIEST) {
+        if (version != VERSION && version != VERSION_DELETE_COPIES && version != VERSION_WITHOUT_EARLIEST) {
             throw new IllegalStateException("unknown series update version " + version);
         }
         boolean deleteGroup = r.readByte() == 1;
@@ -96,7 +100,7 @@ public final class UpdateSerde implements Serde<Routed>, Serializer<Routed>, Des
             for (int i = 0; i < n; i++) {
                 labels.put(r.readString(), r.readString());
             }
-            int copies = version == VERSION ? r.readInt() : 0;
+            int copies = version == VERSION_DELETE_COPIES ? r.readInt() : 0;
             return Update.deleteGroup(eventId, eventTime, job, labels, copies).withSource(sourcePartition, sourceOffset);
         }
         MetricType type = TYPES[r.readByte()];

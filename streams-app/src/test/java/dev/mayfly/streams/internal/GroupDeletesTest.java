@@ -27,8 +27,10 @@ class GroupDeletesTest {
         store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("group-deletes"), Serdes.String(), Serdes.ByteArray())
                 .withLoggingDisabled().withCachingDisabled().build();
         store.init(new MockProcessorContext<>().getStateStoreContext(), store);
-        deletes = new GroupDeletes(store, 60_000);
+        deletes = new GroupDeletes(store, HORIZON);
     }
+
+    private static final long HORIZON = 3_600_000;
 
     @Test
     void theFirstCopyDeletesAndContributionsFromSourcesWhoseCopyIsStillToComeAreDeletedToo() {
@@ -65,7 +67,7 @@ class GroupDeletesTest {
     @Test
     void aRestartedTaskResumesTheBarrierFromTheStore() {
         deletes.arrive(copy("d", 0, 2), 0);
-        GroupDeletes restarted = new GroupDeletes(store, 60_000);
+        GroupDeletes restarted = new GroupDeletes(store, HORIZON);
         assertThat(restarted.deletedBefore(IN_GROUP, from(1))).isTrue();
         assertThat(restarted.deletedBefore(IN_GROUP, from(0))).isFalse();
         assertThat(restarted.arrive(copy("d", 1, 2), 0)).isFalse();
@@ -73,12 +75,20 @@ class GroupDeletesTest {
     }
 
     @Test
-    void aDeleteWaitingLongerThanTheHorizonIsForgottenAndCounted() {
+    void aDeleteMissingACopyStopsHoldingBackAfterTheWaitAndIgnoresTheCopyIfItComesAfterAll() {
         deletes.arrive(copy("d", 0, 2), 1_000);
-        assertThat(deletes.expire(61_000)).isZero();
-        assertThat(deletes.expire(61_001)).isEqualTo(1);
-        assertThat(deletes.deletedBefore(IN_GROUP, from(1))).isFalse();
+        assertThat(deletes.expire(1_000 + GroupDeletes.WAIT_MS)).isZero();
+        assertThat(deletes.deletedBefore(IN_GROUP, from(1))).isTrue();
+        assertThat(deletes.expire(1_001 + GroupDeletes.WAIT_MS)).as("gave up: counted once").isEqualTo(1);
+        assertThat(deletes.expire(2_000 + GroupDeletes.WAIT_MS)).isZero();
+        assertThat(deletes.deletedBefore(IN_GROUP, from(1))).as("partition 1's data is no longer held back").isFalse();
+        // the copy that was taken as lost arrives after all: the group was deleted already, not again
+        assertThat(deletes.arrive(copy("d", 1, 2), 2_000 + GroupDeletes.WAIT_MS)).isFalse();
+        assertThat(new GroupDeletes(store, HORIZON).arrive(copy("d", 1, 2), 0)).as("remembered across a restart").isFalse();
+        // a horizon after it gave up, it is forgotten
+        deletes.expire(1_002 + HORIZON);
         assertThat(store.get("d")).isNull();
+        assertThat(deletes.arrive(copy("d", 1, 2), 0)).as("then a copy is a new delete").isTrue();
     }
 
     @Test

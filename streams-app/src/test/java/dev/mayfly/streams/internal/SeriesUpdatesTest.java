@@ -53,6 +53,10 @@ class SeriesUpdatesTest {
         Update delete = (Update) serde.deserialize("t", serde.serialize("t", Update.deleteGroup("d", 5, "fn", Map.of("a", "b"), 6).withSource(2, 7)));
         assertThat(delete.isDeleteGroup()).isTrue();
         assertThat(delete.deleteCopies).isEqualTo(6);
+        // what an engine of the previous version reads (version 2) is written unless a delete's copies are counted
+        assertThat(serde.serialize("t", counter)[0]).isEqualTo((byte) 2);
+        assertThat(serde.serialize("t", Update.deleteGroup("d", 5, "fn", Map.of(), 0))[0]).isEqualTo((byte) 2);
+        assertThat(((Update) serde.deserialize("t", serde.serialize("t", Update.deleteGroup("d", 5, "fn", Map.of(), 0)))).deleteCopies).isZero();
         assertThat(delete.sourcePartition).isEqualTo(2);
         assertThat(delete.job).isEqualTo("fn");
         assertThat(delete.groupingLabels).containsExactly(Map.entry("a", "b"));
