@@ -83,21 +83,35 @@ class KafkaBatchSinkIT {
                         Operation.DELETE_GROUP, Map.of("instance", "a"), List.of());
                 sink.write(delete, true).get();
                 sink.write(batch("after"), true).get();
+                // deletes arriving together are written together, each still once to every partition
+                List<CompletableFuture<Void>> burst = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    burst.add(sink.write(new MetricEventBatch("burst-" + i, new Source("j", null, null, null), emitted,
+                            Operation.DELETE_GROUP, Map.of("instance", "b" + i), List.of()), false));
+                }
+                for (CompletableFuture<Void> d : burst) {
+                    d.get();
+                }
 
                 List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1), new TopicPartition(topic, 2));
                 committed.assign(partitions);
                 committed.seekToBeginning(partitions);
                 List<ConsumerRecord<byte[], byte[]>> copies = new ArrayList<>();
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (copies.size() < 3 && System.nanoTime() < deadline) {
+                while (copies.size() < 3 * 41 && System.nanoTime() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : committed.poll(Duration.ofMillis(100))) {
                         if (h.codec.decode(r.value()).getOperation() == Operation.DELETE_GROUP) {
                             copies.add(r);
                         }
                     }
                 }
-                assertThat(copies).as("committed: visible to the engine's read_committed consumer").hasSize(3);
-                assertThat(copies).extracting(ConsumerRecord::partition).containsExactlyInAnyOrder(0, 1, 2);
+                assertThat(copies).as("committed: visible to the engine's read_committed consumer").hasSize(3 * 41);
+                Map<String, List<Integer>> partitionsById = new java.util.TreeMap<>();
+                for (ConsumerRecord<byte[], byte[]> copy : copies) {
+                    partitionsById.computeIfAbsent(h.codec.decode(copy.value()).getEventId(), id -> new ArrayList<>()).add(copy.partition());
+                }
+                assertThat(partitionsById).hasSize(41).allSatisfy((id, written) -> assertThat(written).containsExactlyInAnyOrder(0, 1, 2));
+                copies.removeIf(copy -> !h.codec.decode(copy.value()).getEventId().equals("d1"));
                 for (ConsumerRecord<byte[], byte[]> copy : copies) {
                     assertThat(DeleteCopy.parse(copy.headers().lastHeader(DeleteCopy.HEADER).value()))
                             .isEqualTo(new DeleteCopy(copy.partition(), 3));

@@ -57,6 +57,11 @@ public final class HttpServer implements AutoCloseable {
         return new HttpServer(options);
     }
 
+    /** What the server did with connections since it started (for its operators' metrics). */
+    public ConnectionCounts connectionCounts() {
+        return state.connectionCounts();
+    }
+
     /** Adds (or replaces) the route of {@code route.prefix()}. */
     public void route(Route route) {
         state.routes().add(route);

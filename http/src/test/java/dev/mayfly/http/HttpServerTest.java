@@ -339,6 +339,10 @@ class HttpServerTest {
                 assertThat(readResponse(c.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/c 0\n");
             }
             assertThat(a.getInputStream().read()).as("the connection idle longest was closed").isEqualTo(-1);
+            ConnectionCounts counts = server.connectionCounts();
+            assertThat(counts.evicted()).as("counted for the operators").isEqualTo(1);
+            assertThat(counts.refusedAtLimit() + counts.refusedAtClientShare()).isZero();
+            assertThat(counts.open()).as("b, and c until its close is counted").isBetween(1L, 2L);
             send(b, "GET /echo/b2 HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(readResponse(b.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/b2 0\n");
         }
@@ -348,15 +352,18 @@ class HttpServerTest {
     @Test
     void connectionsPastTheLimitGet503WhenEveryOneHasARequestUnderWay() throws Exception {
         start(HttpServerOptions.defaults().withLimits(2, 1 << 20));
-        try (Socket a = connect(); Socket b = connect()) {
+        // three client addresses, each within its share: the server-wide limit binds
+        try (Socket a = connectFrom("127.0.0.2"); Socket b = connectFrom("127.0.0.3")) {
             send(a, "GET /echo/a HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(readResponse(a.getInputStream())).startsWith("HTTP/1.1 200");
             send(a, "PUT /echo/a2 HTTP/1.1\r\nHost: x\r\nX-Slow: 1"); // a request head still arriving
             send(b, "PUT /echo/b HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345"); // a body still arriving
             Thread.sleep(1_500); // both quiet for longer than a connection must be idle to make room
-            try (Socket c = connect()) {
-                assertThat(readToEnd(c)).startsWith("HTTP/1.1 503").contains("too many connections");
+            try (Socket c = connectFrom("127.0.0.4")) {
+                assertThat(readToEnd(c)).startsWith("HTTP/1.1 503").contains("too many connections").doesNotContain("client address");
             }
+            assertThat(server.connectionCounts().refusedAtLimit()).isEqualTo(1);
+            assertThat(server.connectionCounts().evicted()).isZero();
             send(b, "67890");
             assertThat(readResponse(b.getInputStream())).startsWith("HTTP/1.1 200").endsWith("PUT /echo/b 10\n");
         }
@@ -386,6 +393,8 @@ class HttpServerTest {
             try (Socket third = connectFrom("127.0.0.2")) {
                 assertThat(readToEnd(third)).startsWith("HTTP/1.1 503").contains("too many connections from this client address");
             }
+            assertThat(server.connectionCounts().refusedAtClientShare()).isEqualTo(1);
+            assertThat(server.connectionCounts().refusedAtLimit()).isZero();
             try (Socket other = connectFrom("127.0.0.3")) { // another client still gets in
                 send(other, "GET /echo/other HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertThat(readResponse(other.getInputStream())).startsWith("HTTP/1.1 200").endsWith("GET /echo/other 0\n");

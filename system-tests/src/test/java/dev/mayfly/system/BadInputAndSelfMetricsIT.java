@@ -82,7 +82,10 @@ class BadInputAndSelfMetricsIT {
             String text = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).header("Accept", "text/plain; version=0.0.4").build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(text).contains("# HELP mayfly_pipeline_events_total ", "# HELP mayfly_pipeline_rejects_total ",
-                    "# HELP mayfly_gateway_pushes_total ", "# HELP mayfly_exporter_series ");
+                    "# HELP mayfly_gateway_pushes_total ", "# HELP mayfly_exporter_series ",
+                    "# HELP mayfly_http_refused_connections_total ", "# HELP mayfly_http_evicted_connections_total ");
+            assertThat(samples.get("mayfly_http_refused_connections_total{reason=\"client_share\"}")).isZero();
+            assertThat(samples.get("mayfly_http_open_connections")).as("this scrape's own connection at least").isGreaterThanOrEqualTo(1.0);
             String findings = promtool(text);
             assertThat(findings).as("promtool check metrics on:\n" + text).doesNotContain("no help text"); // the pushed families have HELP too
         } finally {

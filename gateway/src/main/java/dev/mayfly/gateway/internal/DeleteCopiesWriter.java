@@ -15,12 +15,14 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,25 +32,26 @@ import java.util.concurrent.TimeUnit;
  * The copies become visible together or not at all.
  *
  * <p>One transactional producer ({@code transactional.id} {@code mayfly-gateway-deletes-<random>}, one per gateway
- * process), created at the first delete, so a gateway that never deletes never holds it. Deletes are written one at
- * a time on its own thread; a failed delete aborts its transaction (or, when even that fails, closes the producer: the
- * next delete starts a new producer with the same id, which aborts whatever the old one left open). A transaction left
+ * process), created at the first delete, so a gateway that never deletes never holds it. Deletes are written on its
+ * own thread, those that queued during a transaction together in the next. A failed transaction is aborted (or, when
+ * even that fails, the producer is closed: the next delete starts a new producer with the same id, which aborts
+ * whatever the old one left open). A transaction left
  * open by a gateway that died mid-delete holds back the engine's reads of the events topic until the broker aborts it:
  * {@code transaction.timeout.ms} is the ack timeout.
  */
 final class DeleteCopiesWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeleteCopiesWriter.class);
+    /** Most deletes written in one transaction: those queued while the previous transaction was under way. */
+    static final int MAX_PER_TRANSACTION = 100;
 
     private final Map<String, Object> config;
     private final String topic;
     private final AvroCodec<MetricEventBatch> codec;
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "mayfly-gateway-deletes");
-        t.setDaemon(true);
-        return t;
-    });
     private final long ackTimeoutNanos;
-    /** Used on {@link #thread} only. */
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread worker;
+    private volatile boolean closed;
+    /** Used on {@link #worker} only. */
     private Producer<byte[], byte[]> producer;
 
     /** @param producerConfig the events producer's configuration, made transactional here */
@@ -69,20 +72,61 @@ final class DeleteCopiesWriter implements AutoCloseable {
         this.topic = topic;
         this.codec = codec;
         this.ackTimeoutNanos = ackTimeout.toNanos();
+        this.worker = new Thread(this::run, "mayfly-gateway-deletes");
+        this.worker.setDaemon(true);
+        this.worker.start();
     }
 
     /**
      * Completes when every copy is committed; exceptionally (with the Kafka exception) when none is, or when the
      * deletes queued before it kept it waiting past the ack timeout: a delete its client was answered 503 for is not
-     * written later, where it would delete pushes sent after it.
+     * written later, where it would delete pushes sent after it. Deletes queued while a transaction is under way are
+     * written together in the next one (at most {@link #MAX_PER_TRANSACTION}), in the order they came.
      */
     CompletableFuture<Void> write(MetricEventBatch delete) {
-        long deadline = System.nanoTime() + ackTimeoutNanos;
-        return CompletableFuture.runAsync(() -> writeCopies(delete, deadline), thread);
+        Pending pending = new Pending(delete, System.nanoTime() + ackTimeoutNanos, new CompletableFuture<>());
+        queue.add(pending);
+        if (closed && queue.remove(pending)) {
+            pending.done.completeExceptionally(new TimeoutException("the gateway is closing"));
+        }
+        return pending.done;
     }
 
-    private void writeCopies(MetricEventBatch delete, long deadline) {
-        pastDeadline(deadline, "the delete waited longer than the ack timeout for the deletes before it");
+    private void run() {
+        List<Pending> batch = new ArrayList<>();
+        try {
+            while (!closed) {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.clear();
+                batch.add(first);
+                queue.drainTo(batch, MAX_PER_TRANSACTION - 1);
+                try {
+                    writeCopies(batch);
+                } catch (RuntimeException e) {
+                    batch.forEach(p -> p.done.completeExceptionally(e));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeProducer();
+            TimeoutException closing = new TimeoutException("the gateway is closing");
+            batch.forEach(p -> p.done.completeExceptionally(closing)); // no-op for those already completed
+            for (Pending p; (p = queue.poll()) != null; ) {
+                p.done.completeExceptionally(closing);
+            }
+        }
+    }
+
+    /** Writes the batch's deletes that are still awaited in one transaction; completes each. */
+    private void writeCopies(List<Pending> batch) {
+        dropExpired(batch, "the delete waited longer than the ack timeout for the deletes before it");
+        if (batch.isEmpty()) {
+            return;
+        }
         if (producer == null) {
             try {
                 producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
@@ -93,28 +137,39 @@ final class DeleteCopiesWriter implements AutoCloseable {
             }
         }
         int partitions = producer.partitionsFor(topic).size();
-        byte[] key = delete.getEventId().getBytes(StandardCharsets.UTF_8);
-        byte[] value = codec.encode(delete);
-        long timestamp = delete.getEmitTime().toEpochMilli();
-        pastDeadline(deadline, "the events topic's partitions took longer than the ack timeout to find");
+        dropExpired(batch, "the delete producer took longer than the ack timeout to start");
+        if (batch.isEmpty()) {
+            return;
+        }
         try {
             producer.beginTransaction();
-            for (int p = 0; p < partitions; p++) {
-                RecordHeaders headers = new RecordHeaders();
-                headers.add(DeleteCopy.HEADER, new DeleteCopy(p, partitions).header());
-                producer.send(new ProducerRecord<>(topic, p, timestamp, key, value, headers));
+            for (Pending p : batch) {
+                byte[] key = p.delete.getEventId().getBytes(StandardCharsets.UTF_8);
+                byte[] value = codec.encode(p.delete);
+                long timestamp = p.delete.getEmitTime().toEpochMilli();
+                for (int partition = 0; partition < partitions; partition++) {
+                    RecordHeaders headers = new RecordHeaders();
+                    headers.add(DeleteCopy.HEADER, new DeleteCopy(partition, partitions).header());
+                    producer.send(new ProducerRecord<>(topic, partition, timestamp, key, value, headers));
+                }
             }
             producer.commitTransaction(); // throws if any copy failed
         } catch (RuntimeException e) {
             abortOrClose();
             throw e;
         }
+        batch.forEach(p -> p.done.complete(null));
     }
 
-    private static void pastDeadline(long deadline, String message) {
-        if (System.nanoTime() - deadline > 0) {
-            throw new TimeoutException(message);
-        }
+    private static void dropExpired(List<Pending> batch, String message) {
+        long now = System.nanoTime();
+        batch.removeIf(p -> {
+            if (now - p.deadline > 0) {
+                p.done.completeExceptionally(new TimeoutException(message));
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Aborts the open transaction, so no reader waits for it; a producer that cannot abort is closed. */
@@ -140,12 +195,15 @@ final class DeleteCopiesWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        thread.execute(this::closeProducer);
-        thread.shutdown();
+        closed = true;
+        worker.interrupt();
         try {
-            thread.awaitTermination(5, TimeUnit.SECONDS);
+            worker.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private record Pending(MetricEventBatch delete, long deadline, CompletableFuture<Void> done) {
     }
 }

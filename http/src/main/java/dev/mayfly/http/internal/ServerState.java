@@ -1,5 +1,6 @@
 package dev.mayfly.http.internal;
 
+import dev.mayfly.http.ConnectionCounts;
 import dev.mayfly.http.HttpServerOptions;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -35,6 +36,9 @@ public final class ServerState {
     private final ConcurrentHashMap<String, Long> arrivingByClient = new ConcurrentHashMap<>();
     private final Set<Idleness> openConnections = ConcurrentHashMap.newKeySet();
     private final AtomicInteger exchanges = new AtomicInteger();
+    private final AtomicLong refusedAtLimit = new AtomicLong();
+    private final AtomicLong refusedAtClientShare = new AtomicLong();
+    private final AtomicLong evicted = new AtomicLong();
     private final ExecutorService handlers;
 
     public ServerState(HttpServerOptions options) {
@@ -76,6 +80,7 @@ public final class ServerState {
         if (connectionsByClient.merge(client, 1, Integer::sum) > options.maxConnectionsPerClient()) {
             madeRoom = evictLongestIdle(client);
             if (!madeRoom) {
+                refusedAtClientShare.incrementAndGet();
                 forgetConnection(client);
                 channel.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_FROM_CLIENT)).addListener(ChannelFutureListener.CLOSE);
                 return false;
@@ -83,6 +88,7 @@ public final class ServerState {
         }
         if (open.incrementAndGet() > options.maxConnections() && !madeRoom && !evictLongestIdle(null)) {
             open.decrementAndGet();
+            refusedAtLimit.incrementAndGet();
             forgetConnection(client);
             channel.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_CONNECTIONS)).addListener(ChannelFutureListener.CLOSE);
             return false;
@@ -93,6 +99,11 @@ public final class ServerState {
             forgetConnection(client);
         });
         return true;
+    }
+
+    /** What this server did with connections so far. */
+    public ConnectionCounts connectionCounts() {
+        return new ConnectionCounts(Math.max(0, open.get()), refusedAtLimit.get(), refusedAtClientShare.get(), evicted.get());
     }
 
     private void forgetConnection(String client) {
@@ -132,6 +143,7 @@ public final class ServerState {
                 return false;
             }
             if (longest.claimAndClose(longestSince)) {
+                evicted.incrementAndGet();
                 return true;
             }
         }

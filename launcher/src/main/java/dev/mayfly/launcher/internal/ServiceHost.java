@@ -97,6 +97,7 @@ public final class ServiceHost implements AutoCloseable, ProcessStatus {
     /** Opens the HTTP port with the services' routes and the health endpoints. Returns the bound port. */
     public synchronized int serveHttp(HttpServerOptions options) {
         http = HttpServer.create(options);
+        HttpConnectionMetrics.serve(http);
         http.route(guarded(Route.of("/-/healthy", this::healthy)));
         http.route(guarded(Route.of("/-/ready", this::ready)));
         ownRoutes.forEach(r -> http.route(guarded(r)));
