@@ -1,8 +1,8 @@
 package dev.mayfly.http;
 
 /**
- * What a server did with connections since it started: a snapshot, taken at once from counters that only grow
- * (but {@code open}).
+ * What a server did with connections since it started, read from counters that only grow (but {@code open}), one
+ * after the other: each is exact, their sum only about.
  *
  * @param open                 connections open now
  * @param refusedAtLimit       connections answered 503 because {@code http.max.connections} were open and none had

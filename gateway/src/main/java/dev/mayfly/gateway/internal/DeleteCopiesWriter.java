@@ -47,7 +47,9 @@ final class DeleteCopiesWriter implements AutoCloseable {
     private final Map<String, Object> config;
     private final String topic;
     private final AvroCodec<MetricEventBatch> codec;
-    private final long ackTimeoutNanos;
+    /** A delete must start its transaction within this of its arrival. */
+    private final long startWithinNanos;
+    private final long closeWithinMillis;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread worker;
     private volatile boolean closed;
@@ -58,33 +60,39 @@ final class DeleteCopiesWriter implements AutoCloseable {
     DeleteCopiesWriter(Map<String, Object> producerConfig, String topic, AvroCodec<MetricEventBatch> codec, Duration ackTimeout) {
         this.config = new HashMap<>(producerConfig);
         int timeoutMs = (int) Math.max(ackTimeout.toMillis(), 1000);
+        // half the ack timeout to start and half to end a transaction: its outcome is known before the client is
+        // answered (the answer's own timeout is the ack timeout and more)
+        int stepMs = Math.max(timeoutMs / 2, 500);
         config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mayfly-gateway-deletes-" + UUID.randomUUID());
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "mayfly-gateway-deletes");
         // what transactions need, whatever the kafka.* overrides of the events producer say
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         // runs on its own thread: it may wait for metadata and for the transaction's end, within the ack timeout
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, stepMs);
         // an open transaction holds back every read_committed reader of the partitions it wrote: one this process
         // left open (it crashed mid-delete; a new process has another id) is aborted by the broker after this, plus
         // its abort check interval (transaction.abort.timed.out.transaction.cleanup.interval.ms, 10 s by default)
         config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeoutMs);
         this.topic = topic;
         this.codec = codec;
-        this.ackTimeoutNanos = ackTimeout.toNanos();
+        this.startWithinNanos = TimeUnit.MILLISECONDS.toNanos(stepMs);
+        this.closeWithinMillis = timeoutMs;
         this.worker = new Thread(this::run, "mayfly-gateway-deletes");
         this.worker.setDaemon(true);
         this.worker.start();
     }
 
     /**
-     * Completes when every copy is committed; exceptionally (with the Kafka exception) when none is, or when the
-     * deletes queued before it kept it waiting past the ack timeout: a delete its client was answered 503 for is not
-     * written later, where it would delete pushes sent after it. Deletes queued while a transaction is under way are
-     * written together in the next one (at most {@link #MAX_PER_TRANSACTION}), in the order they came.
+     * Completes when every copy is committed, within the ack timeout; exceptionally when none is (an abort), when the
+     * transaction's end is not known in time (a commit that timed out: like any write answered 503 after a timeout,
+     * it may still have been applied), or when the deletes before it kept it from starting within half the ack
+     * timeout (never written: a delete its client gave up on does not delete, later, pushes sent after it). Deletes
+     * queued while a transaction is under way are written together in the next one (at most
+     * {@link #MAX_PER_TRANSACTION}), in the order they came.
      */
     CompletableFuture<Void> write(MetricEventBatch delete) {
-        Pending pending = new Pending(delete, System.nanoTime() + ackTimeoutNanos, new CompletableFuture<>());
+        Pending pending = new Pending(delete, System.nanoTime() + startWithinNanos, new CompletableFuture<>());
         queue.add(pending);
         if (closed && queue.remove(pending)) {
             pending.done.completeExceptionally(new TimeoutException("the gateway is closing"));
@@ -105,7 +113,7 @@ final class DeleteCopiesWriter implements AutoCloseable {
                 queue.drainTo(batch, MAX_PER_TRANSACTION - 1);
                 try {
                     writeCopies(batch);
-                } catch (RuntimeException e) {
+                } catch (Throwable e) { // the thread must live on: every later delete waits for it
                     batch.forEach(p -> p.done.completeExceptionally(e));
                 }
             }
@@ -172,13 +180,24 @@ final class DeleteCopiesWriter implements AutoCloseable {
         });
     }
 
-    /** Aborts the open transaction, so no reader waits for it; a producer that cannot abort is closed. */
+    /**
+     * Aborts the open transaction, so no reader waits for it. A producer that cannot abort (its commit timed out, or it
+     * failed for good) is closed and a new one with the same id started at once: that aborts whatever the old one
+     * left open, rather than leave every reader of the events topic waiting for the broker's transaction timeout.
+     */
     private void abortOrClose() {
         try {
             producer.abortTransaction();
         } catch (RuntimeException e) {
             log.debug("aborting the delete transaction: {}", e.toString());
             closeProducer();
+            try {
+                producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+                producer.initTransactions();
+            } catch (RuntimeException again) {
+                log.debug("restarting the delete producer: {}", again.toString());
+                closeProducer(); // the next delete tries again
+            }
         }
     }
 
@@ -193,11 +212,13 @@ final class DeleteCopiesWriter implements AutoCloseable {
         }
     }
 
+    /** Stops taking deletes; lets the transaction under way end (within the ack timeout), then stops the worker. */
     @Override
     public void close() {
         closed = true;
-        worker.interrupt();
         try {
+            worker.join(closeWithinMillis);
+            worker.interrupt();
             worker.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

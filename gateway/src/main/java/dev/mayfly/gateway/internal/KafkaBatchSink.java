@@ -52,6 +52,11 @@ public final class KafkaBatchSink implements BatchSink {
     private final Admin admin;
     private final Thread probe;
     private final DeleteCopiesWriter deletes;
+    /**
+     * The producer is idempotent (unless overridden): it never writes a record twice, so an id made for one record is
+     * on one record only, and may be marked so.
+     */
+    private final boolean idempotent;
     /** {@code max.block.ms} is 0 (unless overridden): a send fails rather than waits. */
     private final boolean sendsNeverWait;
     private volatile boolean ready;
@@ -68,6 +73,7 @@ public final class KafkaBatchSink implements BatchSink {
         Map<String, Object> config = producerConfig(bootstrapServers, overrides, ackTimeout);
         this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
         this.deletes = new DeleteCopiesWriter(config, topic, codec, ackTimeout);
+        this.idempotent = Boolean.parseBoolean(String.valueOf(config.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)).trim());
         this.sendsNeverWait = Long.parseLong(String.valueOf(config.get(ProducerConfig.MAX_BLOCK_MS_CONFIG)).trim()) == 0;
         Map<String, Object> adminConfig = new HashMap<>();
         config.forEach((k, v) -> {
@@ -122,7 +128,7 @@ public final class KafkaBatchSink implements BatchSink {
         try {
             byte[] key = batch.getEventId().getBytes(StandardCharsets.UTF_8);
             byte[] value = codec.encode(batch);
-            producer.send(new ProducerRecord<>(topic, null, null, key, value, uniqueId ? UNIQUE_ID : null), (metadata, error) -> {
+            producer.send(new ProducerRecord<>(topic, null, null, key, value, uniqueId && idempotent ? UNIQUE_ID : null), (metadata, error) -> {
                 if (error == null) {
                     ready = true;
                     done.complete(null);

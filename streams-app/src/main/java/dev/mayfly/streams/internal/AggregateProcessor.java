@@ -76,7 +76,8 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
         // init runs again when a corrupted task is revived: rebuild the in-memory views from the stores, from zero
         limits.rebuild(seriesStore);
         changed = ChangedSeries.startingFrom(seriesStore);
-        deletes = new GroupDeletes(context.getStateStore(GROUP_DELETES_STORE), options.dedupHorizon().toMillis());
+        deletes = new GroupDeletes(context.getStateStore(GROUP_DELETES_STORE), options.dedupHorizon().toMillis(),
+                () -> metrics.add("unfinished_deletes", 1, judgedTime));
         judgedTime = context.currentStreamTimeMs(); // the task's committed stream time
         pace = new PublishPace(options.publishInterval(), context.currentSystemTimeMs());
         if (!options.publishInterval().isZero()) {

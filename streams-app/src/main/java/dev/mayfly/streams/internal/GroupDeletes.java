@@ -21,39 +21,42 @@ import java.util.TreeMap;
  * from s were written after the delete and are kept. A delete whose copies are not counted (written once) is applied
  * as it arrives.
  *
- * <p>Deletes waiting for copies are kept in a store (changelogged), so a restarted task resumes where it was, and
- * forgotten once every copy arrived. A delete still missing copies after {@link #WAIT_MS} of stream time stops holding
- * contributions back (counted): its missing copies are taken as lost (a replay of a topic whose retention removed a
- * copy with the segment holding it), so no partition's later data is held back for longer than that. It is remembered
- * for {@code horizonMs} (the dedup horizon), so a copy that comes after all is ignored rather than taken for the first
- * copy of a new delete.
+ * <p>A copy that never comes (a replay of a topic whose retention removed the segment holding it) must not hold its
+ * partition back for good: a contribution from s whose every event is more than {@link #LOST_AFTER_MS} younger than
+ * the delete was written after it (the gateway's clocks agree far better than that), so s's copy is taken as lost and
+ * s is let through from then on ({@code unfinished_deletes}). This is judged per partition, by that partition's own
+ * data, so partitions lagging behind each other (a backlog, a rebalance) never end the wait early.
+ *
+ * <p>Deletes waiting for copies are kept in a store (changelogged), so a restarted task resumes where it was. A
+ * delete is forgotten once every copy arrived; one that took a copy as lost is remembered for {@code horizonMs} (the
+ * dedup horizon), so that copy, if it comes after all, is not taken for the first copy of a new delete.
  * Not thread-safe: one per aggregate task, used by its stream thread.
  */
 final class GroupDeletes {
     private static final int VERSION = 1;
-    /**
-     * Stream time a delete holds contributions back while copies are missing: far more than ingest tasks of one
-     * application lag behind each other (a rebalance moves a task within the session timeout), far less than data
-     * anyone would miss.
-     */
-    static final long WAIT_MS = 5 * 60_000;
+    /** How much younger than a delete a partition's data must be for the delete's copy in it to be taken as lost. */
+    static final long LOST_AFTER_MS = 5 * 60_000;
 
     private final KeyValueStore<String, byte[]> store;
     private final long horizonMs;
-    /** Deletes waiting for copies, by event id (those that gave up too): empty except in the moments after a delete. */
+    /** Deletes applied here that wait for copies or remember a lost one, by event id: empty but after a delete. */
     private final Map<String, Waiting> waiting = new LinkedHashMap<>();
-    /** How many of {@link #waiting} still hold contributions back. */
+    /** How many of {@link #waiting} still hold some partition back. */
     private int holding;
+    /** Told each time a partition's copy is taken as lost. */
+    private final Runnable copyTakenAsLost;
 
-    GroupDeletes(KeyValueStore<String, byte[]> store, long horizonMs) {
+    /** @param copyTakenAsLost told each time a partition's copy of a delete is taken as lost */
+    GroupDeletes(KeyValueStore<String, byte[]> store, long horizonMs, Runnable copyTakenAsLost) {
         this.store = store;
         this.horizonMs = horizonMs;
+        this.copyTakenAsLost = copyTakenAsLost;
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
                 Waiting w = Waiting.decode(kv.value);
                 waiting.put(kv.key, w);
-                holding += w.gaveUp ? 0 : 1;
+                holding += w.holds() ? 1 : 0;
             }
         }
     }
@@ -67,21 +70,15 @@ final class GroupDeletes {
             return true;
         }
         Waiting w = waiting.get(delete.eventId);
-        if (w != null && w.gaveUp) {
-            return false; // a copy after the delete stopped waiting for it: applied already, never again
-        }
         boolean first = w == null;
         if (first) {
-            w = new Waiting(delete.job, delete.groupingLabels, delete.deleteCopies, new BitSet(delete.deleteCopies), streamTime, false);
+            w = new Waiting(delete.job, delete.groupingLabels, delete.deleteCopies, delete.eventTime, streamTime,
+                    new BitSet(delete.deleteCopies), new BitSet(delete.deleteCopies));
             holding++;
         }
+        boolean held = w.holds();
         w.arrived.set(delete.sourcePartition);
-        if (w.arrived.cardinality() >= w.copies) {
-            forget(delete.eventId);
-        } else {
-            waiting.put(delete.eventId, w);
-            store.put(delete.eventId, w.encode());
-        }
+        update(delete.eventId, w, held);
         return first;
     }
 
@@ -93,48 +90,67 @@ final class GroupDeletes {
         if (holding == 0) {
             return false;
         }
+        int s = u.sourcePartition;
         SeriesKeys.Parsed parsed = null;
-        for (Waiting w : waiting.values()) {
-            if (!w.gaveUp && u.sourcePartition >= 0 && u.sourcePartition < w.copies && !w.arrived.get(u.sourcePartition)) {
-                if (parsed == null) {
-                    parsed = SeriesKeys.parse(key);
-                }
-                if (inGroup(parsed, w.job, w.groupingLabels)) {
-                    return true;
-                }
+        boolean deleted = false;
+        for (Map.Entry<String, Waiting> e : new ArrayList<>(waiting.entrySet())) {
+            Waiting w = e.getValue();
+            if (s < 0 || s >= w.copies || w.arrived.get(s) || w.lost.get(s)) {
+                continue;
+            }
+            if (parsed == null) {
+                parsed = SeriesKeys.parse(key);
+            }
+            if (!inGroup(parsed, w.job, w.groupingLabels)) {
+                continue;
+            }
+            if (u.earliestEventTime - w.deleteTime > LOST_AFTER_MS) {
+                boolean held = w.holds();
+                w.lost.set(s); // written after the delete: the copy before it is not coming
+                copyTakenAsLost.run();
+                update(e.getKey(), w, held);
+            } else {
+                deleted = true;
             }
         }
-        return false;
+        return deleted;
     }
 
     /**
-     * Stops holding back for deletes that waited {@link #WAIT_MS} for a copy, and forgets those that gave up a horizon
-     * ago; returns how many gave up now.
+     * Forgets deletes a horizon after they were applied here; returns how many were still waiting for a copy (a
+     * partition that sent nothing of the group since: nothing was held back).
      */
     int expire(long streamTime) {
-        List<String> gaveUp = new ArrayList<>();
-        List<String> forgotten = new ArrayList<>();
+        List<String> old = new ArrayList<>();
         waiting.forEach((id, w) -> {
-            if (w.gaveUp && streamTime - w.since > horizonMs) {
-                forgotten.add(id);
-            } else if (!w.gaveUp && streamTime - w.since > WAIT_MS) {
-                gaveUp.add(id);
+            if (streamTime - w.applied > horizonMs) {
+                old.add(id);
             }
         });
-        forgotten.forEach(this::forget);
-        for (String id : gaveUp) {
-            Waiting w = waiting.get(id);
-            Waiting given = new Waiting(w.job, w.groupingLabels, w.copies, w.arrived, w.since, true);
-            waiting.put(id, given);
-            store.put(id, given.encode());
+        int unfinished = 0;
+        for (String id : old) {
+            unfinished += waiting.get(id).holds() ? 1 : 0;
+            forget(id);
+        }
+        return unfinished;
+    }
+
+    /** Stores {@code w} after a change, or forgets it once every copy arrived; {@code held}: it held before. */
+    private void update(String eventId, Waiting w, boolean held) {
+        if (!w.holds() && held) {
             holding--;
         }
-        return gaveUp.size();
+        if (w.arrived.cardinality() >= w.copies) {
+            forget(eventId); // every copy came: none can come again
+            return;
+        }
+        waiting.put(eventId, w);
+        store.put(eventId, w.encode());
     }
 
     private void forget(String eventId) {
         Waiting w = waiting.remove(eventId);
-        if (w != null && !w.gaveUp) {
+        if (w != null && w.holds()) {
             holding--;
         }
         store.delete(eventId);
@@ -154,18 +170,25 @@ final class GroupDeletes {
         return true;
     }
 
-    /** A delete applied here, waiting for the copies of the source partitions not in {@code arrived}. */
-    private record Waiting(String job, SortedMap<String, String> groupingLabels, int copies, BitSet arrived, long since,
-                           boolean gaveUp) {
+    /**
+     * A delete applied here (event time {@code deleteTime}, stream time {@code applied}): the partitions whose copy
+     * {@code arrived}, and those whose copy was taken as {@code lost}.
+     */
+    private record Waiting(String job, SortedMap<String, String> groupingLabels, int copies, long deleteTime, long applied,
+                           BitSet arrived, BitSet lost) {
+        /** Some partition is still held back. */
+        boolean holds() {
+            BitSet done = (BitSet) arrived.clone();
+            done.or(lost);
+            return done.cardinality() < copies;
+        }
+
         byte[] encode() {
-            Binary.Writer w = new Binary.Writer(64).writeByte(VERSION).writeByte(gaveUp ? 1 : 0).writeString(job)
-                    .writeInt(groupingLabels.size());
+            Binary.Writer w = new Binary.Writer(64).writeByte(VERSION).writeString(job).writeInt(groupingLabels.size());
             groupingLabels.forEach((k, v) -> w.writeString(k).writeString(v));
-            byte[] bits = arrived.toByteArray();
-            w.writeInt(copies).writeLong(since).writeInt(bits.length);
-            for (byte b : bits) {
-                w.writeByte(b);
-            }
+            w.writeInt(copies).writeLong(deleteTime).writeLong(applied);
+            writeBits(w, arrived);
+            writeBits(w, lost);
             return w.toByteArray();
         }
 
@@ -175,20 +198,29 @@ final class GroupDeletes {
             if (version != VERSION) {
                 throw new IllegalStateException("unknown group delete version " + version);
             }
-            boolean gaveUp = r.readByte() == 1;
             String job = r.readString();
             int n = r.readInt();
             SortedMap<String, String> labels = new TreeMap<>();
             for (int i = 0; i < n; i++) {
                 labels.put(r.readString(), r.readString());
             }
-            int copies = r.readInt();
-            long since = r.readLong();
-            byte[] bits = new byte[r.readInt()];
-            for (int i = 0; i < bits.length; i++) {
-                bits[i] = (byte) r.readByte();
+            return new Waiting(job, labels, r.readInt(), r.readLong(), r.readLong(), readBits(r), readBits(r));
+        }
+
+        private static void writeBits(Binary.Writer w, BitSet bits) {
+            byte[] bytes = bits.toByteArray();
+            w.writeInt(bytes.length);
+            for (byte b : bytes) {
+                w.writeByte(b);
             }
-            return new Waiting(job, labels, copies, BitSet.valueOf(bits), since, gaveUp);
+        }
+
+        private static BitSet readBits(Binary.Reader r) {
+            byte[] bytes = new byte[r.readInt()];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) r.readByte();
+            }
+            return BitSet.valueOf(bytes);
         }
     }
 }

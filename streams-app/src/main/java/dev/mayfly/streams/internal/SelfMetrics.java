@@ -41,7 +41,7 @@ final class SelfMetrics {
             Map.entry("expired_series", "Series removed after being idle longer than their TTL"),
             Map.entry("deleted_series", "Series removed by group deletions"),
             Map.entry("deleted_contributions", "Contributions written before a group deletion that reached the engine after it: deleted with their group"),
-            Map.entry("unfinished_deletes", "Group deletions that stopped holding back contributions after 5 minutes of stream time without a copy from every events partition"),
+            Map.entry("unfinished_deletes", "Copies of group deletions taken as lost (the partition's data is 5 minutes younger than the delete), or missing when the delete was forgotten after dedup.horizon"),
             Map.entry("cardinality_rejects", "Points rejected because they would create a series beyond a cardinality limit"),
             Map.entry("stale_cumulative_points", "Cumulative points already included in a newer total of their stream"),
             Map.entry("window_late_points", "Points dropped because their tumbling window had already closed"),

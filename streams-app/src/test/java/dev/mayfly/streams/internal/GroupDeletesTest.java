@@ -27,8 +27,10 @@ class GroupDeletesTest {
         store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("group-deletes"), Serdes.String(), Serdes.ByteArray())
                 .withLoggingDisabled().withCachingDisabled().build();
         store.init(new MockProcessorContext<>().getStateStoreContext(), store);
-        deletes = new GroupDeletes(store, HORIZON);
+        deletes = new GroupDeletes(store, HORIZON, lost::incrementAndGet);
     }
+
+    private final java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
 
     private static final long HORIZON = 3_600_000;
 
@@ -67,7 +69,7 @@ class GroupDeletesTest {
     @Test
     void aRestartedTaskResumesTheBarrierFromTheStore() {
         deletes.arrive(copy("d", 0, 2), 0);
-        GroupDeletes restarted = new GroupDeletes(store, HORIZON);
+        GroupDeletes restarted = new GroupDeletes(store, HORIZON, lost::incrementAndGet);
         assertThat(restarted.deletedBefore(IN_GROUP, from(1))).isTrue();
         assertThat(restarted.deletedBefore(IN_GROUP, from(0))).isFalse();
         assertThat(restarted.arrive(copy("d", 1, 2), 0)).isFalse();
@@ -75,20 +77,33 @@ class GroupDeletesTest {
     }
 
     @Test
-    void aDeleteMissingACopyStopsHoldingBackAfterTheWaitAndIgnoresTheCopyIfItComesAfterAll() {
-        deletes.arrive(copy("d", 0, 2), 1_000);
-        assertThat(deletes.expire(1_000 + GroupDeletes.WAIT_MS)).isZero();
-        assertThat(deletes.deletedBefore(IN_GROUP, from(1))).isTrue();
-        assertThat(deletes.expire(1_001 + GroupDeletes.WAIT_MS)).as("gave up: counted once").isEqualTo(1);
-        assertThat(deletes.expire(2_000 + GroupDeletes.WAIT_MS)).isZero();
-        assertThat(deletes.deletedBefore(IN_GROUP, from(1))).as("partition 1's data is no longer held back").isFalse();
-        // the copy that was taken as lost arrives after all: the group was deleted already, not again
-        assertThat(deletes.arrive(copy("d", 1, 2), 2_000 + GroupDeletes.WAIT_MS)).isFalse();
-        assertThat(new GroupDeletes(store, HORIZON).arrive(copy("d", 1, 2), 0)).as("remembered across a restart").isFalse();
-        // a horizon after it gave up, it is forgotten
-        deletes.expire(1_002 + HORIZON);
+    void aPartitionWhoseDataIsFarYoungerThanTheDeleteTakesItsCopyAsLostAndALateCopyDeletesNothingMore() {
+        long t = 1_000_000;
+        deletes.arrive(copy("d", 0, 2, t), t);
+        // partition 1 lags: its data around the delete's time is held back however far stream time moved
+        assertThat(deletes.deletedBefore(IN_GROUP, from(1, t + GroupDeletes.LOST_AFTER_MS))).isTrue();
+        assertThat(deletes.expire(t + HORIZON / 2)).isZero();
+        assertThat(deletes.deletedBefore(IN_GROUP, from(1, t + 1_000))).isTrue();
+        assertThat(lost).hasValue(0);
+        // data of partition 1 far younger than the delete was written after it: its copy is not coming
+        assertThat(deletes.deletedBefore(IN_GROUP, from(1, t + GroupDeletes.LOST_AFTER_MS + 1))).isFalse();
+        assertThat(lost).as("counted once").hasValue(1);
+        assertThat(deletes.deletedBefore(IN_GROUP, from(1, t))).as("partition 1 is let through from then on").isFalse();
+        GroupDeletes restarted = new GroupDeletes(store, HORIZON, lost::incrementAndGet);
+        assertThat(restarted.deletedBefore(IN_GROUP, from(1, t))).as("remembered across a restart").isFalse();
+        // a horizon after it was applied, a delete that took a copy as lost is forgotten
+        assertThat(restarted.expire(t + HORIZON + 1)).as("no partition was still held back").isZero();
         assertThat(store.get("d")).isNull();
-        assertThat(deletes.arrive(copy("d", 1, 2), 0)).as("then a copy is a new delete").isTrue();
+        // until then, the copy taken as lost, arriving after all, deletes nothing more
+        assertThat(deletes.arrive(copy("d", 1, 2, t), t)).isFalse();
+    }
+
+    @Test
+    void aDeleteStillWaitingAHorizonAfterItWasAppliedIsForgottenAndCounted() {
+        deletes.arrive(copy("d", 0, 2, 0), 0);
+        assertThat(deletes.expire(HORIZON + 1)).isEqualTo(1);
+        assertThat(deletes.deletedBefore(IN_GROUP, from(1, 0))).isFalse();
+        assertThat(store.get("d")).isNull();
     }
 
     @Test
@@ -99,11 +114,19 @@ class GroupDeletesTest {
     }
 
     private static Update copy(String eventId, int partition, int partitions) {
-        return Update.deleteGroup(eventId, 1, "fn", Map.of("instance", "a"), partitions).withSource(partition, 10);
+        return copy(eventId, partition, partitions, 1);
+    }
+
+    private static Update copy(String eventId, int partition, int partitions, long eventTime) {
+        return Update.deleteGroup(eventId, eventTime, "fn", Map.of("instance", "a"), partitions).withSource(partition, 10);
     }
 
     private static Update from(int partition) {
-        return Update.point("e", 2, MetricType.COUNTER, Aggregation.SUM, false, null, Update.NO_START_TIME, 1, null, null, null)
+        return from(partition, 2);
+    }
+
+    private static Update from(int partition, long eventTime) {
+        return Update.point("e", eventTime, MetricType.COUNTER, Aggregation.SUM, false, null, Update.NO_START_TIME, 1, null, null, null)
                 .withSource(partition, 20);
     }
 }
