@@ -131,7 +131,7 @@ final class DeleteCopiesWriter implements AutoCloseable {
 
     /** Writes the batch's deletes that are still awaited in one transaction; completes each. */
     private void writeCopies(List<Pending> batch) {
-        dropExpired(batch, "the delete waited longer than the ack timeout for the deletes before it");
+        dropExpired(batch, "the delete could not start within half the ack timeout: the deletes before it took longer");
         if (batch.isEmpty()) {
             return;
         }
@@ -145,7 +145,7 @@ final class DeleteCopiesWriter implements AutoCloseable {
             }
         }
         int partitions = producer.partitionsFor(topic).size();
-        dropExpired(batch, "the delete producer took longer than the ack timeout to start");
+        dropExpired(batch, "the delete could not start within half the ack timeout: the delete producer took longer to start");
         if (batch.isEmpty()) {
             return;
         }
