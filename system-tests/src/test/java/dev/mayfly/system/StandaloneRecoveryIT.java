@@ -30,7 +30,7 @@ class StandaloneRecoveryIT {
      * Families of the process itself (they restart with it) and the engine lag the exporter measures live (a gauge that
      * falls as the engine catches up); everything else on /metrics comes from the aggregates topic.
      */
-    private static final List<String> PROCESS_LOCAL = List.of("jvm_", "process_", "mayfly_gateway_", "mayfly_exporter_",
+    private static final List<String> PROCESS_LOCAL = List.of("jvm_", "process_", "mayfly_gateway_", "mayfly_http_", "mayfly_exporter_",
             "mayfly_engine_lag_");
 
     @TempDir
