@@ -24,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Writes a group delete once to each partition of the events topic, in one transaction, every copy with its
@@ -45,6 +46,7 @@ final class DeleteCopiesWriter implements AutoCloseable {
     static final int MAX_PER_TRANSACTION = 100;
 
     private final Map<String, Object> config;
+    private final Function<Map<String, Object>, Producer<byte[], byte[]>> producers;
     private final String topic;
     private final AvroCodec<MetricEventBatch> codec;
     /** A delete must start its transaction within this of its arrival. */
@@ -58,6 +60,14 @@ final class DeleteCopiesWriter implements AutoCloseable {
 
     /** @param producerConfig the events producer's configuration, made transactional here */
     DeleteCopiesWriter(Map<String, Object> producerConfig, String topic, AvroCodec<MetricEventBatch> codec, Duration ackTimeout) {
+        this(producerConfig, topic, codec, ackTimeout, null);
+    }
+
+    /** @param producers makes the transactional producer (null: a {@link KafkaProducer} of the configuration) */
+    DeleteCopiesWriter(Map<String, Object> producerConfig, String topic, AvroCodec<MetricEventBatch> codec, Duration ackTimeout,
+                       Function<Map<String, Object>, Producer<byte[], byte[]>> producers) {
+        this.producers = producers != null ? producers
+                : c -> new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
         this.config = new HashMap<>(producerConfig);
         int timeoutMs = (int) Math.max(ackTimeout.toMillis(), 1000);
         // half the ack timeout to start and half to end a transaction: its outcome is known before the client is
@@ -137,7 +147,7 @@ final class DeleteCopiesWriter implements AutoCloseable {
         }
         if (producer == null) {
             try {
-                producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+                producer = producers.apply(config);
                 producer.initTransactions();
             } catch (RuntimeException e) {
                 closeProducer();
@@ -192,7 +202,7 @@ final class DeleteCopiesWriter implements AutoCloseable {
             log.debug("aborting the delete transaction: {}", e.toString());
             closeProducer();
             try {
-                producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+                producer = producers.apply(config);
                 producer.initTransactions();
             } catch (RuntimeException again) {
                 log.debug("restarting the delete producer: {}", again.toString());
