@@ -27,8 +27,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -49,7 +51,7 @@ final class GatewayHarness implements AutoCloseable {
     final Map<String, String> defaultHeaders = new HashMap<>();
     private final List<MetricEventBatch> unread = new ArrayList<>();
     /** Event ids of the batches read whose record said the gateway made the id for it alone. */
-    final java.util.Set<String> uniqueIds = new java.util.HashSet<>();
+    final Set<String> uniqueIds = new HashSet<>();
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     GatewayHarness(Path dir, Map<String, String> extraConfig) throws IOException {

@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 
@@ -106,7 +107,7 @@ class KafkaBatchSinkIT {
                     }
                 }
                 assertThat(copies).as("committed: visible to the engine's read_committed consumer").hasSize(3 * 41);
-                Map<String, List<Integer>> partitionsById = new java.util.TreeMap<>();
+                Map<String, List<Integer>> partitionsById = new TreeMap<>();
                 for (ConsumerRecord<byte[], byte[]> copy : copies) {
                     partitionsById.computeIfAbsent(h.codec.decode(copy.value()).getEventId(), id -> new ArrayList<>()).add(copy.partition());
                 }

@@ -15,6 +15,7 @@ import dev.mayfly.schemas.avro.Temporality;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -104,9 +105,9 @@ final class Pipeline implements AutoCloseable {
 
     /** Sends a batch keyed by its event id, with the given headers (name, value, name, value, ...). */
     void send(MetricEventBatch batch, long timestamp, String... headers) {
-        org.apache.kafka.common.header.internals.RecordHeaders h = new org.apache.kafka.common.header.internals.RecordHeaders();
+        RecordHeaders h = new RecordHeaders();
         for (int i = 0; i < headers.length; i += 2) {
-            h.add(headers[i], headers[i + 1].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            h.add(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8));
         }
         events.pipeInput(new TestRecord<>(batch.getEventId(), EVENTS.encode(batch), h, timestamp));
     }

@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -114,12 +113,11 @@ public final class KafkaBatchSink implements BatchSink {
     public CompletableFuture<Void> write(MetricEventBatch batch, boolean uniqueId) {
         if (batch.getOperation() == Operation.DELETE_GROUP) {
             // a failed delete says nothing of the push path (its own producer, transactions, ACLs): readiness stays
-            return deletes.write(batch).handle((ok, error) -> {
+            return deletes.write(batch).handle((ok, error) -> { // the writer fails its futures with the cause itself
                 if (error != null) {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                    log.warn("delete of job {} not written: {}", batch.getSource().getJob(), cause.toString());
+                    log.warn("delete of job {} not written: {}", batch.getSource().getJob(), error.toString());
                     throw new SinkException(SinkException.Kind.UNAVAILABLE, "the delete was not written to the events topic: "
-                            + cause.getMessage(), cause);
+                            + error.getMessage(), error);
                 }
                 return null;
             });

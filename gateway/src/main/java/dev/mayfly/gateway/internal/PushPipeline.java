@@ -145,6 +145,11 @@ public final class PushPipeline {
         return maxBodyBytes;
     }
 
+    /** Whether the client named its push ({@code Idempotency-Key}); without, the gateway makes a random event id. */
+    private static boolean hasIdempotencyKey(HttpRequest request) {
+        return request.header("Idempotency-Key") != null;
+    }
+
     /**
      * The event id: without an {@code Idempotency-Key}, a random UUID; with one, the key and a digest of {@code scope}
      * (asked for only then), what the key is unique within (the API, the job, and for the Pushgateway API the method and the group). So a
@@ -152,10 +157,10 @@ public final class PushPipeline {
      * push: one client's keys can never suppress another's pushes.
      */
     public static String eventId(HttpRequest request, Supplier<String> scope) {
-        String key = request.header("Idempotency-Key");
-        if (key == null) {
+        if (!hasIdempotencyKey(request)) {
             return UUID.randomUUID().toString();
         }
+        String key = request.header("Idempotency-Key");
         key = key.trim();
         if (key.isEmpty() || key.length() > 128) {
             throw PushRejected.badRequest(PushRejected.INVALID_HEADER, "Idempotency-Key must be 1 to 128 printable ASCII characters");
@@ -277,7 +282,7 @@ public final class PushPipeline {
 
     private void submit(HttpRequest request, HttpResponse response, String api, MetricEventBatch batch, int permits, Replier replier,
                         LeftOut leftOut) {
-        sink.write(batch, request.header("Idempotency-Key") == null)
+        sink.write(batch, !hasIdempotencyKey(request)) // no key: eventId made a random id for this batch alone
                 .orTimeout(ackTimeout.toMillis() + 2000, TimeUnit.MILLISECONDS)
                 .whenCompleteAsync((ok, error) -> {
                     giveBackRoom(permits);

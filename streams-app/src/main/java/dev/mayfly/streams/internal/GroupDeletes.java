@@ -93,7 +93,7 @@ final class GroupDeletes {
         int s = u.sourcePartition;
         SeriesKeys.Parsed parsed = null;
         boolean deleted = false;
-        for (Map.Entry<String, Waiting> e : new ArrayList<>(waiting.entrySet())) {
+        for (Map.Entry<String, Waiting> e : waiting.entrySet()) { // update() below only replaces entries: no removal here
             Waiting w = e.getValue();
             if (s < 0 || s >= w.copies || w.arrived.get(s) || w.lost.get(s)) {
                 continue;

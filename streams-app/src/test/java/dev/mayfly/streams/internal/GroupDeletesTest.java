@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +31,7 @@ class GroupDeletesTest {
         deletes = new GroupDeletes(store, HORIZON, lost::incrementAndGet);
     }
 
-    private final java.util.concurrent.atomic.AtomicInteger lost = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger lost = new AtomicInteger();
 
     private static final long HORIZON = 3_600_000;
 
