@@ -230,10 +230,10 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         metrics.add("points", accepted, now);
     }
 
-    /** Forwards every contribution held across batches, packed per partition. */
+    /** Forwards every contribution held across batches, packed per partition, and this task's stream time to the others. */
     private void forwardHeld() {
         pending.drain(packer::add);
-        packer.flush();
+        packer.flush(context.currentStreamTimeMs());
     }
 
     /** Forgets what is held: it belonged to a transaction that is aborted (or to none, at init). */

@@ -23,6 +23,11 @@ public final class SeriesUpdates implements Routed {
         this.entries = entries;
     }
 
+    /** No entries: tells partition {@code partition} the stream time {@code time} ({@link SeriesUpdatesPacker#flush}). */
+    static SeriesUpdates empty(int partition, long time) {
+        return new SeriesUpdates(partition, 0, time, new byte[0]);
+    }
+
     /** The partition of every entry's series key (-1 once read back: the record's partition is the one it was on). */
     int partition() {
         return partition;

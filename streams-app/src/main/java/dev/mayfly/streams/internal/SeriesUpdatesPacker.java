@@ -1,6 +1,7 @@
 package dev.mayfly.streams.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Packs the ingest step's series contributions per target partition of the series-updates topic
@@ -8,11 +9,19 @@ import java.nio.charset.StandardCharsets;
  * the records' cost for small pushes over many groups. A pack is sent when it reaches {@link #MAX_PACK_BYTES} and
  * at {@link #flush}, which the owner calls before each commit and before anything that must not overtake held
  * contributions (a group delete). Until the partitioner knows the topic's partition count (before the first send),
- * contributions go out one by one. Entries keep the order they were added in, per partition. Not thread-safe.
+ * contributions go out one by one. Entries keep the order they were added in, per partition.
+ *
+ * <p>A flush also tells each partition that got nothing from this task for {@link #TICK_MS} of stream time how far
+ * the task has come, with an empty pack: the aggregate step expires series, closes windows and forgets cumulative
+ * streams by its own stream time, which only records move, and series updates are partitioned by series key, so a
+ * partition whose series stopped changing would otherwise never expire them however many pushes keep coming.
+ * Not thread-safe.
  */
 final class SeriesUpdatesPacker {
     /** A pack is sent once it holds this many bytes: far below the producer's request limit. */
     static final int MAX_PACK_BYTES = 256 * 1024;
+    /** A partition that got nothing from this task for this long (stream time) is sent an empty pack at the next flush. */
+    static final long TICK_MS = 1_000;
 
     /** Where records go (the processor's context). */
     interface Sink {
@@ -22,6 +31,10 @@ final class SeriesUpdatesPacker {
     private final SeriesUpdatePartitioner partitioner;
     private final Sink sink;
     private SeriesUpdates.Builder[] packs = new SeriesUpdates.Builder[0];
+    /** Per partition, the timestamp of the last record sent to it. */
+    private long[] lastSent = new long[0];
+    /** The newest event time of everything added. */
+    private long newestEventTime = Long.MIN_VALUE;
 
     SeriesUpdatesPacker(SeriesUpdatePartitioner partitioner, Sink sink) {
         this.partitioner = partitioner;
@@ -30,19 +43,13 @@ final class SeriesUpdatesPacker {
 
     /** Adds a contribution (its series key set); never a group delete. */
     void add(Update u) {
+        newestEventTime = Math.max(newestEventTime, u.eventTime);
         int partitions = partitioner.knownPartitions();
         if (partitions == 0) {
             sink.send(u.seriesKey, u, u.eventTime);
             return;
         }
-        if (packs.length != partitions) {
-            if (packs.length != 0) {
-                // Kafka Streams never changes an internal topic's partition count while it runs
-                throw new IllegalStateException("the series-updates topic went from " + packs.length + " to "
-                        + partitions + " partitions while running");
-            }
-            packs = new SeriesUpdates.Builder[partitions];
-        }
+        sizeFor(partitions);
         byte[] key = u.seriesKey.getBytes(StandardCharsets.UTF_8); // once: for the partition and the pack
         int p = SeriesUpdatePartitioner.partitionOf(key, partitions);
         if (packs[p] == null) {
@@ -54,27 +61,58 @@ final class SeriesUpdatesPacker {
         }
     }
 
-    /** Sends every pack that holds anything. */
-    void flush() {
+    /**
+     * Sends every pack that holds anything, and an empty pack to each partition that got nothing for {@link #TICK_MS}:
+     * its timestamp is the newest event time added, but never beyond {@code streamTime} (the task's stream time, made
+     * of broker timestamps), so a client whose clock runs ahead moves no other partition's time.
+     */
+    void flush(long streamTime) {
         for (int p = 0; p < packs.length; p++) {
             if (packs[p] != null && !packs[p].isEmpty()) {
                 send(p);
             }
         }
+        long now = Math.min(newestEventTime, streamTime);
+        int partitions = partitioner.knownPartitions();
+        if (now == Long.MIN_VALUE || partitions == 0) {
+            return;
+        }
+        sizeFor(partitions);
+        for (int p = 0; p < partitions; p++) {
+            if (lastSent[p] == Long.MIN_VALUE || now - lastSent[p] >= TICK_MS) {
+                lastSent[p] = now;
+                sink.send("", SeriesUpdates.empty(p, now), now);
+            }
+        }
     }
 
-    /** Forgets everything held (its transaction is aborted). */
+    /** Forgets everything held (its transaction is aborted): what it sent may be gone too. */
     void clear() {
         for (SeriesUpdates.Builder b : packs) {
             if (b != null) {
                 b.clear();
             }
         }
+        Arrays.fill(lastSent, Long.MIN_VALUE);
+    }
+
+    private void sizeFor(int partitions) {
+        if (packs.length != partitions) {
+            if (packs.length != 0) {
+                // Kafka Streams never changes an internal topic's partition count while it runs
+                throw new IllegalStateException("the series-updates topic went from " + packs.length + " to "
+                        + partitions + " partitions while running");
+            }
+            packs = new SeriesUpdates.Builder[partitions];
+            lastSent = new long[partitions];
+            Arrays.fill(lastSent, Long.MIN_VALUE);
+        }
     }
 
     private void send(int p) {
         String key = packs[p].firstKey();
         SeriesUpdates pack = packs[p].build();
+        lastSent[p] = Math.max(lastSent[p], pack.latestEventTime());
         sink.send(key, pack, pack.latestEventTime());
     }
 }

@@ -150,7 +150,7 @@ class SeriesUpdatesTest {
             packer.add(u);
         }
         assertThat(sent).isEmpty(); // held until the flush
-        packer.flush();
+        packer.flush(Long.MAX_VALUE);
         Set<Integer> packed = new java.util.HashSet<>();
         int entries = 0;
         for (Sent s : sent) {
@@ -171,13 +171,13 @@ class SeriesUpdatesTest {
         assertThat(packed).isEqualTo(partitionsUsed);
         assertThat(entries).isEqualTo(30);
         sent.clear();
-        packer.flush();
+        packer.flush(Long.MAX_VALUE);
         assertThat(sent).isEmpty();
 
         Update after = counter("after", 9, 1);
         after.seriesKey = "s7";
         packer.add(after);
-        packer.flush();
+        packer.flush(Long.MAX_VALUE);
         assertThat(sent).singleElement().satisfies(s -> assertThat(s.key()).isEqualTo("s7"));
     }
 
@@ -202,15 +202,85 @@ class SeriesUpdatesTest {
         held.seriesKey = "late";
         packer.add(held);
         packer.clear();
-        packer.flush();
+        packer.flush(Long.MAX_VALUE);
+        sent.removeIf(s -> ((SeriesUpdates) s.value()).count() == 0); // the stream time told again after the abort
         assertThat(sent).hasSize(1);
         Update next = counter("next", 3, 1);
         next.seriesKey = "next";
         packer.add(next);
-        packer.flush();
+        packer.flush(Long.MAX_VALUE);
         assertThat(sent).hasSize(2);
         assertThat(sent.get(1).key()).isEqualTo("next"); // the dropped entry's key is not reused
         assertThat(((SeriesUpdates) sent.get(1).value()).count()).isEqualTo(1);
+    }
+
+    @Test
+    void partitionsThatGetNothingAreToldTheStreamTimeAtMostOncePerTick() {
+        List<Sent> sent = new ArrayList<>();
+        SeriesUpdatesPacker packer = new SeriesUpdatesPacker(partitioner, (k, v, t) -> sent.add(new Sent(k, v, t)));
+        partitioner.partitions("t", "k", counter("e", 1, 1), 3);
+        packer.flush(20_000);
+        assertThat(sent).as("nothing added yet: no time to tell").isEmpty();
+
+        String key = "busy";
+        int busy = SeriesUpdatePartitioner.partitionOf(key, 3);
+        addAt(packer, key, 10_000);
+        packer.flush(20_000);
+        assertThat(ticks(sent)).containsExactlyInAnyOrderElementsOf(others(busy, 10_000));
+        assertThat(packsWithEntries(sent)).containsExactly(busy);
+
+        sent.clear();
+        packer.flush(20_000);
+        addAt(packer, key, 10_500);
+        packer.flush(20_000);
+        assertThat(ticks(sent)).as("less than a tick later").isEmpty();
+        assertThat(packsWithEntries(sent)).containsExactly(busy);
+
+        sent.clear();
+        addAt(packer, key, 11_200);
+        packer.flush(20_000);
+        assertThat(ticks(sent)).containsExactlyInAnyOrderElementsOf(others(busy, 11_200));
+
+        sent.clear();
+        addAt(packer, key, 50_000); // a client clock far ahead: the broker's time bounds what others are told
+        packer.flush(12_500);
+        assertThat(ticks(sent)).containsExactlyInAnyOrderElementsOf(others(busy, 12_500));
+
+        sent.clear();
+        packer.clear(); // an aborted transaction may have taken the ticks with it
+        packer.flush(12_500);
+        assertThat(ticks(sent)).hasSize(3);
+        SeriesUpdates empty = (SeriesUpdates) serde.deserialize("t",
+                serde.serialize("t", sent.get(0).value()));
+        assertThat(empty.count()).isZero();
+        assertThat(empty.latestEventTime()).isEqualTo(12_500);
+        empty.forEach((k, u) -> { throw new AssertionError("an empty pack has no entries"); });
+    }
+
+    private static void addAt(SeriesUpdatesPacker packer, String key, long eventTime) {
+        Update u = counter("e" + eventTime, eventTime, 1);
+        u.seriesKey = key;
+        packer.add(u);
+    }
+
+    /** (partition, timestamp) of the empty packs sent. */
+    private static List<List<Long>> ticks(List<Sent> sent) {
+        return sent.stream().filter(s -> ((SeriesUpdates) s.value()).count() == 0)
+                .map(s -> List.of((long) ((SeriesUpdates) s.value()).partition(), s.timestamp())).toList();
+    }
+
+    private static List<Integer> packsWithEntries(List<Sent> sent) {
+        return sent.stream().map(s -> (SeriesUpdates) s.value()).filter(p -> p.count() > 0).map(SeriesUpdates::partition).toList();
+    }
+
+    private static List<List<Long>> others(int busy, long time) {
+        List<List<Long>> out = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            if (p != busy) {
+                out.add(List.of((long) p, time));
+            }
+        }
+        return out;
     }
 
     @Test

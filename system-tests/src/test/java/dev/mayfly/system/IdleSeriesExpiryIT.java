@@ -1,0 +1,79 @@
+package dev.mayfly.system;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Idle series expire on a standalone (four partitions) while other pushes keep coming, whichever partitions their
+ * series landed on: a job pushes 40 series once, another keeps pushing one series, and every series of the first job
+ * (and its last-push time) is gone once its TTL has passed. The engine expires by stream time, which only records
+ * move; series updates are partitioned by series key, so the partitions the busy job's few series do not reach hear
+ * of the time from the ingest step's empty packs.
+ */
+class IdleSeriesExpiryIT {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final int IDLE_SERIES = 40;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void idleSeriesExpireOnEveryPartitionWhileOtherPushesKeepComing() throws Exception {
+        int httpPort = Ports.free();
+        String base = "http://localhost:" + httpPort;
+        try (MayflyProcess standalone = new MayflyProcess("standalone", dir, "standalone", "--data-dir", dir.resolve("data").toString(),
+                "--http-port", String.valueOf(httpPort), "--kafka-port", String.valueOf(Ports.free()), "--bind", "127.0.0.1",
+                "--set", "series.ttl=6s", "--set", "last.push.ttl=6s", "--set", "expiry.scan.interval=1s").start()) {
+            MetricsText.awaitStatus(base + "/-/ready", 200, Duration.ofSeconds(150));
+            StringBuilder body = new StringBuilder("# TYPE idle_total counter\n");
+            for (int i = 0; i < IDLE_SERIES; i++) {
+                body.append("idle_total{i=\"").append(i).append("\"} 1\n");
+            }
+            assertThat(push(base + "/metrics/job/idle", body.toString())).isEqualTo(200);
+            long visibleBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (idleSeries(base).keySet().stream().filter(s -> s.startsWith("idle_total{")).count() < IDLE_SERIES) {
+                assertThat(System.nanoTime()).as("the idle job's %d series visible", IDLE_SERIES).isLessThan(visibleBy);
+                Thread.sleep(100);
+            }
+
+            int busyPushes = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Map<String, Double> idleLeft = idleSeries(base);
+            while (!idleLeft.isEmpty() && System.nanoTime() < deadline) {
+                assertThat(push(base + "/metrics/job/busy", "# TYPE busy_total counter\nbusy_total 1\n")).isEqualTo(200);
+                busyPushes++;
+                Thread.sleep(250);
+                idleLeft = idleSeries(base);
+            }
+            assertThat(idleLeft).as("series of the idle job still served 60 s after its last push (TTL 6 s)").isEmpty();
+            MetricsText.awaitValue(base + "/metrics", null, "busy_total{", busyPushes); // kept, every push counted
+        }
+    }
+
+    /** The idle job's series still served: its data and its last-push times. */
+    private static Map<String, Double> idleSeries(String base) throws InterruptedException {
+        Map<String, Double> left = new TreeMap<>();
+        MetricsText.scrape(base + "/metrics").forEach((series, value) -> {
+            if (series.startsWith("idle_total{") || series.contains("job=\"idle\"")) {
+                left.put(series, value);
+            }
+        });
+        return left;
+    }
+
+    private static int push(String url, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+}
