@@ -227,14 +227,22 @@ class MetricsTopologyTest {
             // new start time: a reset, the whole value counts
             p.send(batch("a3", T0 + 3, cumulative("c", "s1", T0 + 3, 4)));
             assertThat(p.value("c{job=\"fn\"}")).isEqualTo(24.0);
-            // went down with the same start time and a newer event time: a reset
+            // went down with the same start time at a newer event time: an older total that arrived late (two pushes
+            // of one client in flight at once), since a reset brings a new start time; it adds nothing
             p.send(batch("b2", T0 + 4, cumulative("c", "s2", T0, 2)));
-            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(26.0);
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(24.0);
+            p.send(batch("b3", T0 + 5, cumulative("c", "s2", T0, 6)));
+            assertThat(p.value("c{job=\"fn\"}")).as("growth from the highest total of the start time").isEqualTo(25.0);
+            // a stream without start times that went down at a newer event time: a reset it could not mark
+            p.send(batch("c1", T0 + 4, cumulative("c", "s3", null, 10)));
+            p.send(batch("c2", T0 + 5, cumulative("c", "s3", null, 3)));
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(38.0);
             // a reordered older point: already included, adds nothing
             p.send(batch("a-old", T0 + 1, cumulative("c", "s1", T0 + 3, 1)), T0 + 5);
+            p.send(batch("c-old", T0 + 3, cumulative("c", "s3", null, 1)), T0 + 5);
             // a late point of the previous epoch that grew: adds its growth
             p.send(batch("a-prev", T0 + 2, cumulative("c", "s1", T0, 17)), T0 + 5);
-            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(28.0);
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(40.0);
         }
     }
 

@@ -30,9 +30,9 @@ class NativeHistogramTopologyTest {
         return MetricPoint.newBuilder().setName(name).setType(MetricType.HISTOGRAM).setNativeHistogram(h).build();
     }
 
-    static MetricPoint cumulativeNative(String name, String stream, long start, NativeHistogramValue h) {
+    static MetricPoint cumulativeNative(String name, String stream, Long start, NativeHistogramValue h) {
         return MetricPoint.newBuilder(nativePoint(name, h)).setTemporality(Temporality.CUMULATIVE).setStreamId(stream)
-                .setStartTime(Instant.ofEpochMilli(start)).build();
+                .setStartTime(start == null ? null : Instant.ofEpochMilli(start)).build();
     }
 
     @Test
@@ -59,16 +59,16 @@ class NativeHistogramTopologyTest {
     @Test
     void cumulativeNativeHistogramsBecomeDeltasAcrossAScaleChangeAndAReset() {
         try (Pipeline p = Pipeline.start()) {
-            p.send(batch("a1", T0, cumulativeNative("lat", "s1", T0, value(1, 0, 0, new long[]{1, 1}, 2.5))));
+            p.send(batch("a1", T0, cumulativeNative("lat", "s1", null, value(1, 0, 0, new long[]{1, 1}, 2.5))));
             // the SDK lowered the scale to 0: buckets 0 (1, 2] holds the two earlier observations and one new one
-            p.send(batch("a2", T0 + 1, cumulativeNative("lat", "s1", T0, value(0, 0, 0, new long[]{3, 1}, 7))));
+            p.send(batch("a2", T0 + 1, cumulativeNative("lat", "s1", null, value(0, 0, 0, new long[]{3, 1}, 7))));
             NativeHistogramValue after2 = p.aggregate("lat{job=\"fn\"}").getNativeHistogram();
             assertThat(after2.getScale()).isEqualTo(0);
             assertThat(after2.getPositiveCounts()).containsExactly(3L, 1L);
             assertThat(after2.getCount()).isEqualTo(4);
 
             // a reset without a new start time (fewer observations at a later time): counted whole
-            p.send(batch("a3", T0 + 2, cumulativeNative("lat", "s1", T0, value(0, 1, 2, new long[]{1}, 5))));
+            p.send(batch("a3", T0 + 2, cumulativeNative("lat", "s1", null, value(0, 1, 2, new long[]{1}, 5))));
             NativeHistogramValue after3 = p.aggregate("lat{job=\"fn\"}").getNativeHistogram();
             assertThat(after3.getZeroCount()).isEqualTo(1);
             assertThat(after3.getPositiveOffset()).isEqualTo(0);
@@ -77,9 +77,14 @@ class NativeHistogramTopologyTest {
             assertThat(after3.getSum()).isEqualTo(12.0);
 
             // a replayed earlier total of the same epoch adds nothing
-            p.send(batch("a2-again", T0 + 1, cumulativeNative("lat", "s1", T0, value(0, 0, 0, new long[]{3, 1}, 7))));
+            p.send(batch("a2-again", T0 + 1, cumulativeNative("lat", "s1", null, value(0, 0, 0, new long[]{3, 1}, 7))));
             assertThat(p.aggregate("lat{job=\"fn\"}").getNativeHistogram().getCount()).isEqualTo(6);
             assertThat(p.deadLetterReasons()).isEmpty();
+
+            // with a start time, fewer observations at a later time are an older total that arrived late: nothing
+            p.send(batch("b1", T0 + 3, cumulativeNative("lat", "s2", T0, value(0, 0, 0, new long[]{2}, 3))));
+            p.send(batch("b2", T0 + 4, cumulativeNative("lat", "s2", T0, value(0, 0, 0, new long[]{1}, 1))));
+            assertThat(p.aggregate("lat{job=\"fn\"}").getNativeHistogram().getCount()).isEqualTo(8);
         }
     }
 

@@ -8,8 +8,11 @@ import java.util.List;
  * Turns cumulative totals into deltas, tolerating reordering within the allowed lateness:
  * <ul>
  *   <li>known epoch, total grew: delta = total - the epoch's previous total;</li>
- *   <li>newest epoch, total went down at a newer event time: a reset without a new start time, delta = total;</li>
- *   <li>known epoch, total went down otherwise: a reordered point already included, delta = 0;</li>
+ *   <li>newest epoch of a stream without start times, total went down at a newer event time: a reset the client
+ *   could not mark, delta = total;</li>
+ *   <li>known epoch, total went down otherwise: a reordered point already included, delta = 0. With a start time
+ *   this holds whatever the event times (a reset brings a new start time, so a lower total of the same start time
+ *   is an older total that arrived late, say from two pushes of one client in flight at once);</li>
  *   <li>unknown epoch (a new start time, or an older one arriving late): delta = total.</li>
  * </ul>
  * The {@value #MAX_EPOCHS} newest epochs are kept; a point of an epoch older than those is counted whole again.
@@ -63,7 +66,7 @@ final class CumulativeState {
                 lastEventTime = Math.max(lastEventTime, u.eventTime);
                 return d;
             }
-            if (i == newest && u.eventTime > lastEventTime) {
+            if (i == newest && u.startTime == Update.NO_START_TIME && u.eventTime > lastEventTime) {
                 e.total = u.value;
                 e.histogram = copy(u.histogram);
                 lastEventTime = u.eventTime;
