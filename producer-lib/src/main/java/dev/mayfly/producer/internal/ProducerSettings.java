@@ -32,13 +32,15 @@ public final class ProducerSettings {
             "The gateway's URL (http://host:port): set, flush() posts batches to its events API instead of writing to Kafka");
     public static final Setting<String> GATEWAY_TOKEN = Setting.string("gateway.token", "",
             "Bearer token for the gateway (its push.auth.tokens file), when it requires one");
+    /** The library's own keys, beside the Kafka and registry keys it shares with Mayfly's services. */
+    public static final List<Setting<?>> OWN = List.of(JOB, FUNCTION, REGION, FLUSH_TIMEOUT, GATEWAY_URL, GATEWAY_TOKEN);
     public static final List<Setting<?>> ALL = all();
 
     private ProducerSettings() {
     }
 
     private static List<Setting<?>> all() {
-        List<Setting<?>> all = new ArrayList<>(List.of(JOB, FUNCTION, REGION, FLUSH_TIMEOUT, GATEWAY_URL, GATEWAY_TOKEN));
+        List<Setting<?>> all = new ArrayList<>(OWN);
         all.addAll(CommonSettings.ALL);
         return List.copyOf(all);
     }
