@@ -3,6 +3,7 @@ package dev.mayfly.gateway;
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import dev.mayfly.gateway.internal.FailureLimiter;
 import dev.mayfly.gateway.internal.GatewayMetrics;
+import dev.mayfly.gateway.internal.PushRejected;
 import dev.mayfly.gateway.internal.VerifiedCredentials;
 import dev.mayfly.http.RequestFilter;
 import dev.mayfly.schemas.config.ConfigException;
@@ -332,9 +333,12 @@ public final class Authenticator {
         }
     }
 
-    /** The {@code WWW-Authenticate} challenge of a 401. */
+    /** The {@code WWW-Authenticate} challenge of a 401: each scheme configured (basic users, bearer tokens). */
     public String challenge() {
-        return users.isEmpty() ? "Bearer realm=\"mayfly\"" : "Basic realm=\"mayfly\"";
+        if (users.isEmpty()) {
+            return "Bearer realm=\"mayfly\"";
+        }
+        return tokensBySha256.isEmpty() ? "Basic realm=\"mayfly\"" : "Basic realm=\"mayfly\", Bearer realm=\"mayfly\"";
     }
 
     /**
@@ -357,7 +361,8 @@ public final class Authenticator {
                 return false;
             }
             if (identity.onlyJob() != null) {
-                response.sendText(403, "forbidden: these credentials may only push job " + identity.onlyJob());
+                response.sendText(403, PushRejected.oneLine("forbidden: these credentials may only push (job " + identity.onlyJob()
+                        + "), not read " + request.path()));
                 return false;
             }
             return true;

@@ -74,6 +74,17 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aChallengeOffersEverySchemeConfigured() throws Exception {
+        Path tokens = dir.resolve("tokens");
+        Files.writeString(tokens, "t0k3n\n");
+        FailureLimiter limiter = new FailureLimiter(0, 1, () -> 0);
+        assertThat(Authenticator.of(users, null, "push", limiter, (p, h) -> true).challenge()).isEqualTo("Basic realm=\"mayfly\"");
+        assertThat(Authenticator.of(null, tokens, "push", limiter, (p, h) -> true).challenge()).isEqualTo("Bearer realm=\"mayfly\"");
+        assertThat(Authenticator.of(users, tokens, "push", limiter, (p, h) -> true).challenge())
+                .isEqualTo("Basic realm=\"mayfly\", Bearer realm=\"mayfly\"");
+    }
+
+    @Test
     void anUnknownUserCostsABcryptOfTheHighestCostLikeAWrongPassword() {
         Authenticator auth = authenticator(0);
         assertThat(auth.authenticate(basic("nobody", "s3cret"), CLIENT)).isNull();

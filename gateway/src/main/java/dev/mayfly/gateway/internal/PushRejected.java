@@ -49,7 +49,7 @@ public final class PushRejected extends RuntimeException {
     static final int MAX_MESSAGE = 1000;
 
     public PushRejected(int status, String reason, String message) {
-        super(bounded(message), null, false, false);
+        super(oneLine(bounded(message)), null, false, false);
         this.status = status;
         this.reason = reason;
     }
@@ -76,6 +76,29 @@ public final class PushRejected extends RuntimeException {
         int tail = MAX_MESSAGE / 4;
         return message.substring(0, head) + "[... " + (message.length() - head - tail) + " characters left out ...]"
                 + message.substring(message.length() - tail);
+    }
+
+    /** {@code message} with its line breaks and other control characters escaped ({@code \n}, {@code \u0007}): one line. */
+    public static String oneLine(String message) {
+        if (message == null || message.chars().noneMatch(Character::isISOControl)) {
+            return message;
+        }
+        StringBuilder b = new StringBuilder(message.length() + 16);
+        message.chars().forEach(c -> {
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        b.append(String.format("\\u%04x", c));
+                    } else {
+                        b.append((char) c);
+                    }
+                }
+            }
+        });
+        return b.toString();
     }
 
     public int status() {
