@@ -83,6 +83,8 @@ class LastPushTimesTest {
             p.send(from("billing", "e2", T0, Map.of()), T0);
             assertThat(p.deadLetterReasons()).as("only the data point is dead-lettered").containsExactly("cardinality_limit");
             assertThat(p.counter("mayfly_pipeline_cardinality_rejects{task=\"0_0\"}")).isEqualTo(2.0);
+            assertThat(p.counter("mayfly_pipeline_rejects{job=\"billing\",reason=\"cardinality_limit\",task=\"0_0\"}"))
+                    .as("the job's data point and its last-push time, each a rejection of that job").isEqualTo(2.0);
         }
     }
 }

@@ -125,8 +125,11 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
             Rejection limit = limits.checkNew(key);
             if (limit != null) {
                 metrics.add("cardinality_rejects", 1, now);
-                if (!LastPushTimes.isLastPush(SeriesKey.metricName(key))) {
-                    reject(key, u, limit); // Mayfly's own series are only counted: they are no one's data to redrive
+                if (LastPushTimes.isLastPush(SeriesKey.metricName(key))) {
+                    // Mayfly's own series are counted, not dead-lettered: they are no one's data to redrive
+                    metrics.addReject(limit.reason(), SeriesKeys.parse(key).label("job"), context.currentStreamTimeMs());
+                } else {
+                    reject(key, u, limit);
                 }
                 return;
             }
