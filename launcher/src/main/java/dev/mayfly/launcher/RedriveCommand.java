@@ -101,7 +101,12 @@ final class RedriveCommand implements Callable<Integer> {
                         String eventsTopic, AvroCodec<MetricEventBatch> codec, Counts counts) {
         RedriveSelection.Outcome outcome = selection.judge(record);
         switch (outcome.verdict()) {
-            case FILTERED -> counts.filtered++;
+            case FILTERED -> {
+                counts.filtered++;
+                if (outcome.reason() != null && !selection.wants(outcome.reason())) {
+                    counts.otherReasons.merge(outcome.reason(), 1L, Long::sum);
+                }
+            }
             case UNDECODABLE -> counts.undecodable++;
             case TOO_OLD -> counts.tooOld++;
             case REDRIVE -> {
@@ -132,13 +137,26 @@ final class RedriveCommand implements Callable<Integer> {
             reasonsText.append(')');
         }
         return String.format(Locale.ROOT, "%s: read %s of %s, %s %s%s with %s to %s, filtered out %s, "
-                        + "skipped %s not decodable and %s older than %.0f%% of dedup.horizon (%s: before %s), in %.1f s",
+                        + "skipped %s not decodable and %s older than %.0f%% of dedup.horizon (%s: before %s), in %.1f s%s",
                 deadLetterTopic, ProgressFormat.count(progress.records(), "record", "records"),
                 ProgressFormat.count(offsets.size(), "offset", "offsets"), dryRun ? "would redrive" : "redrove",
                 ProgressFormat.count(counts.redriven, "dead letter", "dead letters"), reasonsText,
                 ProgressFormat.count(counts.points, "point", "points"), eventsTopic, ProgressFormat.count(counts.filtered),
                 ProgressFormat.count(counts.undecodable), ProgressFormat.count(counts.tooOld), HORIZON_SHARE * 100,
-                horizon.toString().substring(2).toLowerCase(Locale.ROOT), Instant.ofEpochMilli(oldestMs), progress.elapsedSeconds());
+                horizon.toString().substring(2).toLowerCase(Locale.ROOT), Instant.ofEpochMilli(oldestMs), progress.elapsedSeconds(),
+                unmatched(counts));
+    }
+
+    /** For a reason asked for that no dead letter in the range has (a typo?): the reasons the range does have. */
+    private String unmatched(Counts counts) {
+        List<String> none = reasons.stream().map(String::strip).filter(r -> !counts.byReason.containsKey(r)).distinct().toList();
+        if (none.isEmpty() || counts.otherReasons.isEmpty() || counts.tooOld + counts.undecodable > 0) {
+            return "";
+        }
+        StringBuilder other = new StringBuilder();
+        counts.otherReasons.forEach((r, n) -> other.append(other.length() == 0 ? "" : ", ").append(r).append(' ').append(n));
+        return String.format(Locale.ROOT, "; no dead letter in the range has the reason %s (reasons it has: %s)",
+                String.join(", ", none), other);
     }
 
     /** The engine's dedup.horizon, from the same configuration sources as every other key. */
@@ -155,5 +173,7 @@ final class RedriveCommand implements Callable<Integer> {
         long undecodable;
         long tooOld;
         final Map<String, Long> byReason = new java.util.TreeMap<>();
+        /** Dead letters filtered out for a reason not asked for, by reason. */
+        final Map<String, Long> otherReasons = new java.util.TreeMap<>();
     }
 }

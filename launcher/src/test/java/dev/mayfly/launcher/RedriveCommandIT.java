@@ -82,8 +82,13 @@ class RedriveCommandIT {
             assertThat(plan).contains("cardinality_limit job=shop event_id=b").contains("too_many_labels job=shop event_id=c");
             assertThat(endOffset(bootstrap, Topics.EVENTS)).as("a dry run publishes nothing").isEqualTo(eventsBefore);
 
+            assertThat(summaryOf("redrive", "--bootstrap-servers", bootstrap, "--reason", "cardinality_limt", "--dry-run"))
+                    .as("a reason no dead letter has (a typo) is named with those the range has")
+                    .contains("would redrive 0 dead letters").contains("no dead letter in the range has the reason cardinality_limt "
+                            + "(reasons it has: cardinality_limit 2, too_many_labels 1)");
             assertThat(summaryOf("redrive", "--bootstrap-servers", bootstrap, "--reason", "too_many_labels"))
-                    .contains("redrove 1 dead letter (too_many_labels 1) with 1 point to mayfly-events, filtered out 2");
+                    .contains("redrove 1 dead letter (too_many_labels 1) with 1 point to mayfly-events, filtered out 2")
+                    .doesNotContain("no dead letter in the range");
             assertThat(summaryOf("redrive", "--bootstrap-servers", bootstrap, "--reason", "cardinality_limit", "--reason", "too_many_labels"))
                     .contains("redrove 3 dead letters (cardinality_limit 2, too_many_labels 1) with 3 points");
             String after = awaitMetrics(fixed, m -> value(m, "requests_total", "path=\"/4\"") == 7 && value(m, "shop_refunds_total") == 6);

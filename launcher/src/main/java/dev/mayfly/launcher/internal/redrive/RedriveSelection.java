@@ -34,6 +34,11 @@ public final class RedriveSelection {
         this.decoder = decoder;
     }
 
+    /** Whether dead letters of {@code reason} are asked for. */
+    public boolean wants(String reason) {
+        return reasons.contains(reason);
+    }
+
     /**
      * The verdict on {@code deadLetter}.
      *
