@@ -10,6 +10,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Option;
 
+import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -34,6 +36,9 @@ final class BrokerOptions {
         if (partitions < 1) {
             throw new ConfigException("--partitions must be at least 1, got " + partitions);
         }
+        if (kafkaPort < 1 || kafkaPort > 65535) {
+            throw new ConfigException("--kafka-port must be between 1 and 65535, got " + kafkaPort);
+        }
     }
 
     /**
@@ -43,7 +48,16 @@ final class BrokerOptions {
     EmbeddedKafka start(ServiceHost host, Settings common) {
         EmbeddedKafka kafka = EmbeddedKafka.on(dataDir.resolve("kafka"), kafkaPort);
         host.own(kafka);
-        kafka.start();
+        try {
+            kafka.start();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException bind) { // the broker's own message does not say which port
+                    throw new UncheckedIOException(new BindException("Kafka port " + kafkaPort + ": " + bind.getMessage()));
+                }
+            }
+            throw e;
+        }
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             TopicSetup.ensure(admin, common.get(CommonSettings.EVENTS_TOPIC), common.get(CommonSettings.AGGREGATES_TOPIC),
                     common.get(CommonSettings.DEAD_LETTER_TOPIC), partitions, (short) 1, (short) 1, CommonSettings.eventsRetention(common));

@@ -55,6 +55,18 @@ class CommandLineTest {
     }
 
     @Test
+    void portsOutOfRangeAndABindAddressThatDoesNotResolveFailBeforeAnythingStarts() {
+        assertThat(run("standalone", "--data-dir", dir.toString(), "--kafka-port", "70000")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString()).contains("--kafka-port must be between 1 and 65535, got 70000");
+        assertThat(run("standalone", "--data-dir", dir.toString(), "--http-port", "-1")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString()).contains("--http-port must be between 0 and 65535, got -1");
+        assertThat(run("standalone", "--data-dir", dir.toString(), "--bind", "nosuchhost.invalid")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString()).contains("--bind nosuchhost.invalid: no such address");
+        assertThat(err.toString().strip().lines()).hasSize(3);
+        assertThat(dir.resolve("kafka")).doesNotExist();
+    }
+
+    @Test
     void aRetentionThatIsNotPositiveFailsBeforeAnythingStarts() {
         assertThat(run("standalone", "--data-dir", dir.toString(), "--set", "topic.events.retention=0d")).isEqualTo(Mayfly.EXIT_USAGE);
         assertThat(err.toString().strip().lines()).hasSize(1);

@@ -6,6 +6,8 @@ import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,14 @@ public final class HttpSettings {
     /** The server options of {@code raw}'s {@code http.*} keys (other keys are left to the services). */
     public static HttpServerOptions options(Map<String, String> raw, String host, int port, ServerTls tlsOrNull) {
         Settings settings = Settings.parse(ServiceConfigs.sliceFor(raw, ALL), ALL, "kafka.");
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("--http-port must be between 0 and 65535, got " + port);
+        }
+        try {
+            InetAddress.getByName(host); // before anything starts: a name that does not resolve is named now
+        } catch (UnknownHostException e) {
+            throw new ConfigException("--bind " + host + ": no such address (" + e.getMessage() + ")");
+        }
         try {
             return DEFAULTS.withAddress(host, port).withTls(tlsOrNull)
                     .withLimits(settings.get(MAX_CONNECTIONS), settings.get(MAX_BUFFERED_BYTES), arrivingShare(settings))
