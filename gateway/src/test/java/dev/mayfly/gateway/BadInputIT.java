@@ -127,6 +127,8 @@ class BadInputIT {
                 ProtobufFamilies.delimited(ProtobufFamilies.histogramFamily("h", new double[]{Double.NEGATIVE_INFINITY}, new long[]{0}, 1, 1)),
                 List.of(), 400, "histogram 'h': bucket bounds must be finite and strictly increasing, got [-Infinity]", "pushgateway",
                 "invalid_histogram_bounds"));
+        c.add(text("text histogram with a -Inf bound", "# TYPE h histogram\nh_bucket{le=\"-Inf\"} 0\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n", 400,
+                "histogram 'h': bucket bounds must be finite and strictly increasing, got [-Infinity]", "invalid_histogram_bounds"));
         c.add(text("histogram with a bound twice", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\n", 400,
                 "histogram 'h': bucket bounds must be finite and strictly increasing, got [1.0, 1.0]", "invalid_histogram_bounds"));
         c.add(new Case("protobuf native histogram with schema 9", "PUT", "/metrics/job/bad", PROTOBUF,

@@ -227,6 +227,9 @@ public final class TextFormatParser {
             case "+Inf", "Inf", "+inf", "inf" -> {
                 return Double.POSITIVE_INFINITY;
             }
+            case "-Inf", "-inf" -> {
+                return Double.NEGATIVE_INFINITY; // a number: the shared validator refuses it as a bound that is not finite
+            }
             default -> {
                 try {
                     return Double.parseDouble(le);

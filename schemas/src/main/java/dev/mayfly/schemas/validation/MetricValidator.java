@@ -95,8 +95,8 @@ public final class MetricValidator {
         if (source == null || source.getJob() == null || source.getJob().isEmpty()) {
             return new Violation("invalid_job", "the batch has an empty job");
         }
-        if (source.getJob().length() > maxLabelValueLength) {
-            return new Violation("invalid_job", "the job has " + source.getJob().length() + " characters; at most "
+        if (tooLong(source.getJob())) {
+            return new Violation("invalid_job", "the job has " + characters(source.getJob()) + " characters; at most "
                     + maxLabelValueLength + " (max.label.value.length)");
         }
         Violation v = checkSourceValue("function", source.getFunction());
@@ -297,20 +297,29 @@ public final class MetricValidator {
     }
 
     private Violation labelValue(String metric, String labelName, String value) {
-        if (value == null || value.length() > maxLabelValueLength) {
+        if (value == null || tooLong(value)) {
             return new Violation("label_value_too_long", what(metric) + " '" + labelName + "' has a value of "
-                    + (value == null ? "null" : value.length() + " characters") + "; at most " + maxLabelValueLength
+                    + (value == null ? "null" : characters(value) + " characters") + "; at most " + maxLabelValueLength
                     + " (max.label.value.length)");
         }
         return null;
     }
 
     private Violation checkSourceValue(String label, String value) {
-        if (value != null && value.length() > maxLabelValueLength) {
-            return new Violation("label_value_too_long", "the " + label + " has " + value.length() + " characters; at most "
+        if (value != null && tooLong(value)) {
+            return new Violation("label_value_too_long", "the " + label + " has " + characters(value) + " characters; at most "
                     + maxLabelValueLength + " (max.label.value.length)");
         }
         return null;
+    }
+
+    /** Longer than {@code max.label.value.length} characters (Unicode code points: an emoji is one, not two). */
+    private boolean tooLong(String value) {
+        return value.length() > maxLabelValueLength && characters(value) > maxLabelValueLength;
+    }
+
+    private static int characters(String value) {
+        return value.codePointCount(0, value.length());
     }
 
     /** How a label is named in a message (built only for a violation: these checks run for every label). */

@@ -78,6 +78,8 @@ class MetricValidatorTest {
         c.add(new Case("reserved label name", batch(point(MetricType.GAUGE, "g", 1, "__x", "x")), "reserved_label_name", "metric 'g': label name '__x' is reserved"));
         c.add(new Case("label value too long", batch(point(MetricType.GAUGE, "g", 1, "l", "x".repeat(11))), "label_value_too_long",
                 "metric 'g': label 'l' has a value of 11 characters; at most 10 (max.label.value.length)"));
+        c.add(new Case("label value too long in characters", batch(point(MetricType.GAUGE, "g", 1, "l", "\uD83D\uDE00".repeat(11))),
+                "label_value_too_long", "metric 'g': label 'l' has a value of 11 characters; at most 10"));
         c.add(new Case("too many labels with the job", batch(point(MetricType.GAUGE, "g", 1, "a", "1", "b", "2", "c", "3", "d", "4")),
                 "too_many_labels", "metric 'g' has 5 labels (job, function, region and grouping labels included); at most 4 (max.labels)"));
         c.add(new Case("too many labels with grouping, function and region",
@@ -145,6 +147,7 @@ class MetricValidatorTest {
                 point(MetricType.GAUGE, "g_total_total", 1),
                 point(MetricType.COUNTER, "total_total", 1),
                 point(MetricType.GAUGE, "g", 1, "l", "x".repeat(10)),
+                point(MetricType.GAUGE, "g", 1, "emoji", "\uD83D\uDE00".repeat(10)), // 10 characters, 20 UTF-16 units
                 point(MetricType.GAUGE, "n".repeat(1024), 1, "l".repeat(1024), "x"),
                 histogram(List.of(), List.of(3L), 3, -1.5),
                 histogram(List.of(0.1, 1.0), List.of(1L, 0L, 2L), 3, 7));
