@@ -137,6 +137,10 @@ class BadInputIT {
         c.add(new Case("protobuf float native histogram with a fractional count", "PUT", "/metrics/job/bad", PROTOBUF,
                 ProtobufFamilies.delimited(ProtobufFamilies.nativeHistogramFamily("fh", 0, 1, new long[]{1}, 0, 1.5, 2)), List.of(), 400,
                 "histogram fh is a float histogram with sample count 1.5", "pushgateway", "unsupported_metric"));
+        c.add(new Case("protobuf counter whose value is in the gauge field", "PUT", "/metrics/job/bad", PROTOBUF,
+                ProtobufFamilies.delimited(ProtobufFamilies.counterFamilyWithAGaugeValue("c_total", 5)), List.of(), 400,
+                "counter c_total has a metric whose value is in the gauge or untyped field; a counter's value goes in its counter field",
+                "pushgateway", "malformed"));
         c.add(new Case("protobuf metric name invalid", "PUT", "/metrics/job/bad", PROTOBUF,
                 ProtobufFamilies.delimited(ProtobufFamilies.counterFamily("bad-name", "help", Map.of(), 1, 0)), List.of(), 400,
                 "metric name 'bad-name' does not match [a-zA-Z_:][a-zA-Z0-9_:]*", "pushgateway", "invalid_metric_name"));

@@ -98,6 +98,15 @@ final class ProtobufFamilies {
         });
     }
 
+    /** A counter family whose one metric carries its value in the gauge field (type COUNTER, the default, not written). */
+    static byte[] counterFamilyWithAGaugeValue(String name, double value) throws IOException {
+        byte[] metric = message(c -> c.writeByteArray(2, message(g -> g.writeDouble(1, value))));
+        return message(c -> {
+            c.writeString(1, name);
+            c.writeByteArray(4, metric);
+        });
+    }
+
     static byte[] summaryFamily(String name) throws IOException {
         byte[] metric = message(c -> c.writeByteArray(4, message(s -> s.writeUInt64(1, 1))));
         return message(c -> {

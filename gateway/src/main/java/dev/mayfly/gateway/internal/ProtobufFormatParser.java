@@ -111,6 +111,7 @@ public final class ProtobufFormatParser {
         Map<String, String> labels = new HashMap<>();
         double value = 0;
         boolean hasValue = false;
+        boolean counterValue = false; // the value came in the counter field (else the gauge or untyped one)
         Long created = null;
         HistogramSeries histogram = null;
         while (true) {
@@ -129,12 +130,14 @@ public final class ProtobufFormatParser {
                     int limit = in.pushLimit(in.readRawVarint32());
                     value = readValueField(in);
                     hasValue = true;
+                    counterValue = false;
                     in.popLimit(limit);
                 }
                 case 3 -> { // counter: {double value = 1; Exemplar exemplar = 2; Timestamp created_timestamp = 3}
                     int limit = in.pushLimit(in.readRawVarint32());
                     value = 0;
                     hasValue = true;
+                    counterValue = true;
                     for (int t = in.readTag(); t != 0; t = in.readTag()) {
                         if (t == ((1 << 3) | WireFormat.WIRETYPE_FIXED64)) {
                             value = in.readDouble();
@@ -178,6 +181,11 @@ public final class ProtobufFormatParser {
         } else {
             if (!hasValue) {
                 throw error(PrometheusFamilies.typeName(f) + " " + f.name + " has a metric without a value");
+            }
+            if (counterValue != (f.type == Type.COUNTER)) { // a gauge's value would be summed as an increment, or the reverse
+                throw error(PrometheusFamilies.typeName(f) + " " + f.name + " has a metric whose value is in the "
+                        + (counterValue ? "counter" : "gauge or untyped") + " field; a " + PrometheusFamilies.typeName(f)
+                        + "'s value goes in its " + (f.type == Type.COUNTER ? "counter" : "gauge or untyped") + " field");
             }
             Sample s = new Sample(labels, value);
             s.createdMillis = created;
