@@ -94,6 +94,9 @@ class BadInputIT {
         c.add(text("second TYPE line", "# TYPE x counter\n# TYPE x gauge\n", 400, "line 2: second TYPE line for x", "type_conflict"));
         c.add(text("counter and gauge share a name", "# TYPE foo_total counter\nfoo_total 1\n# TYPE foo gauge\nfoo 2\n", 400,
                 "metric foo (gauge) conflicts with foo_total (counter): both would be stored as foo", "type_conflict"));
+        c.add(text("OpenMetrics-style counter in the text format", "# TYPE ro counter\nro_total 6\n", 400,
+                "metric ro_total (untyped) conflicts with ro (counter): both would be stored as ro_total; in this format a counter's "
+                        + "samples carry the name of its # TYPE line: write # TYPE ro_total counter", "type_conflict"));
         c.add(text("summary", "# TYPE rpc summary\nrpc{quantile=\"0.5\"} 1\n", 400, "rpc is a summary: summaries cannot be aggregated; send a histogram", "summary"));
         c.add(text("sample timestamp", "m 1 1700000000000\n", 400, "line 1: sample m has a timestamp; timestamps are not accepted", "timestamp"));
         c.add(text("histogram without +Inf", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\n", 400,

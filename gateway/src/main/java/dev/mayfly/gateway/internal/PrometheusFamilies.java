@@ -233,8 +233,21 @@ public final class PrometheusFamilies {
         Family previous = claims.putIfAbsent(name, f);
         if (previous != null && previous != f) {
             throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.name + " (" + typeName(f)
-                    + ") conflicts with " + previous.name + " (" + typeName(previous) + "): both would be stored as " + name);
+                    + ") conflicts with " + previous.name + " (" + typeName(previous) + "): both would be stored as " + name
+                    + samplesOfAnotherName(f, previous) + samplesOfAnotherName(previous, f));
         }
+    }
+
+    /**
+     * When {@code untyped} holds the samples a sample-less {@code counter} declared (OpenMetrics style: {@code # TYPE x
+     * counter}, then {@code x_total 1}), how to write them in this format; else nothing.
+     */
+    private static String samplesOfAnotherName(Family untyped, Family counter) {
+        if (untyped.type != Type.UNTYPED || counter.type != Type.COUNTER || counter.hasSamples()
+                || !untyped.name.equals(counter.name + "_total")) {
+            return "";
+        }
+        return "; in this format a counter's samples carry the name of its # TYPE line: write # TYPE " + untyped.name + " counter";
     }
 
     static String typeName(Family f) {
