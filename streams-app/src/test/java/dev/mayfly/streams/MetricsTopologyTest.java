@@ -227,8 +227,8 @@ class MetricsTopologyTest {
             // new start time: a reset, the whole value counts
             p.send(batch("a3", T0 + 3, cumulative("c", "s1", T0 + 3, 4)));
             assertThat(p.value("c{job=\"fn\"}")).isEqualTo(24.0);
-            // went down with the same start time at a newer event time: an older total that arrived late (two pushes
-            // of one client in flight at once), since a reset brings a new start time; it adds nothing
+            // went down with the same start time, milliseconds later: an older total that arrived late (two pushes of
+            // one client in flight at once); it adds nothing
             p.send(batch("b2", T0 + 4, cumulative("c", "s2", T0, 2)));
             assertThat(p.value("c{job=\"fn\"}")).isEqualTo(24.0);
             p.send(batch("b3", T0 + 5, cumulative("c", "s2", T0, 6)));
@@ -243,6 +243,10 @@ class MetricsTopologyTest {
             // a late point of the previous epoch that grew: adds its growth
             p.send(batch("a-prev", T0 + 2, cumulative("c", "s1", T0, 17)), T0 + 5);
             assertThat(p.value("c{job=\"fn\"}")).isEqualTo(40.0);
+            // went down with the same start time seconds after the stream's newest total: a reset of a source whose
+            // start time is its observer's (a collector scraping a server that restarted), counted whole
+            p.send(batch("b4", T0 + 10_000, cumulative("c", "s2", T0, 1)));
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(41.0);
         }
     }
 

@@ -81,10 +81,13 @@ class NativeHistogramTopologyTest {
             assertThat(p.aggregate("lat{job=\"fn\"}").getNativeHistogram().getCount()).isEqualTo(6);
             assertThat(p.deadLetterReasons()).isEmpty();
 
-            // with a start time, fewer observations at a later time are an older total that arrived late: nothing
+            // with a start time, fewer observations a moment later are an older total that arrived late: nothing;
+            // seconds later, a reset the source did not mark with a new start time: counted whole
             p.send(batch("b1", T0 + 3, cumulativeNative("lat", "s2", T0, value(0, 0, 0, new long[]{2}, 3))));
             p.send(batch("b2", T0 + 4, cumulativeNative("lat", "s2", T0, value(0, 0, 0, new long[]{1}, 1))));
             assertThat(p.aggregate("lat{job=\"fn\"}").getNativeHistogram().getCount()).isEqualTo(8);
+            p.send(batch("b3", T0 + 10_000, cumulativeNative("lat", "s2", T0, value(0, 0, 0, new long[]{1}, 1))));
+            assertThat(p.aggregate("lat{job=\"fn\"}").getNativeHistogram().getCount()).isEqualTo(9);
         }
     }
 

@@ -49,7 +49,7 @@ public final class PushRejected extends RuntimeException {
     static final int MAX_MESSAGE = 1000;
 
     public PushRejected(int status, String reason, String message) {
-        super(oneLine(bounded(message)), null, false, false);
+        super(bounded(oneLine(message)), null, false, false);
         this.status = status;
         this.reason = reason;
     }

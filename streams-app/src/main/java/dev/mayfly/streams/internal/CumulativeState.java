@@ -8,17 +8,20 @@ import java.util.List;
  * Turns cumulative totals into deltas, tolerating reordering within the allowed lateness:
  * <ul>
  *   <li>known epoch, total grew: delta = total - the epoch's previous total;</li>
- *   <li>newest epoch of a stream without start times, total went down at a newer event time: a reset the client
- *   could not mark, delta = total;</li>
- *   <li>known epoch, total went down otherwise: a reordered point already included, delta = 0. With a start time
- *   this holds whatever the event times (a reset brings a new start time, so a lower total of the same start time
- *   is an older total that arrived late, say from two pushes of one client in flight at once);</li>
+ *   <li>newest epoch, total went down at a newer event time: a reset the client did not mark with a new start time,
+ *   delta = total; for a stream with start times, only when more than {@link #REORDER_WINDOW_MS} after the stream's
+ *   newest counted total (closer, it is an older total that arrived late: two pushes of one client in flight at
+ *   once; farther, a source whose start time is its observer's, such as a collector scraping a server that
+ *   restarted);</li>
+ *   <li>known epoch, total went down otherwise: a reordered point already included, delta = 0;</li>
  *   <li>unknown epoch (a new start time, or an older one arriving late): delta = total.</li>
  * </ul>
  * The {@value #MAX_EPOCHS} newest epochs are kept; a point of an epoch older than those is counted whole again.
  */
 final class CumulativeState {
     static final int MAX_EPOCHS = 4;
+    /** A lower total of a known start time this close (event time) to the stream's newest counted one is not a reset. */
+    static final long REORDER_WINDOW_MS = 5_000;
 
     /** The change of a counter or histogram; {@code stale} when there is nothing to add. */
     record Delta(boolean stale, double value, Histogram histogram) {
@@ -66,7 +69,8 @@ final class CumulativeState {
                 lastEventTime = Math.max(lastEventTime, u.eventTime);
                 return d;
             }
-            if (i == newest && u.startTime == Update.NO_START_TIME && u.eventTime > lastEventTime) {
+            if (i == newest && u.eventTime > lastEventTime
+                    && (u.startTime == Update.NO_START_TIME || u.eventTime - lastEventTime > REORDER_WINDOW_MS)) {
                 e.total = u.value;
                 e.histogram = copy(u.histogram);
                 lastEventTime = u.eventTime;

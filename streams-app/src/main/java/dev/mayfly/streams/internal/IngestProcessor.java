@@ -230,10 +230,15 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         metrics.add("points", accepted, now);
     }
 
-    /** Forwards every contribution held across batches, packed per partition, and this task's stream time to the others. */
+    /**
+     * Forwards every contribution held across batches, packed per partition, and tells the partitions it sent nothing
+     * this task's time: the newest event time it forwarded, bounded by its stream time and by the wall clock (a
+     * producer-library client writes its own clock into its records' timestamps; event times from the future must not
+     * move every partition's expiry and windows, though they may move their own series').
+     */
     private void forwardHeld() {
         pending.drain(packer::add);
-        packer.flush(context.currentStreamTimeMs());
+        packer.flush(Math.min(context.currentStreamTimeMs(), context.currentSystemTimeMs()));
     }
 
     /** Forgets what is held: it belonged to a transaction that is aborted (or to none, at init). */

@@ -35,6 +35,8 @@ final class SeriesUpdatesPacker {
     private long[] lastSent = new long[0];
     /** The newest event time of everything added. */
     private long newestEventTime = Long.MIN_VALUE;
+    /** Whether anything was added since the last flush: time is told only along with what moved it. */
+    private boolean addedSinceFlush;
 
     SeriesUpdatesPacker(SeriesUpdatePartitioner partitioner, Sink sink) {
         this.partitioner = partitioner;
@@ -44,6 +46,7 @@ final class SeriesUpdatesPacker {
     /** Adds a contribution (its series key set); never a group delete. */
     void add(Update u) {
         newestEventTime = Math.max(newestEventTime, u.eventTime);
+        addedSinceFlush = true;
         int partitions = partitioner.knownPartitions();
         if (partitions == 0) {
             sink.send(u.seriesKey, u, u.eventTime);
@@ -62,19 +65,22 @@ final class SeriesUpdatesPacker {
     }
 
     /**
-     * Sends every pack that holds anything, and an empty pack to each partition that got nothing for {@link #TICK_MS}:
-     * its timestamp is the newest event time added, but never beyond {@code streamTime} (the task's stream time, made
-     * of broker timestamps), so a client whose clock runs ahead moves no other partition's time.
+     * Sends every pack that holds anything and, when something was added since the last flush (a replay that reached
+     * its end writes nothing more), an empty pack to each partition that got nothing for {@link #TICK_MS}:
+     * its timestamp is the newest event time added, but never beyond {@code bound} (the owner passes the lesser of its
+     * stream time and the wall clock), so a client whose clock runs ahead moves no other partition's time past now.
      */
-    void flush(long streamTime) {
+    void flush(long bound) {
         for (int p = 0; p < packs.length; p++) {
             if (packs[p] != null && !packs[p].isEmpty()) {
                 send(p);
             }
         }
-        long now = Math.min(newestEventTime, streamTime);
+        long now = Math.min(newestEventTime, bound);
         int partitions = partitioner.knownPartitions();
-        if (now == Long.MIN_VALUE || partitions == 0) {
+        boolean added = addedSinceFlush;
+        addedSinceFlush = false;
+        if (!added || now < 0 || partitions == 0) { // nothing new, or no stream time yet (a task revived after an abort)
             return;
         }
         sizeFor(partitions);
@@ -94,6 +100,8 @@ final class SeriesUpdatesPacker {
             }
         }
         Arrays.fill(lastSent, Long.MIN_VALUE);
+        newestEventTime = Long.MIN_VALUE; // what was added is forwarded again, with its times, when it is reprocessed
+        addedSinceFlush = false;
     }
 
     private void sizeFor(int partitions) {

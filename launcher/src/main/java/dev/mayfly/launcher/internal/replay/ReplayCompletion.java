@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
  *   <li>the ingest step committed, in every partition of the events topic, an offset at or past the range's end;</li>
  *   <li>then the aggregate step committed, in every partition of the series-updates repartition topic, an offset at or
  *       past that topic's end offset as it was when step 1 completed (the ingest step writes nothing more: the
- *       records past the range are skipped);</li>
+ *       records past the range are skipped, and it tells the partitions its time only along with records it forwards);</li>
  *   <li>then the pipeline counters, published on the wall clock, had time for one more publication
  *       ({@code settle}); the clean close that follows commits it.</li>
  * </ol>
