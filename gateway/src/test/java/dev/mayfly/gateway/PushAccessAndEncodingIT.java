@@ -110,7 +110,7 @@ class PushAccessAndEncodingIT {
         double before = rejected("pushgateway", "unauthenticated");
         r = h.pushText("POST", "/metrics/job/billing", "invocations_total 1\n", "Authorization", basic("fn", "s3cret2"));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
-        assertThat(r.headers().firstValue("WWW-Authenticate")).hasValue("Basic realm=\"mayfly\"");
+        assertThat(r.headers().firstValue("WWW-Authenticate")).as("both schemes are configured").hasValue("Basic realm=\"mayfly\", Bearer realm=\"mayfly\"");
         assertThat(rejected("pushgateway", "unauthenticated")).isEqualTo(before + 1);
         h.assertNothingWrittenSinceLastRead();
     }

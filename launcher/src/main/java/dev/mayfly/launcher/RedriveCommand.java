@@ -103,8 +103,12 @@ final class RedriveCommand implements Callable<Integer> {
         switch (outcome.verdict()) {
             case FILTERED -> {
                 counts.filtered++;
-                if (outcome.reason() != null && !selection.wants(outcome.reason())) {
-                    counts.otherReasons.merge(outcome.reason(), 1L, Long::sum);
+                if (outcome.reason() != null) {
+                    if (selection.wants(outcome.reason())) {
+                        counts.seenReasons.add(outcome.reason()); // of another job, or not a batch
+                    } else {
+                        counts.otherReasons.merge(outcome.reason(), 1L, Long::sum);
+                    }
                 }
             }
             case UNDECODABLE -> counts.undecodable++;
@@ -149,7 +153,8 @@ final class RedriveCommand implements Callable<Integer> {
 
     /** For a reason asked for that no dead letter in the range has (a typo?): the reasons the range does have. */
     private String unmatched(Counts counts) {
-        List<String> none = reasons.stream().map(String::strip).filter(r -> !counts.byReason.containsKey(r)).distinct().toList();
+        List<String> none = reasons.stream().map(String::strip)
+                .filter(r -> !counts.byReason.containsKey(r) && !counts.seenReasons.contains(r)).distinct().toList();
         if (none.isEmpty() || counts.otherReasons.isEmpty() || counts.tooOld + counts.undecodable > 0) {
             return "";
         }
@@ -175,5 +180,7 @@ final class RedriveCommand implements Callable<Integer> {
         final Map<String, Long> byReason = new java.util.TreeMap<>();
         /** Dead letters filtered out for a reason not asked for, by reason. */
         final Map<String, Long> otherReasons = new java.util.TreeMap<>();
+        /** Reasons asked for that dead letters filtered out for another cause (their job) had. */
+        final Set<String> seenReasons = new java.util.HashSet<>();
     }
 }
