@@ -6,6 +6,7 @@ import dev.mayfly.launcher.internal.ServiceConfigs;
 import dev.mayfly.launcher.internal.ServiceHost;
 import dev.mayfly.launcher.internal.SettingsInForce;
 import dev.mayfly.schemas.config.CommonSettings;
+import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 import picocli.CommandLine.Command;
@@ -34,6 +35,9 @@ final class StandaloneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long startNanos = System.nanoTime();
         broker.validate();
+        if (httpPort == broker.kafkaPort) {
+            throw new ConfigException("--http-port and --kafka-port are both " + httpPort + "; give each its own port");
+        }
         String bootstrap = broker.bootstrapServers();
         Map<String, String> raw = config.load(Map.of(
                 CommonSettings.BOOTSTRAP_SERVERS.name(), bootstrap,

@@ -62,7 +62,11 @@ class CommandLineTest {
         assertThat(err.toString()).contains("--http-port must be between 0 and 65535, got -1");
         assertThat(run("standalone", "--data-dir", dir.toString(), "--bind", "nosuchhost.invalid")).isEqualTo(Mayfly.EXIT_USAGE);
         assertThat(err.toString()).contains("--bind nosuchhost.invalid: no such address");
-        assertThat(err.toString().strip().lines()).hasSize(3);
+        assertThat(run("standalone", "--data-dir", dir.toString(), "--bind", "192.0.2.1")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString()).contains("--bind 192.0.2.1: 192.0.2.1 is not an address of this machine");
+        assertThat(run("standalone", "--data-dir", dir.toString(), "--http-port", "23593", "--kafka-port", "23593")).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString()).contains("--http-port and --kafka-port are both 23593");
+        assertThat(err.toString().strip().lines()).hasSize(5);
         assertThat(dir.resolve("kafka")).doesNotExist();
     }
 

@@ -7,6 +7,8 @@ import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 
 import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
@@ -43,10 +45,14 @@ public final class HttpSettings {
         if (port < 0 || port > 65535) {
             throw new ConfigException("--http-port must be between 0 and 65535, got " + port);
         }
+        InetAddress address;
         try {
-            InetAddress.getByName(host); // before anything starts: a name that does not resolve is named now
+            address = InetAddress.getByName(host); // before anything starts: a name that does not resolve is named now
         } catch (UnknownHostException e) {
             throw new ConfigException("--bind " + host + ": no such address (" + e.getMessage() + ")");
+        }
+        if (!address.isAnyLocalAddress() && !address.isLoopbackAddress() && !isOfThisMachine(address)) {
+            throw new ConfigException("--bind " + host + ": " + address.getHostAddress() + " is not an address of this machine");
         }
         try {
             return DEFAULTS.withAddress(host, port).withTls(tlsOrNull)
@@ -55,6 +61,14 @@ public final class HttpSettings {
                     .withTimeouts(settings.get(IDLE_TIMEOUT), settings.get(REQUEST_TIMEOUT), settings.get(WRITE_TIMEOUT));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("config keys http.*: " + e.getMessage());
+        }
+    }
+
+    private static boolean isOfThisMachine(InetAddress address) {
+        try {
+            return NetworkInterface.getByInetAddress(address) != null;
+        } catch (SocketException e) {
+            return true; // cannot tell: let the listen say
         }
     }
 
