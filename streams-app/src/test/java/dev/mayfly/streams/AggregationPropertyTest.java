@@ -25,16 +25,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Random streams of batches with retries, reorderings within the allowed lateness, resets of cumulative streams,
- * invalid points and garbage records: the final aggregates equal a reference computed independently from the
- * unique valid inputs.
+ * invalid points and garbage records, histograms with differing bounds: the final aggregates equal a reference
+ * computed independently from the unique valid inputs.
  */
 class AggregationPropertyTest {
     private static final long T0 = 1_700_000_000_000L;
-    private static final double[] BOUNDS = {1, 10};
+    /** The bucket layouts the pushes choose from: a deploy that adds a bound, and one that keeps only another. */
+    private static final double[][] LAYOUTS = {{1, 10}, {1, 5, 10}, {5}};
 
     /** One generated batch: what it holds, before encoding. */
     record Spec(int index, List<double[]> deltas, double gauge, int stream, boolean reset, int growth, long[] buckets,
-                boolean invalidPoint) {
+                boolean invalidPoint, int layout) {
     }
 
     @Provide
@@ -46,9 +47,11 @@ class AggregationPropertyTest {
                 Arbitraries.integers().between(0, 2),
                 Arbitraries.integers().between(0, 9).map(i -> i == 0),
                 Arbitraries.integers().between(0, 20),
-                Arbitraries.longs().between(0, 5).array(long[].class).ofSize(3),
-                Arbitraries.integers().between(0, 4).map(i -> i == 0)
-        ).as((deltas, g, stream, reset, growth, buckets, invalid) -> new Spec(0, deltas, g, stream, reset, growth, buckets, invalid));
+                Arbitraries.longs().between(0, 5).array(long[].class).ofSize(4),
+                Arbitraries.integers().between(0, 4).map(i -> i == 0),
+                Arbitraries.integers().between(0, LAYOUTS.length - 1)
+        ).as((deltas, g, stream, reset, growth, buckets, invalid, layout) -> new Spec(0, deltas, g, stream, reset, growth,
+                buckets, invalid, layout));
         return one.list().ofMinSize(1).ofMaxSize(40);
     }
 
@@ -56,8 +59,11 @@ class AggregationPropertyTest {
     void finalAggregatesEqualTheReferenceOfUniqueValidInputs(@ForAll("specs") List<Spec> specs, @ForAll long seed) {
         Random random = new Random(seed);
         Map<String, Double> expected = new HashMap<>();
-        long[] expectedBuckets = new long[3];
+        // the histogram's reference: for each bound any push used, the observations known to be at or below it
+        java.util.TreeMap<Double, Long> expectedAtOrBelow = new java.util.TreeMap<>();
+        long expectedCount = 0;
         List<MetricEventBatch> batches = new ArrayList<>();
+        List<double[][]> histograms = new ArrayList<>(); // per valid batch: bounds, bucket counts
         // cumulative stream state as the clients keep it: start time and running total per stream
         long[] start = {T0, T0, T0};
         double[] total = new double[3];
@@ -83,10 +89,14 @@ class AggregationPropertyTest {
             }
             total[s.stream()] += s.growth();
             points.add(cumulative("bytes", "s" + s.stream(), start[s.stream()], total[s.stream()]));
-            points.add(histogram("lat", BOUNDS, s.buckets(), s.buckets()[0] * 0.5));
-            for (int b = 0; b < 3; b++) {
-                expectedBuckets[b] += s.buckets()[b];
+            double[] bounds = LAYOUTS[s.layout()];
+            long[] buckets = java.util.Arrays.copyOf(s.buckets(), bounds.length + 1);
+            points.add(histogram("lat", bounds, buckets, buckets[0] * 0.5));
+            for (double b : bounds) {
+                expectedAtOrBelow.putIfAbsent(b, 0L);
             }
+            expectedCount += java.util.Arrays.stream(buckets).sum();
+            histograms.add(new double[][]{bounds, java.util.Arrays.stream(buckets).asDoubleStream().toArray()});
             if (s.invalidPoint()) {
                 points.add(random.nextBoolean() ? counter("ops_total", -1, "shard", "0") : gauge("bad name", 1));
             }
@@ -134,9 +144,28 @@ class AggregationPropertyTest {
                 assertThat(actual).containsKey(e.getKey());
                 assertThat(actual.get(e.getKey()).getValue()).as(e.getKey()).isCloseTo(e.getValue(), org.assertj.core.data.Offset.offset(1e-6));
             }
+            for (double[][] h : histograms) { // a push adds, at each bound, its own count at its highest bound not above it
+                for (Map.Entry<Double, Long> e : expectedAtOrBelow.entrySet()) {
+                    long atOrBelow = 0;
+                    for (int b = 0; b < h[0].length && h[0][b] <= e.getKey(); b++) {
+                        atOrBelow += (long) h[1][b];
+                    }
+                    e.setValue(e.getValue() + atOrBelow);
+                }
+            }
             Aggregate lat = actual.get("lat{job=\"fn\"}");
-            assertThat(lat.getHistogram().getBucketCounts()).containsExactly(expectedBuckets[0], expectedBuckets[1], expectedBuckets[2]);
-            assertThat(lat.getHistogram().getCount()).isEqualTo(expectedBuckets[0] + expectedBuckets[1] + expectedBuckets[2]);
+            assertThat(lat.getHistogram().getBounds()).containsExactlyElementsOf(expectedAtOrBelow.keySet());
+            List<Long> perBucket = lat.getHistogram().getBucketCounts();
+            long cumulative = 0;
+            List<Long> actualAtOrBelow = new ArrayList<>();
+            for (int b = 0; b + 1 < perBucket.size(); b++) {
+                assertThat(perBucket.get(b)).isNotNegative();
+                cumulative += perBucket.get(b);
+                actualAtOrBelow.add(cumulative);
+            }
+            assertThat(actualAtOrBelow).containsExactlyElementsOf(expectedAtOrBelow.values());
+            assertThat(cumulative + perBucket.get(perBucket.size() - 1)).isEqualTo(expectedCount);
+            assertThat(lat.getHistogram().getCount()).isEqualTo(expectedCount);
             assertThat(actual.keySet().stream().filter(k -> !k.startsWith("mayfly_")))
                     .containsExactlyInAnyOrderElementsOf(withLat(expected.keySet()));
             assertThat(anyCumulative).isTrue();

@@ -336,22 +336,54 @@ class MetricsTopologyTest {
     }
 
     @Test
-    void histogramsMergeBucketByBucketAndOtherBoundsAreRejected() {
+    void histogramsMergeBucketByBucketAndOtherBoundsIntoTheirUnion() {
         try (Pipeline p = Pipeline.start()) {
             double[] bounds = {0.1, 1};
             p.send(batch("e1", T0, histogram("lat", bounds, new long[]{1, 2, 3}, 4.5)));
             p.send(batch("e2", T0 + 1, histogram("lat", bounds, new long[]{0, 1, 1}, 2.5),
                     histogram("lat", bounds, new long[]{1, 0, 0}, 0.05)));
-            p.send(batch("e3", T0 + 2, histogram("lat", new double[]{0.5, 1}, new long[]{1, 1, 1}, 3)));
             Aggregate a = p.aggregate("lat{job=\"fn\"}");
             assertThat(a.getHistogram().getBucketCounts()).containsExactly(2L, 3L, 4L);
             assertThat(a.getHistogram().getCount()).isEqualTo(9);
             assertThat(a.getHistogram().getSum()).isEqualTo(7.05);
-            assertThat(a.getHistogram().getBounds()).containsExactly(0.1, 1.0);
+
+            // a deploy with other buckets, two versions in one batch: each bucket goes to the union's bucket of its
+            // own upper bound, so le="0.5" counts what is known to be at or below 0.5 (2 old at 0.1, 1 new)
+            p.send(batch("e3", T0 + 2, histogram("lat", new double[]{0.5, 1}, new long[]{1, 1, 1}, 3),
+                    histogram("lat", new double[]{2}, new long[]{1, 1}, 2.5)));
+            a = p.aggregate("lat{job=\"fn\"}");
+            assertThat(a.getHistogram().getBounds()).containsExactly(0.1, 0.5, 1.0, 2.0);
+            assertThat(a.getHistogram().getBucketCounts()).containsExactly(2L, 1L, 4L, 1L, 6L);
+            assertThat(a.getHistogram().getCount()).isEqualTo(14);
+            assertThat(a.getHistogram().getSum()).isEqualTo(12.55);
+            // the old layout again: its buckets add to the same union buckets
+            p.send(batch("e4", T0 + 3, histogram("lat", bounds, new long[]{1, 1, 1}, 1.6)));
+            a = p.aggregate("lat{job=\"fn\"}");
+            assertThat(a.getHistogram().getBucketCounts()).containsExactly(3L, 1L, 5L, 1L, 7L);
+            assertThat(a.getHistogram().getCount()).isEqualTo(17);
+            assertThat(p.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void aUnionOfBoundsOverTheLimitIsRejectedAndTheSeriesKeepsItsBuckets() {
+        try (Pipeline p = Pipeline.start()) {
+            double[] even = new double[4096 / 2 + 1]; // a union of 4,098 bounds: over the documented 4,096
+            double[] odd = new double[even.length];
+            for (int i = 0; i < even.length; i++) {
+                even[i] = 2 * i;
+                odd[i] = 2 * i + 1;
+            }
+            long[] counts = new long[even.length + 1];
+            counts[0] = 1;
+            p.send(batch("e1", T0, histogram("wide", even, counts, 0)));
+            p.send(batch("e2", T0 + 1, histogram("wide", odd, counts, 1)));
+            Aggregate a = p.aggregate("wide{job=\"fn\"}");
+            assertThat(a.getHistogram().getBounds()).hasSize(even.length);
+            assertThat(a.getHistogram().getCount()).isEqualTo(1);
             assertThat(p.deadLetterReasons()).containsExactly("histogram_bounds_mismatch");
             MetricEventBatch rejected = Pipeline.EVENTS.decode(p.deadLetters().get(0).value());
-            assertThat(rejected.getEventId()).isEqualTo("e3");
-            assertThat(rejected.getPoints().get(0).getHistogram().getBounds()).containsExactly(0.5, 1.0);
+            assertThat(rejected.getEventId()).isEqualTo("e2");
             assertThat(p.counter("mayfly_pipeline_rejects{job=\"fn\",reason=\"histogram_bounds_mismatch\",task=\"0_0\"}")).isEqualTo(1.0);
         }
     }

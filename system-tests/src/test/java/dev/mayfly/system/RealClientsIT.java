@@ -63,10 +63,7 @@ class RealClientsIT {
 
     @Test
     void pythonClientBothPushStyles() throws Exception {
-        require(Files.isExecutable(PYTHON) && run(dir, PYTHON.toString(), "-c", "import prometheus_client").exitCode == 0,
-                "/usr/bin/python3 with prometheus_client");
-        Path script = dir.resolve("push.py");
-        Files.writeString(script, """
+        runPython("push.py", """
                 import sys, uuid
                 from prometheus_client import CollectorRegistry, Counter, Histogram, push_to_gateway, pushadd_to_gateway
                 gw = sys.argv[1]
@@ -94,8 +91,6 @@ class RealClientsIT {
                 reg_a2 = CollectorRegistry(); ops_a2 = Counter('py_cum_ops', 'Ops.', registry=reg_a2)
                 ops_a2.inc(2); pushadd_to_gateway(gw, job='py', registry=reg_a2, grouping_key=key_a)
                 """);
-        Result r = run(dir, PYTHON.toString(), script.toString(), "localhost:" + base.substring(base.lastIndexOf(':') + 1));
-        assertThat(r.exitCode).as(r.output).isZero();
         awaitExactly(Map.of(
                 "py_delta_ops_total{fn=\"a\",job=\"py\"}", 7.0,
                 "py_delta_seconds_bucket{job=\"py\",le=\"0.25\"}", 3.0,
@@ -104,6 +99,32 @@ class RealClientsIT {
                 "py_delta_seconds_count{job=\"py\"}", 6.0,
                 "py_delta_seconds_sum{job=\"py\"}", 1.875,
                 "py_cum_ops_total{job=\"py\"}", 6.0 + 4.0 + 2.0));
+    }
+
+    @Test
+    void pythonHistogramWhoseBucketsChangeInADeployIsCountedWhole() throws Exception {
+        runPython("deploy.py", """
+                import sys
+                from prometheus_client import CollectorRegistry, Histogram, pushadd_to_gateway
+                gw = sys.argv[1]
+                # two versions of one function side by side, each invocation a fresh registry (delta)
+                for buckets, observed in (([0.25, 1], (0.125, 0.5)), ([0.5, 1, 2.5], (0.375, 2.0))) * 2:
+                    reg = CollectorRegistry()
+                    h = Histogram('py_deploy_seconds', 'Time.', buckets=buckets, registry=reg)
+                    for v in observed:
+                        h.observe(v)
+                    pushadd_to_gateway(gw, job='py', registry=reg)
+                """);
+        // each bucket counts what is known to be at or below its bound: the old version's 0.125s count at 0.5,
+        // its 0.5s only from le="1.0" on (its own next bound), the new version's 2.0s from le="2.5"
+        awaitExactly(Map.of(
+                "py_deploy_seconds_bucket{job=\"py\",le=\"0.25\"}", 2.0,
+                "py_deploy_seconds_bucket{job=\"py\",le=\"0.5\"}", 4.0,
+                "py_deploy_seconds_bucket{job=\"py\",le=\"1.0\"}", 6.0,
+                "py_deploy_seconds_bucket{job=\"py\",le=\"2.5\"}", 8.0,
+                "py_deploy_seconds_bucket{job=\"py\",le=\"+Inf\"}", 8.0,
+                "py_deploy_seconds_count{job=\"py\"}", 8.0,
+                "py_deploy_seconds_sum{job=\"py\"}", 6.0));
     }
 
     @Test
@@ -185,6 +206,16 @@ class RealClientsIT {
     private static void flush(SdkMeterProvider provider) {
         CompletableResultCode result = provider.forceFlush().join(20, TimeUnit.SECONDS);
         assertThat(result.isSuccess()).as("OTLP export acknowledged").isTrue();
+    }
+
+    /** Runs a Python script with prometheus_client, given the gateway's host:port; it must exit 0. */
+    private void runPython(String name, String source) throws Exception {
+        require(Files.isExecutable(PYTHON) && run(dir, PYTHON.toString(), "-c", "import prometheus_client").exitCode == 0,
+                "/usr/bin/python3 with prometheus_client");
+        Path script = dir.resolve(name);
+        Files.writeString(script, source);
+        Result r = run(dir, PYTHON.toString(), script.toString(), "localhost:" + base.substring(base.lastIndexOf(':') + 1));
+        assertThat(r.exitCode).as(r.output).isZero();
     }
 
     /** Polls /metrics until every expected sample has exactly its value; then asserts (showing the differences). */

@@ -11,15 +11,23 @@ import java.util.List;
 /**
  * A mutable histogram with sum and count: explicit buckets (per-bucket counts, one more than bounds), or native
  * buckets ({@link #nativeBuckets} set, bounds and counts empty; merged as {@link NativeBuckets} says).
+ * <p>
+ * Explicit histograms with different bounds add into the union of their bounds: each bucket's count goes to the
+ * union's bucket with the same upper bound. A bucket then counts every observation known to be at or below its bound
+ * (an observation of a push without that bound is counted at the push's next bound above it), so the buckets stay
+ * cumulative, each only grows, and adding is independent of order.
  */
 public final class Histogram {
     private static final double[] NO_BOUNDS = new double[0];
     private static final long[] NO_COUNTS = new long[0];
     /** Written instead of the bounds' length by {@link #write}: a native histogram follows. */
     private static final int NATIVE_MARKER = -1;
+    /** The most bounds a union of different bounds may have (unless one side alone has more): as many as a native side. */
+    static final int MAX_MERGED_BOUNDS = 4096;
 
-    final double[] bounds;
-    final long[] counts;
+    /** Replaced (never modified) when other bounds are added: copies may share it. */
+    double[] bounds;
+    long[] counts;
     NativeBuckets nativeBuckets;
     double sum;
     long count;
@@ -102,21 +110,76 @@ public final class Histogram {
         return isNative() ? new Histogram(nativeBuckets, sum, count) : new Histogram(bounds, counts.clone(), sum, count);
     }
 
-    /** Whether the two can be added: the same explicit bounds, or both native (any scales and zero thresholds). */
+    /** Whether the two have the same explicit bounds, or are both native (any scales and zero thresholds). */
     boolean sameBounds(Histogram other) {
         return isNative() ? other.isNative() : !other.isNative() && Arrays.equals(bounds, other.bounds);
     }
 
-    /** Adds {@code other} bucket by bucket; {@link #sameBounds} must hold. */
+    /**
+     * Why {@code other} cannot be {@link #add added} to this one, or null when it can: a native histogram never meets
+     * explicit buckets, and a union of different bounds keeps at most {@value #MAX_MERGED_BOUNDS} (or the longer side's).
+     */
+    String whyNotAddable(Histogram other) {
+        if (isNative() != other.isNative()) {
+            return isNative() ? "is a native histogram, the point has explicit buckets; the two never merge"
+                    : "has explicit buckets, the point is a native histogram; the two never merge";
+        }
+        if (isNative() || Arrays.equals(bounds, other.bounds)) {
+            return null;
+        }
+        int union = union(bounds, other.bounds).length;
+        return union <= Math.max(MAX_MERGED_BOUNDS, Math.max(bounds.length, other.bounds.length)) ? null
+                : "has " + bounds.length + " bucket bounds, the point " + other.bounds.length + " others; together "
+                + union + ", over " + MAX_MERGED_BOUNDS;
+    }
+
+    /** Adds {@code other} bucket by bucket, into the union of the two's bounds if they differ; {@link #whyNotAddable} must be null. */
     void add(Histogram other) {
         if (isNative()) {
             nativeBuckets = nativeBuckets.plus(other.nativeBuckets);
-        }
-        for (int i = 0; i < counts.length; i++) {
-            counts[i] += other.counts[i];
+        } else if (Arrays.equals(bounds, other.bounds)) {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] += other.counts[i];
+            }
+        } else {
+            double[] union = union(bounds, other.bounds);
+            long[] merged = new long[union.length + 1];
+            addInto(union, merged, bounds, counts);
+            addInto(union, merged, other.bounds, other.counts);
+            bounds = union;
+            counts = merged;
         }
         sum += other.sum;
         count += other.count;
+    }
+
+    /** The sorted union of two strictly increasing bound lists (0.0 and -0.0 are one bound: the first side's). */
+    private static double[] union(double[] a, double[] b) {
+        double[] u = new double[a.length + b.length];
+        int i = 0, j = 0, n = 0;
+        while (i < a.length || j < b.length) {
+            if (j == b.length || (i < a.length && a[i] < b[j])) {
+                u[n++] = a[i++];
+            } else if (i == a.length || b[j] < a[i]) {
+                u[n++] = b[j++];
+            } else {
+                u[n++] = a[i++];
+                j++;
+            }
+        }
+        return n == u.length ? u : Arrays.copyOf(u, n);
+    }
+
+    /** Adds each bucket of (bounds, counts) to the bucket of {@code union} (which holds every one of bounds) with the same upper bound. */
+    private static void addInto(double[] union, long[] merged, double[] bounds, long[] counts) {
+        int at = 0;
+        for (int i = 0; i < bounds.length; i++) {
+            while (union[at] < bounds[i]) {
+                at++;
+            }
+            merged[at] += counts[i];
+        }
+        merged[union.length] += counts[bounds.length];
     }
 
     /** The explicit-bucket value; null for a native histogram (see {@link #toNativeAvro}). */

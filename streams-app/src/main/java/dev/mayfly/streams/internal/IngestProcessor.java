@@ -267,7 +267,9 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
 
     private static Rejection boundsMismatch(String name) {
         return Rejection.of("histogram_bounds_mismatch",
-                "histogram '" + name + "' has bounds different from an earlier point of the same series in this batch");
+                "histogram '" + name + "' cannot be added to an earlier point of the same series in this batch: a native"
+                        + " histogram and explicit buckets, one stream's cumulative totals with different bounds, or more"
+                        + " than " + Histogram.MAX_MERGED_BOUNDS + " bounds together");
     }
 
     /**

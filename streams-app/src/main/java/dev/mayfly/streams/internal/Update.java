@@ -84,16 +84,20 @@ public final class Update implements Routed {
 
     /**
      * Merges a later point of the same series, aggregation and stream from the same batch into this one.
-     * Returns false when the two cannot be merged (histogram bounds differ).
+     * Returns false when the two cannot be merged: histograms that {@link Histogram#whyNotAddable cannot be added},
+     * or cumulative totals of one stream with different bounds.
      */
     boolean mergeLater(Update later) {
         if (histogram != null) {
-            if (!histogram.sameBounds(later.histogram)) {
-                return false;
-            }
             if (cumulative) {
+                if (!histogram.sameBounds(later.histogram)) {
+                    return false;
+                }
                 histogram.replaceWith(later.histogram);
             } else {
+                if (histogram.whyNotAddable(later.histogram) != null) {
+                    return false;
+                }
                 histogram.add(later.histogram);
             }
             return true;
@@ -124,7 +128,7 @@ public final class Update implements Routed {
     /**
      * The one contribution that stands for this one and {@code later}, a later batch's contribution to the same series
      * (both {@link #mergesAcrossBatches}), as the aggregate step would take them one after the other; null, changing
-     * nothing, when the two cannot be combined exactly (help, unit or histogram bounds differ). Last values: the
+     * nothing, when the two cannot be combined exactly (help or unit differ, or histograms cannot be added). Last values: the
      * newer of the two by the aggregate step's own order ({@link SeriesState#isNewer}), its event times widened.
      * Others: this one, the values combined, the event times widened.
      */
