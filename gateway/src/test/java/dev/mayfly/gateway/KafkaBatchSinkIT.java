@@ -68,6 +68,44 @@ class KafkaBatchSinkIT {
     }
 
     @Test
+    void whileNothingIsWrittenTheSinkWritesATickThatCarriesOnlyTheTime() throws Exception {
+        String topic = "ticks";
+        try (GatewayHarness h = new GatewayHarness(dir, Map.of())) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, h.kafka.bootstrapServers()))) {
+                admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            }
+            TopicPartition tp = new TopicPartition(topic, 0);
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            try (KafkaBatchSink sink = new KafkaBatchSink(h.kafka.bootstrapServers(), Map.of(), topic, h.codec, Duration.ofSeconds(5));
+                 KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                         h.kafka.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                assertThat(eventually(sink::isReady)).isTrue();
+                sink.write(batch("push"), true).get();
+                long idleFrom = System.currentTimeMillis();
+                reader.assign(List.of(tp));
+                reader.seekToBeginning(List.of(tp));
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while (records.size() < 3 && System.nanoTime() < deadline) {
+                    reader.poll(Duration.ofMillis(100)).forEach(records::add);
+                }
+                assertThat(records).as("the push, then ticks while nothing else is written").hasSizeGreaterThanOrEqualTo(3);
+                assertThat(h.codec.decode(records.get(0).value()).getEventId()).isEqualTo("push");
+                assertThat(records.get(0).headers().lastHeader(Topics.HEADER_TICK)).isNull();
+                for (ConsumerRecord<byte[], byte[]> tick : records.subList(1, 3)) {
+                    assertThat(tick.headers().lastHeader(Topics.HEADER_TICK)).as("headed as a tick").isNotNull();
+                    assertThat(tick.timestamp()).as("written after a second without writes").isGreaterThanOrEqualTo(idleFrom + 1_000);
+                    MetricEventBatch b = h.codec.decode(tick.value());
+                    assertThat(b.getPoints()).as("a tick counts nothing").isEmpty();
+                    assertThat(b.getSource().getJob()).isEqualTo("mayfly-gateway-tick");
+                    assertThat(b.getEmitTime().toEpochMilli()).isEqualTo(tick.timestamp());
+                }
+                assertThat(records.get(2).timestamp() - records.get(1).timestamp()).as("about one a second, not a flood")
+                        .isGreaterThanOrEqualTo(1_000);
+            }
+        }
+    }
+
+    @Test
     void aGroupDeleteIsWrittenOnceToEveryPartitionInOneTransactionEachCopyNamingItsPlace() throws Exception {
         String topic = "three-partitions";
         try (GatewayHarness h = new GatewayHarness(dir, Map.of())) {

@@ -11,6 +11,7 @@ import dev.mayfly.launcher.internal.topics.ProgressReporter;
 import dev.mayfly.launcher.internal.topics.RangeConsumers;
 import dev.mayfly.launcher.internal.topics.TopicRange;
 import dev.mayfly.launcher.internal.topics.TopicRangeReader;
+import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.codec.DecodeException;
 import dev.mayfly.schemas.codec.MayflyCodecs;
@@ -87,16 +88,22 @@ final class EventsCommand implements Callable<Integer> {
                 }
                 ending = " (stdout was closed: stopped)"; // | head: the reader has what it wanted
             }
-            progress.finish(String.format(Locale.ROOT, "%s: read %s of %s, wrote %s, filtered out %s, not written %s, in %.1f s" + ending,
+            String ticks = counts.ticks == 0 ? "" : ", left out " + ProgressFormat.count(counts.ticks, "gateway tick", "gateway ticks")
+                    + " (time only)";
+            progress.finish(String.format(Locale.ROOT, "%s: read %s of %s, wrote %s, filtered out %s, not written %s%s, in %.1f s" + ending,
                     topic, ProgressFormat.count(progress.records(), "record", "records"),
                     ProgressFormat.count(offsets.size(), "offset", "offsets"), ProgressFormat.count(counts.written, "batch", "batches"),
-                    ProgressFormat.count(counts.filtered), ProgressFormat.count(counts.skipped), progress.elapsedSeconds()));
+                    ProgressFormat.count(counts.filtered), ProgressFormat.count(counts.skipped), ticks, progress.elapsedSeconds()));
         }
         return 0;
     }
 
     private boolean write(ConsumerRecord<byte[], byte[]> record, BatchDecoder decoder, BatchFilter filter,
                           BatchOutput output, Counts counts) throws IOException {
+        if (record.headers().lastHeader(Topics.HEADER_TICK) != null) {
+            counts.ticks++; // a gateway's time signal, no one's push
+            return true;
+        }
         MetricEventBatch batch = null;
         DecodeException error = null;
         try {
@@ -134,6 +141,7 @@ final class EventsCommand implements Callable<Integer> {
     private static final class Counts {
         long written;
         long filtered;
+        long ticks;
         long skipped;
     }
 }

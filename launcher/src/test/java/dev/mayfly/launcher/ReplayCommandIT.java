@@ -297,7 +297,9 @@ class ReplayCommandIT {
                 "resize_duration_seconds{job=\"resize\"}", "jobs_done{job=\"nightly\"}");
         assertThat(replayed.get("jobs_done{job=\"nightly\"}").getValue()).isEqualTo(9.0);
         assertThat(replayed.get("resize_duration_seconds{job=\"resize\"}").getHistogram().getCount()).isEqualTo(5);
-        assertThat(output).contains("replaying 8 offsets of mayfly-events into mayfly-aggregates-full", "replay 'full': read 8 batches, 10 points, 1 duplicate; wrote 7 series to "
+        // the offsets include the live gateway's ticks (time only, written while nothing is pushed); the batches do not
+        assertThat(output).containsPattern("replaying \\d+ offsets of mayfly-events into mayfly-aggregates-full");
+        assertThat(output).contains("replay 'full': read 8 batches, 10 points, 1 duplicate; wrote 7 series to "
                 + "mayfly-aggregates-full; rejected 1 (type_mismatch 1) to mayfly-dead-letter-full");
         assertThat(deadLetters("mayfly-dead-letter-full")).hasSize(1).isEqualTo(deadLetters(Topics.DEAD_LETTER));
 

@@ -23,6 +23,12 @@ public final class Topics {
      * not look it up among the ids it has counted (a retry of such a push gets a new id anyway). Value {@code 1}.
      */
     public static final String HEADER_UNIQUE_EVENT_ID = "mayfly.unique.event.id";
+    /**
+     * Header of an events record that carries only the time: a batch without points that a gateway writes while no push
+     * arrives ({@code mayfly-gateway-tick}), so the engine's clock (series expiry, windows) moves on while nothing is
+     * pushed, in a live run and in a replay alike. It counts nothing and is no job's push. Value {@code 1}.
+     */
+    public static final String HEADER_TICK = "mayfly.tick";
     /** Header of an events record {@code mayfly redrive} published: the event id of the batch it was dead-lettered under. */
     public static final String HEADER_REDRIVEN_EVENT_ID = "mayfly.redrive.event.id";
     /** Header of an events record {@code mayfly redrive} published: the dead letter it came from, {@code topic/partition/offset}. */

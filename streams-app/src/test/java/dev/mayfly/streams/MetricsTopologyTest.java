@@ -443,6 +443,24 @@ class MetricsTopologyTest {
     }
 
     @Test
+    void aGatewayTickAloneMovesTheClockSoIdleSeriesExpireWhileNothingIsPushed() {
+        try (Pipeline p = Pipeline.start(Map.of("series.ttl", "5m", "expiry.scan.interval", "10s"))) {
+            p.send(batch("e1", T0, counter("c", 3)));
+            MetricEventBatch tick = MetricEventBatch.newBuilder(batch("tick-1", T0 + 6 * 60_000))
+                    .setSource(new Source("mayfly-gateway-tick", null, null, null)).build();
+            p.send(tick, T0 + 6 * 60_000, "mayfly.tick", "1");
+            assertThat(p.tombstones()).contains("c{job=\"fn\"}");
+            // a tick is time only: no job's push, no event counted
+            assertThat(p.allAggregates().keySet()).noneMatch(k -> k.contains("mayfly-gateway-tick"));
+            p.tick();
+            assertThat(p.counter("mayfly_pipeline_events{task=\"0_0\"}")).isEqualTo(1.0);
+            // the same batch without the header is a push (its job's last push is dated)
+            p.send(MetricEventBatch.newBuilder(tick).setEventId("not-a-tick").build(), T0 + 6 * 60_000);
+            assertThat(p.allAggregates().keySet()).anyMatch(k -> k.contains("mayfly-gateway-tick"));
+        }
+    }
+
+    @Test
     void aRuleTtlOverridesTheDefault() throws Exception {
         try (Pipeline p = Pipeline.withRules("rules:\n  - match: short\n    ttl: 1m\n", Map.of("series.ttl", "1h", "expiry.scan.interval", "10s"))) {
             p.send(batch("e1", T0, counter("short", 1), counter("long", 1)));

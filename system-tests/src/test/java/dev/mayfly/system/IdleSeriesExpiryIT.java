@@ -19,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * series landed on: a job pushes 40 series once, another keeps pushing one series, and every series of the first job
  * (and its last-push time) is gone once its TTL has passed. The engine expires by stream time, which only records
  * move; series updates are partitioned by series key, so the partitions the busy job's few series do not reach hear
- * of the time from the ingest step's empty packs.
+ * of the time from the ingest step's empty packs. Then nothing is pushed at all, and the busy job's series expire too:
+ * the gateway writes a tick to the events topic about every second while no push arrives.
  */
 class IdleSeriesExpiryIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -58,14 +59,28 @@ class IdleSeriesExpiryIT {
             }
             assertThat(idleLeft).as("series of the idle job still served 60 s after its last push (TTL 6 s)").isEmpty();
             MetricsText.awaitValue(base + "/metrics", null, "busy_total{", busyPushes); // kept, every push counted
+
+            // then nothing is pushed at all: the gateway's ticks move the engine's clock, so the busy job expires too
+            long quietDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Map<String, Double> busyLeft = servedOf(base, "busy");
+            while (!busyLeft.isEmpty() && System.nanoTime() < quietDeadline) {
+                Thread.sleep(250);
+                busyLeft = servedOf(base, "busy");
+            }
+            assertThat(busyLeft).as("series still served 60 s after the last push of all (TTL 6 s)").isEmpty();
         }
     }
 
     /** The idle job's series still served: its data and its last-push times. */
     private static Map<String, Double> idleSeries(String base) throws InterruptedException {
+        return servedOf(base, "idle");
+    }
+
+    /** The series of job {@code job} still served: its data ({@code <job>_total}) and its last-push times. */
+    private static Map<String, Double> servedOf(String base, String job) throws InterruptedException {
         Map<String, Double> left = new TreeMap<>();
         MetricsText.scrape(base + "/metrics").forEach((series, value) -> {
-            if (series.startsWith("idle_total{") || series.contains("job=\"idle\"")) {
+            if (series.startsWith(job + "_total{") || series.contains("job=\"" + job + "\"")) {
                 left.put(series, value);
             }
         });

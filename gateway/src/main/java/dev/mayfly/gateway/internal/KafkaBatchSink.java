@@ -20,15 +20,18 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The {@link BatchSink} on the events topic: key = event id (UTF-8), value = the batch in the configured framing.
- * A group delete is written once to every partition, in one transaction ({@link DeleteCopiesWriter}).
+ * A group delete is written once to every partition, in one transaction ({@link DeleteCopiesWriter}). While nothing
+ * is written, a tick about every second ({@link #tickIfIdle}).
  * One idempotent producer with {@code acks=all}, batching by linger; every write completes within the ack timeout
  * ({@code delivery.timeout.ms} is derived from it). Readiness: the topic was described by the broker (a background
  * probe, every 100 ms while not ready), the producer holds its metadata, and the last write did not fail.
@@ -44,6 +47,13 @@ public final class KafkaBatchSink implements BatchSink {
 
     /** The header of a record whose event id the gateway made for it alone (each record copies it into its own). */
     private static final List<Header> UNIQUE_ID = List.of(new RecordHeader(Topics.HEADER_UNIQUE_EVENT_ID, new byte[]{'1'}));
+    /** The headers of a tick: time only, under an id no other record has. */
+    private static final List<Header> TICK = List.of(new RecordHeader(Topics.HEADER_TICK, new byte[]{'1'}),
+            new RecordHeader(Topics.HEADER_UNIQUE_EVENT_ID, new byte[]{'1'}));
+    /** The job a tick names (it is no job's push: the engine neither counts nor dates it). */
+    static final String TICK_JOB = "mayfly-gateway-tick";
+    /** A tick is written when nothing was for this long. */
+    static final long TICK_AFTER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
@@ -64,6 +74,8 @@ public final class KafkaBatchSink implements BatchSink {
     /** The codec holds its schema id (a registry framing fetches it on the first encoding). */
     private volatile boolean schemaPrimed;
     private volatile boolean closed;
+    /** When the last record was handed to the producer ({@link System#nanoTime}). */
+    private volatile long lastWriteNanos = System.nanoTime();
 
     public KafkaBatchSink(String bootstrapServers, Map<String, String> overrides, String topic,
                           AvroCodec<MetricEventBatch> codec, Duration ackTimeout) {
@@ -122,11 +134,17 @@ public final class KafkaBatchSink implements BatchSink {
                 return null;
             });
         }
+        return send(batch, null, uniqueId && idempotent ? UNIQUE_ID : null);
+    }
+
+    /** @param timestamp the record's timestamp, or null: the producer's clock when it sends */
+    private CompletableFuture<Void> send(MetricEventBatch batch, Long timestamp, List<Header> headers) {
+        lastWriteNanos = System.nanoTime();
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             byte[] key = batch.getEventId().getBytes(StandardCharsets.UTF_8);
             byte[] value = codec.encode(batch);
-            producer.send(new ProducerRecord<>(topic, null, null, key, value, uniqueId && idempotent ? UNIQUE_ID : null), (metadata, error) -> {
+            producer.send(new ProducerRecord<>(topic, null, timestamp, key, value, headers), (metadata, error) -> {
                 if (error == null) {
                     ready = true;
                     done.complete(null);
@@ -164,6 +182,7 @@ public final class KafkaBatchSink implements BatchSink {
                 }
             }
             prime();
+            tickIfIdle();
             try {
                 TimeUnit.MILLISECONDS.sleep(ready && primed ? 1_000 : 100); // the metadata asked for arrives in a moment
             } catch (InterruptedException e) {
@@ -192,6 +211,20 @@ public final class KafkaBatchSink implements BatchSink {
             primed = false;
             log.debug("events topic {} metadata not at hand: {}", topic, e.toString());
         }
+    }
+
+    /**
+     * While no push arrives, writes a tick about every second: an events record without points, headed
+     * {@link Topics#HEADER_TICK}, whose timestamp tells the engine the time, so it expires idle series and closes
+     * windows while nothing is pushed (the engine's clock is the events' own time, which only records move).
+     */
+    private void tickIfIdle() {
+        if (!isReady() || System.nanoTime() - lastWriteNanos < TICK_AFTER_IDLE_NANOS) {
+            return;
+        }
+        Instant now = Instant.now();
+        send(new MetricEventBatch("tick-" + UUID.randomUUID(), new Source(TICK_JOB, null, null, null), now,
+                Operation.RECORD, Map.of(), List.of()), now.toEpochMilli(), TICK);
     }
 
     private static final MetricEventBatch PRIMER = new MetricEventBatch("primer", new Source("primer", null, null, null),

@@ -95,6 +95,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             return; // past the end of a replayed range: as if absent
         }
         long now = context.currentStreamTimeMs();
+        if (isTick(record)) {
+            // time only (a gateway with no pushes to write): the next commit tells every partition how far it came
+            packer.advance(record.timestamp());
+            return;
+        }
         metrics.add("events", 1, now);
         if (record.value() == null) {
             rejectRecord(record, Rejection.of("empty_record", "the record has no value"));
@@ -270,6 +275,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                 "histogram '" + name + "' cannot be added to an earlier point of the same series in this batch: a native"
                         + " histogram and explicit buckets, one stream's cumulative totals with different bounds, or more"
                         + " than " + Histogram.MAX_MERGED_BOUNDS + " bounds together");
+    }
+
+    /** Whether the record is a gateway's tick ({@link Topics#HEADER_TICK}): it carries the time and nothing else. */
+    private static boolean isTick(Record<byte[], byte[]> record) {
+        return record.headers().lastHeader(Topics.HEADER_TICK) != null;
     }
 
     /**

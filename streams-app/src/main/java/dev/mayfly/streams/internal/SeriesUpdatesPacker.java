@@ -35,7 +35,7 @@ final class SeriesUpdatesPacker {
     private long[] lastSent = new long[0];
     /** The newest event time of everything added. */
     private long newestEventTime = Long.MIN_VALUE;
-    /** Whether anything was added since the last flush: time is told only along with what moved it. */
+    /** Whether anything was added (or time {@link #advance advanced}) since the last flush: time is told only along with what moved it. */
     private boolean addedSinceFlush;
 
     SeriesUpdatesPacker(SeriesUpdatePartitioner partitioner, Sink sink) {
@@ -62,6 +62,12 @@ final class SeriesUpdatesPacker {
         if (packs[p].size() >= MAX_PACK_BYTES) {
             send(p);
         }
+    }
+
+    /** Takes {@code eventTime} as reached though nothing was added (a tick): the next flush tells the partitions. */
+    void advance(long eventTime) {
+        newestEventTime = Math.max(newestEventTime, eventTime);
+        addedSinceFlush = true;
     }
 
     /**
