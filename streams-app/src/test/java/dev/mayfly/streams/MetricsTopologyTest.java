@@ -7,6 +7,7 @@ import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
 import dev.mayfly.schemas.avro.Source;
+import dev.mayfly.schemas.avro.Temporality;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -362,6 +363,27 @@ class MetricsTopologyTest {
             assertThat(a.getHistogram().getBucketCounts()).containsExactly(3L, 1L, 5L, 1L, 7L);
             assertThat(a.getHistogram().getCount()).isEqualTo(17);
             assertThat(p.deadLetters()).isEmpty();
+        }
+    }
+
+    @Test
+    void aCumulativeHistogramWhoseBoundsChangeRestartedAndCountsItsNewTotalWholeWheneverItComes() {
+        try (Pipeline p = Pipeline.start()) {
+            java.util.function.BiFunction<double[], long[], MetricPoint> total = (bounds, counts) ->
+                    MetricPoint.newBuilder(histogram("lat", bounds, counts, 1.0)).setTemporality(Temporality.CUMULATIVE)
+                            .setStreamId("s1").setStartTime(Instant.ofEpochMilli(T0)).build();
+            p.send(batch("e1", T0 + 1_000, total.apply(new double[]{0.1, 1}, new long[]{1, 1, 1})));
+            p.send(batch("e2", T0 + 2_000, total.apply(new double[]{0.1, 1}, new long[]{1, 2, 2})));
+            // one second later, with the same start time, other buckets: the source started again (no late total)
+            p.send(batch("e3", T0 + 3_000, total.apply(new double[]{0.5, 1}, new long[]{1, 0, 0})));
+            Aggregate a = p.aggregate("lat{job=\"fn\"}");
+            assertThat(a.getHistogram().getCount()).isEqualTo(6);
+            assertThat(a.getHistogram().getBounds()).containsExactly(0.1, 0.5, 1.0);
+            assertThat(a.getHistogram().getBucketCounts()).containsExactly(1L, 1L, 2L, 2L);
+            // and its totals grow from there
+            p.send(batch("e4", T0 + 4_000, total.apply(new double[]{0.5, 1}, new long[]{2, 0, 1})));
+            assertThat(p.aggregate("lat{job=\"fn\"}").getHistogram().getCount()).isEqualTo(8);
+            assertThat(p.counter("mayfly_pipeline_stale_cumulative_points{task=\"1_0\"}")).isZero();
         }
     }
 

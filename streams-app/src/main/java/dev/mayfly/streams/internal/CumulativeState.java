@@ -13,6 +13,8 @@ import java.util.List;
  *   newest counted total (closer, it is an older total that arrived late: two pushes of one client in flight at
  *   once; farther, a source whose start time is its observer's, such as a collector scraping a server that
  *   restarted);</li>
+ *   <li>known epoch, a histogram with other bounds: its source restarted with other buckets (a client cannot change
+ *   a histogram's bounds without starting it again), delta = total, whenever it comes;</li>
  *   <li>known epoch, total went down otherwise: a reordered point already included, delta = 0;</li>
  *   <li>unknown epoch (a new start time, or an older one arriving late): delta = total.</li>
  * </ul>
@@ -69,11 +71,12 @@ final class CumulativeState {
                 lastEventTime = Math.max(lastEventTime, u.eventTime);
                 return d;
             }
-            if (i == newest && u.eventTime > lastEventTime
-                    && (u.startTime == Update.NO_START_TIME || u.eventTime - lastEventTime > REORDER_WINDOW_MS)) {
+            boolean otherBounds = e.histogram != null && u.histogram != null && !e.histogram.sameBounds(u.histogram);
+            if (otherBounds || (i == newest && u.eventTime > lastEventTime
+                    && (u.startTime == Update.NO_START_TIME || u.eventTime - lastEventTime > REORDER_WINDOW_MS))) {
                 e.total = u.value;
                 e.histogram = copy(u.histogram);
-                lastEventTime = u.eventTime;
+                lastEventTime = Math.max(lastEventTime, u.eventTime);
                 return full(u);
             }
             return Delta.STALE;

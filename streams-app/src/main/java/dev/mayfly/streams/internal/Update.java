@@ -128,7 +128,7 @@ public final class Update implements Routed {
     /**
      * The one contribution that stands for this one and {@code later}, a later batch's contribution to the same series
      * (both {@link #mergesAcrossBatches}), as the aggregate step would take them one after the other; null, changing
-     * nothing, when the two cannot be combined exactly (help or unit differ, or histograms cannot be added). Last values: the
+     * nothing, when the two cannot be combined exactly (help or unit differ, or histograms have other bounds). Last values: the
      * newer of the two by the aggregate step's own order ({@link SeriesState#isNewer}), its event times widened.
      * Others: this one, the values combined, the event times widened.
      */
@@ -142,8 +142,8 @@ public final class Update implements Routed {
             newer.earliestEventTime = Math.min(earliestEventTime, later.earliestEventTime);
             return newer;
         }
-        if (sumWouldOverflow(later) || !mergeLater(later)) {
-            return null;
+        if (sumWouldOverflow(later) || (histogram != null && !histogram.sameBounds(later.histogram)) || !mergeLater(later)) {
+            return null; // histograms of other bounds stay apart: a union over the limit refuses only the batch that made it
         }
         eventTime = Math.max(eventTime, later.eventTime);
         earliestEventTime = Math.min(earliestEventTime, later.earliestEventTime);

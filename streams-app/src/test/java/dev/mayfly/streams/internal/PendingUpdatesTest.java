@@ -134,6 +134,29 @@ class PendingUpdatesTest {
         assertThat(forwarded).extracting(u -> u.value).containsExactly(Double.MAX_VALUE, Double.MAX_VALUE);
     }
 
+    private static Update histogram(String eventId, double[] bounds, long[] counts) {
+        long count = 0;
+        for (long c : counts) {
+            count += c;
+        }
+        Update u = Update.point(eventId, 1, MetricType.HISTOGRAM, Aggregation.SUM, false, null, Update.NO_START_TIME,
+                0, new Histogram(bounds, counts, 1, count), null, null);
+        u.seriesKey = "latency{job=\"a\"}";
+        return u;
+    }
+
+    @Test
+    void histogramsOfOtherBoundsStayApartSoTheAggregateStepJudgesEachBatchAlone() {
+        PendingUpdates pending = new PendingUpdates(100);
+        pending.add("k", histogram("e1", new double[]{1}, new long[]{1, 0}), true, forwarded::add);
+        pending.add("k", histogram("e2", new double[]{1}, new long[]{0, 2}), true, forwarded::add);
+        pending.add("k", histogram("e3", new double[]{2}, new long[]{3, 0}), true, forwarded::add);
+        pending.drain(forwarded::add);
+        assertThat(forwarded).extracting(u -> u.eventId).containsExactly("e1", "e3");
+        assertThat(forwarded.get(0).histogram.counts).containsExactly(1, 2);
+        assertThat(forwarded.get(1).histogram.bounds).containsExactly(2);
+    }
+
     @Test
     void reachingTheLimitForwardsEverythingHeld() {
         PendingUpdates pending = new PendingUpdates(2);
