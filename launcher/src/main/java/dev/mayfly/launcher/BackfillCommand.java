@@ -51,6 +51,10 @@ final class BackfillCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write to this file instead of stdout.")
     Path out;
 
+    @Option(names = "--include-redriven", description = "Count the records mayfly redrive published as well (by default "
+            + "they are left out: the backfill meets their originals and judges them by its own settings).")
+    boolean includeRedriven;
+
     @Override
     public Integer call() throws Exception {
         Duration stepDuration;
@@ -106,7 +110,7 @@ final class BackfillCommand implements Callable<Integer> {
             long total = (long) live.settings().get(limit) * Math.max(1, partitions);
             raw.put(limit.name(), String.valueOf(Math.min(Integer.MAX_VALUE, total)));
         }
-        return StreamsAppConfig.from(withRequired(raw, stateDir));
+        return StreamsAppConfig.from(withRequired(raw, stateDir)).withRedriven(includeRedriven);
     }
 
     private Map<String, String> withRequired(Map<String, String> raw, Path stateDir) {

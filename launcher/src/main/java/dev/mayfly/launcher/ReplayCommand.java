@@ -64,6 +64,10 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--rules", paramLabel = "FILE", description = "Aggregation rules for the replay (default: the configured rules.file).")
     Path rules;
 
+    @Option(names = "--include-redriven", description = "Count the records mayfly redrive published as well (by default "
+            + "they are left out: the replay meets their originals and judges them by its own settings).")
+    boolean includeRedriven;
+
     @Option(names = "--force", description = "Delete an earlier replay of the same name (its topics and consumer group) and replay again.")
     boolean force;
 
@@ -95,7 +99,7 @@ final class ReplayCommand implements java.util.concurrent.Callable<Integer> {
             streamsRaw.putIfAbsent(CommonSettings.KAFKA_PREFIX + StreamsConfig.REPLICATION_FACTOR_CONFIG, String.valueOf(replicas));
             streamsRaw.putIfAbsent(CommonSettings.KAFKA_PREFIX + StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
                     String.valueOf(TopicSetup.defaultMinInsyncReplicas(replicas)));
-            StreamsAppConfig config = StreamsAppConfig.from(streamsRaw).withInputEnd(ends(offsets));
+            StreamsAppConfig config = StreamsAppConfig.from(streamsRaw).withInputEnd(ends(offsets)).withRedriven(includeRedriven);
             Set<String> internalTopics = names.internalTopics(MetricsTopology.build(config));
             List<String> earlier = topics.existing(names, internalTopics);
             if (!earlier.isEmpty() && !force) {

@@ -111,6 +111,18 @@ class RedriveCommandIT {
                     .containsOnly("b", "c");
             assertThat(redriven).extracting(r -> new String(r.key(), StandardCharsets.UTF_8)).allMatch(k -> k.startsWith("redrive-"));
             assertThat(redriven.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).distinct()).hasSize(3);
+
+            // a replay with the settings that fixed the cause meets the originals whole and leaves the redriven copies
+            // out: exactly the live totals, each point once
+            assertThat(summaryOf("replay", "--bootstrap-servers", bootstrap, "--name", "after-redrive"))
+                    .contains("left out 7 redriven records");
+            Map<String, Double> replayed = values(bootstrap, "mayfly-aggregates-after-redrive");
+            assertThat(replayed).containsEntry("requests{job=\"shop\",path=\"/1\"}", 11.0)
+                    .containsEntry("requests{job=\"shop\",path=\"/2\"}", 2.0)
+                    .containsEntry("requests{job=\"shop\",path=\"/3\"}", 5.0)
+                    .containsEntry("requests{job=\"shop\",path=\"/4\"}", 7.0)
+                    .containsEntry("shop_orders{job=\"shop\"}", 4.0)
+                    .containsEntry("shop_refunds{a=\"1\",b=\"2\",c=\"3\",job=\"shop\"}", 6.0);
             fixed.stop();
         }
     }
@@ -234,6 +246,30 @@ class RedriveCommandIT {
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
         return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The latest committed value of every series key of an aggregates topic (every partition). */
+    private static Map<String, Double> values(String bootstrap, String topic) {
+        AvroCodec<dev.mayfly.schemas.avro.Aggregate> codec = MayflyCodecs.aggregates(null, topic);
+        Map<String, Double> out = new java.util.TreeMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = consumer(bootstrap)) {
+            List<TopicPartition> tps = c.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    String key = new String(r.key(), StandardCharsets.UTF_8);
+                    if (r.value() == null) {
+                        out.remove(key);
+                    } else {
+                        out.put(key, codec.decode(r.value()).getValue());
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** The records of the topic other than the gateway's ticks (time only, written while nothing is pushed). */

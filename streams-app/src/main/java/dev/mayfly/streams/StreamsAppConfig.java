@@ -81,12 +81,14 @@ public final class StreamsAppConfig {
     private final SchemaRegistryClient registry;
 
     private final Map<Integer, Long> inputEnd;
+    private final boolean countsRedriven;
 
-    private StreamsAppConfig(Settings settings, Rules rules, Map<Integer, Long> inputEnd) {
+    private StreamsAppConfig(Settings settings, Rules rules, Map<Integer, Long> inputEnd, boolean countsRedriven) {
         this.settings = settings;
         this.rules = rules;
         this.registry = CommonSettings.registry(settings);
         this.inputEnd = Map.copyOf(inputEnd);
+        this.countsRedriven = countsRedriven;
     }
 
     /**
@@ -95,7 +97,15 @@ public final class StreamsAppConfig {
      * stored or forwarded for it). A partition absent from the map has no end.
      */
     public StreamsAppConfig withInputEnd(Map<Integer, Long> endByPartition) {
-        return new StreamsAppConfig(settings, rules, endByPartition);
+        return new StreamsAppConfig(settings, rules, endByPartition, countsRedriven);
+    }
+
+    /**
+     * This configuration for a recomputation (replay, backfill) that leaves out, or counts, the records {@code mayfly
+     * redrive} published ({@link dev.mayfly.schemas.Topics#HEADER_REDRIVEN_EVENT_ID}). The live pipeline counts them.
+     */
+    public StreamsAppConfig withRedriven(boolean counted) {
+        return new StreamsAppConfig(settings, rules, inputEnd, counted);
     }
 
     /** Parses and validates; rejects unknown keys, bad values and a bad rules file with a one-line message. */
@@ -119,7 +129,7 @@ public final class StreamsAppConfig {
         }
         String rulesFile = settings.get(RULES_FILE);
         Rules rules = rulesFile.isBlank() ? Rules.none() : Rules.load(Path.of(rulesFile));
-        return new StreamsAppConfig(settings, rules, Map.of());
+        return new StreamsAppConfig(settings, rules, Map.of(), true);
     }
 
     public String eventsTopic() {
@@ -151,7 +161,7 @@ public final class StreamsAppConfig {
                 settings.get(LATENESS), settings.get(SERIES_TTL), settings.get(CUMULATIVE_IDLE), settings.get(WINDOW_GRACE),
                 settings.get(EXPIRY_SCAN_INTERVAL), settings.get(PUBLISH_INTERVAL), settings.get(SELF_METRICS_INTERVAL),
                 CommonSettings.validator(settings), settings.get(SERIES_LIMIT_PER_TASK),
-                settings.get(SERIES_LIMIT_PER_METRIC), settings.get(LAST_PUSH_TTL), rules, inputEnd);
+                settings.get(SERIES_LIMIT_PER_METRIC), settings.get(LAST_PUSH_TTL), rules, inputEnd, countsRedriven);
     }
 
     /** Bytes the stream threads' consumer fetches per partition at a time (Kafka's default: 1 MB). */

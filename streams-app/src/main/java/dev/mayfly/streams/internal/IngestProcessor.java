@@ -100,6 +100,11 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
             packer.advance(record.timestamp());
             return;
         }
+        if (!options.countsRedriven() && record.headers().lastHeader(Topics.HEADER_REDRIVEN_EVENT_ID) != null) {
+            // a recomputation meets the redriven record's original too, judged by its own settings
+            metrics.add("redriven_left_out", 1, now);
+            return;
+        }
         metrics.add("events", 1, now);
         if (record.value() == null) {
             rejectRecord(record, Rejection.of("empty_record", "the record has no value"));

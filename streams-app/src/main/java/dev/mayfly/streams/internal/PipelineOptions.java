@@ -25,12 +25,16 @@ import java.util.Map;
  * @param lastPushTtl             a job's (or group's) last push time series expires after this span of event time without a push
  * @param inputEnd                per events partition, the offset at which input ends (a replay of a range): records
  *                                at or after it are skipped as if absent; empty for the live pipeline (no end)
+ * @param countsRedriven          whether records {@code mayfly redrive} published count (the live pipeline); a recomputation
+ *                                (replay, backfill) leaves them out by default: it meets their originals, judged by its
+ *                                own settings, so with the settings that fixed the cause it counts their points there
  */
 public record PipelineOptions(String eventsTopic, Duration dedupHorizon, Duration futureSkew, Duration lateness,
                               Duration defaultTtl, Duration cumulativeIdle, Duration windowGrace,
                               Duration expiryScanInterval, Duration publishInterval, Duration selfMetricsInterval,
                               MetricValidator validator, int seriesLimitPerTask, int seriesLimitPerMetric,
-                              Duration lastPushTtl, Rules rules, Map<Integer, Long> inputEnd) {
+                              Duration lastPushTtl, Rules rules, Map<Integer, Long> inputEnd,
+                              boolean countsRedriven) {
     public PipelineOptions {
         inputEnd = Map.copyOf(inputEnd);
     }

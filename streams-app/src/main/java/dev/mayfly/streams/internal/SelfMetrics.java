@@ -34,6 +34,7 @@ final class SelfMetrics {
             Map.entry("events", "Records read from the events topic"),
             Map.entry("points", "Points accepted and aggregated"),
             Map.entry("duplicates", "Batches dropped because their event id was already counted"),
+            Map.entry("redriven_left_out", "Records mayfly redrive published, left out by a replay or backfill that meets their originals"),
             Map.entry("rejects", "Records and points rejected to the dead-letter topic, by reason (and job when known)"),
             Map.entry("clamped_events", "Batches whose emit time was too far ahead and was clamped to the record timestamp"),
             Map.entry("late_events", "Batches rejected because their emit time was older than event.lateness"),

@@ -7,6 +7,7 @@ import dev.mayfly.launcher.internal.topics.ProgressReporter;
 import dev.mayfly.launcher.internal.topics.RangeConsumers;
 import dev.mayfly.launcher.internal.topics.TopicRange;
 import dev.mayfly.schemas.avro.Aggregate;
+import dev.mayfly.schemas.Topics;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.DecodeException;
@@ -99,8 +100,8 @@ public final class Backfill {
     }
 
     private boolean keeps(ConsumerRecord<byte[], byte[]> r, BatchDecoder decoder) {
-        if (filter.keepsAll()) {
-            return true;
+        if (filter.keepsAll() || r.headers().lastHeader(Topics.HEADER_TICK) != null) {
+            return true; // a gateway's tick moves every job's time
         }
         try {
             MetricEventBatch batch = decoder.decode(r.value());

@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * What a replay produced, read back from its aggregates topic (committed records, the latest value per series key):
  * the series it holds (not counting Mayfly's own {@code mayfly_*} series) and the pipeline counters ({@code mayfly_pipeline_*}, summed over tasks and jobs).
  */
-public record ReplaySummary(long series, long batches, long points, long duplicates, Map<String, Long> rejectsByReason) {
+public record ReplaySummary(long series, long batches, long points, long duplicates, Map<String, Long> rejectsByReason,
+                            long redrivenLeftOut) {
     /** Names Mayfly reserves for its own series: not counted as series written. */
     private static final String OWN = "mayfly_";
     private static final String PIPELINE = "mayfly_pipeline_";
@@ -71,7 +72,7 @@ public record ReplaySummary(long series, long batches, long points, long duplica
             }
         }
         return new ReplaySummary(series, counters.getOrDefault("events", 0L), counters.getOrDefault("points", 0L),
-                counters.getOrDefault("duplicates", 0L), rejects);
+                counters.getOrDefault("duplicates", 0L), rejects, counters.getOrDefault("redriven_left_out", 0L));
     }
 
     public long rejects() {
@@ -89,6 +90,8 @@ public record ReplaySummary(long series, long batches, long points, long duplica
         return "read " + ProgressFormat.count(batches, "batch", "batches") + ", " + ProgressFormat.count(points, "point", "points")
                 + ", " + ProgressFormat.count(duplicates, "duplicate", "duplicates") + "; wrote "
                 + ProgressFormat.count(series, "series", "series") + " to " + aggregatesTopic + "; rejected "
-                + ProgressFormat.count(rejects()) + reasons + " to " + deadLetterTopic;
+                + ProgressFormat.count(rejects()) + reasons + " to " + deadLetterTopic
+                + (redrivenLeftOut == 0 ? "" : "; left out " + ProgressFormat.count(redrivenLeftOut, "redriven record", "redriven records")
+                + " (their originals are in the range; --include-redriven counts them too)");
     }
 }

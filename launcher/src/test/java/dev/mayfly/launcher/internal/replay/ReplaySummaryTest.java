@@ -33,7 +33,7 @@ class ReplaySummaryTest {
                 counter("mayfly_pipeline_rejects", 2, "reason", "late", "task", "0_0", "job", "a"),
                 counter("mayfly_pipeline_rejects", 1, "reason", "late", "task", "0_1"),
                 counter("mayfly_pipeline_rejects", 1, "reason", "type_mismatch", "task", "1_0")));
-        assertThat(s).isEqualTo(new ReplaySummary(2, 8, 12, 1, Map.of("late", 3L, "type_mismatch", 1L)));
+        assertThat(s).isEqualTo(new ReplaySummary(2, 8, 12, 1, Map.of("late", 3L, "type_mismatch", 1L), 0));
         assertThat(s.describe("agg", "dl")).isEqualTo(
                 "read 8 batches, 12 points, 1 duplicate; wrote 2 series to agg; rejected 4 (late 3, type_mismatch 1) to dl");
     }
