@@ -7,6 +7,7 @@ import dev.mayfly.gateway.internal.PushRejected;
 import dev.mayfly.gateway.internal.VerifiedCredentials;
 import dev.mayfly.http.RequestFilter;
 import dev.mayfly.schemas.config.ConfigException;
+import dev.mayfly.schemas.config.ConfigFiles;
 import dev.mayfly.schemas.config.Setting;
 import dev.mayfly.schemas.config.Settings;
 
@@ -200,7 +201,7 @@ public final class Authenticator {
             return Files.readAllLines(file, StandardCharsets.UTF_8).stream()
                     .filter(l -> !l.isBlank() && !l.stripLeading().startsWith("#")).toList();
         } catch (IOException e) {
-            throw new ConfigException("cannot read auth file " + file + ": " + e.getMessage());
+            throw ConfigFiles.unreadable("auth file", file, e);
         }
     }
 

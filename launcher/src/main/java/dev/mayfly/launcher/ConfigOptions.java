@@ -6,6 +6,7 @@ import dev.mayfly.launcher.internal.HttpSettings;
 import dev.mayfly.launcher.internal.Tls;
 import dev.mayfly.launcher.internal.webconfig.WebConfigFile;
 import dev.mayfly.schemas.config.ConfigException;
+import dev.mayfly.schemas.config.ConfigFiles;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -73,7 +74,7 @@ final class ConfigOptions {
                 List<String> lines = Files.readAllLines(tlsKeyStorePasswordFile);
                 password = lines.isEmpty() ? "" : lines.get(0);
             } catch (IOException e) {
-                throw new ConfigException("cannot read the key store password file " + tlsKeyStorePasswordFile + ": " + e.getMessage());
+                throw ConfigFiles.unreadable("the key store password file", tlsKeyStorePasswordFile, e);
             }
         }
         return ServerTls.of(Tls.fromKeyStore(tlsKeyStore, password));

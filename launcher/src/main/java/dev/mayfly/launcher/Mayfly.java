@@ -1,5 +1,6 @@
 package dev.mayfly.launcher;
 
+import dev.mayfly.launcher.internal.topics.RangeConsumers;
 import dev.mayfly.schemas.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +23,14 @@ public final class Mayfly implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The commands that read topics and print one summary: the Kafka clients' own warnings would bury it. */
+    private static final java.util.Set<String> TOPIC_TOOLS = java.util.Set.of("events", "replay", "redrive", "backfill");
+
     public static void main(String[] args) {
+        if (args.length > 0 && TOPIC_TOOLS.contains(args[0])) {
+            // before any Kafka class makes its logger (building the command line loads some): a logger's level is fixed then
+            RangeConsumers.quietKafkaLogs();
+        }
         System.exit(commandLine().execute(args));
     }
 

@@ -43,6 +43,8 @@ class RulesTest {
         assertThatThrownBy(() -> Rules.parse("rules:\n  - match: a\n    agregation: max\n", "f.yaml"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("'agregation'").hasMessageNotContaining("\n");
         assertThatThrownBy(() -> Rules.parse("rulez: []\n", "f.yaml")).hasMessageContaining("'rulez'");
+        assertThatThrownBy(() -> Rules.parse("rules:\n  - match: \"x\n    by: [a]\n", "f.yaml"))
+                .hasMessageStartingWith("f.yaml: not valid YAML at line ").hasMessageNotContaining("\n");
         assertThatThrownBy(() -> Rules.parse("rules:\n  - match: a\n    ttl: soon\n", "f.yaml")).hasMessageContaining("'ttl'");
         assertThatThrownBy(() -> Rules.parse("rules:\n  - match: a\n    aggregation: median\n", "f.yaml")).hasMessageContaining("median");
         assertThatThrownBy(() -> Rules.parse("rules:\n  - match: a\n    regex: b\n", "f.yaml")).hasMessageContaining("exactly one");

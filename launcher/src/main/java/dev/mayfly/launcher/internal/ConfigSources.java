@@ -2,6 +2,7 @@ package dev.mayfly.launcher.internal;
 
 import dev.mayfly.producer.internal.ProducerSettings;
 import dev.mayfly.schemas.config.ConfigException;
+import dev.mayfly.schemas.config.ConfigFiles;
 import dev.mayfly.schemas.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +76,7 @@ public final class ConfigSources {
         try (Reader r = Files.newBufferedReader(file)) {
             p.load(r);
         } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+            throw ConfigFiles.unreadable("config file", file, e);
         }
         Map<String, String> out = new LinkedHashMap<>();
         p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k).trim()));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.avro.Aggregation;
 import dev.mayfly.schemas.config.ConfigException;
+import dev.mayfly.schemas.config.ConfigFiles;
 import dev.mayfly.schemas.config.Setting;
 
 import java.io.IOException;
@@ -58,7 +59,7 @@ public final class Rules {
         try {
             return parse(Files.readString(file), file.toString());
         } catch (IOException e) {
-            throw new ConfigException("cannot read rules file " + file + ": " + e.getMessage());
+            throw ConfigFiles.unreadable("rules file", file, e);
         }
     }
 
@@ -67,7 +68,7 @@ public final class Rules {
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
         } catch (IOException e) {
-            throw new ConfigException(origin + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            throw ConfigFiles.invalidYaml(origin, e);
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             return none();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.mayfly.schemas.config.ConfigException;
+import dev.mayfly.schemas.config.ConfigFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -72,7 +73,7 @@ public record WebConfig(TlsServerConfig tls, Map<String, String> headers, Map<St
         try {
             text = Files.readString(file);
         } catch (IOException e) {
-            throw new ConfigException("cannot read web config file " + file + ": " + e);
+            throw ConfigFiles.unreadable("web config file", file, e);
         }
         return parse(text, file.toAbsolutePath().getParent(), "web config file " + file);
     }
@@ -83,7 +84,7 @@ public record WebConfig(TlsServerConfig tls, Map<String, String> headers, Map<St
         try {
             root = YAML.readTree(yaml);
         } catch (IOException e) {
-            throw new ConfigException(origin + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            throw ConfigFiles.invalidYaml(origin, e);
         }
         if (root == null || root.isNull() || root.isMissingNode()) {
             return new WebConfig(null, Map.of(), Map.of(), List.of());
