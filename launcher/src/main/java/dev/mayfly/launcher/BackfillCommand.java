@@ -63,10 +63,11 @@ final class BackfillCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("--step '" + step + "' is not a duration (e.g. 15s, 1m)");
         }
-        if (stepDuration.toMillis() < 1) {
-            throw new ConfigException("--step must be at least 1ms, got " + step);
+        if (stepDuration.toMillis() < 1000) {
+            throw new ConfigException("--step must be at least 1s (a scrape interval, such as 15s), got " + step);
         }
-        Instant[] times = range.times(Instant.now());
+        Instant now = Instant.now();
+        Instant[] times = range.times(now);
         Settings settings = range.settings();
         String topic = settings.get(CommonSettings.EVENTS_TOPIC);
         BatchFilter filter = BatchFilter.of(job, null, null);
@@ -83,7 +84,7 @@ final class BackfillCommand implements Callable<Integer> {
             Backfill.Result result;
             try (OutputStream stream = open()) {
                 result = new Backfill(settings, engine, MayflyCodecs.aggregates(CommonSettings.registry(settings), engine.aggregatesTopic()),
-                        filter, stepDuration.toMillis(), times[1]).run(offsets, stream, progress);
+                        filter, stepDuration.toMillis(), times[1], now).run(offsets, stream, progress);
             }
             progress.finish(String.format(Locale.ROOT, "%s: read %s of %s, filtered out %s, wrote %s of %s at %s of %s%s%s, in %.1f s",
                     topic, ProgressFormat.count(progress.records(), "record", "records"),

@@ -233,7 +233,7 @@ class BackfillCommandIT {
 
     @Test
     void badFlagsFailOnOneLine() {
-        for (String[] args : List.of(new String[]{}, new String[]{"--step", "soon"}, new String[]{"--step", "0s"},
+        for (String[] args : List.of(new String[]{}, new String[]{"--step", "soon"}, new String[]{"--step", "0s"}, new String[]{"--step", "500ms"},
                 new String[]{"--step", "15s", "--from", "1h", "--to", "2h"})) {
             err.getBuffer().setLength(0);
             List<String> all = new ArrayList<>(List.of("backfill", "--bootstrap-servers", kafka.bootstrapServers()));

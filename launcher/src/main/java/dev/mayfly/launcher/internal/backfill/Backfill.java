@@ -6,19 +6,21 @@ import dev.mayfly.launcher.internal.events.BatchFilter;
 import dev.mayfly.launcher.internal.topics.ProgressReporter;
 import dev.mayfly.launcher.internal.topics.RangeConsumers;
 import dev.mayfly.launcher.internal.topics.TopicRange;
-import dev.mayfly.schemas.avro.Aggregate;
 import dev.mayfly.schemas.Topics;
+import dev.mayfly.schemas.avro.Aggregate;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.codec.AvroCodec;
 import dev.mayfly.schemas.codec.DecodeException;
 import dev.mayfly.schemas.codec.MayflyCodecs;
 import dev.mayfly.schemas.config.CommonSettings;
+import dev.mayfly.schemas.config.ConfigException;
 import dev.mayfly.schemas.config.Settings;
 import dev.mayfly.streams.StreamsAppConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
@@ -43,15 +45,24 @@ public final class Backfill {
     private final BatchFilter filter;
     private final long stepMs;
     private final Instant to;
+    private final Instant now;
 
+    /** The most steps a backfill writes: a step far below a scrape interval over days of events is a mistake. */
+    static final long MAX_STEPS = 1_000_000;
+
+    /**
+     * @param to  the range's end (exclusive), or null: then steps end at the first after the last record, but never
+     *            after {@code now} (the value /metrics will serve at a later step is not known yet)
+     */
     public Backfill(Settings settings, StreamsAppConfig engine, AvroCodec<Aggregate> aggregatesCodec, BatchFilter filter,
-                    long stepMs, Instant to) {
+                    long stepMs, Instant to, Instant now) {
         this.settings = settings;
         this.engine = engine;
         this.aggregatesCodec = aggregatesCodec;
         this.filter = filter;
         this.stepMs = stepMs;
         this.to = to;
+        this.now = now;
     }
 
     public Result run(TopicRange range, OutputStream out, ProgressReporter progress) throws IOException {
@@ -71,10 +82,11 @@ public final class Backfill {
                     nextStep = ceilToStep(r.timestamp());
                     firstStep = nextStep;
                 }
+                checkSteps(steps + Math.max(0, Math.floorDiv(r.timestamp() - nextStep + stepMs - 1, stepMs)));
                 while (r.timestamp() > nextStep) {
+                    steps++;
                     writer.write(replica.series(), nextStep);
                     count(replica.series(), seen);
-                    steps++;
                     nextStep += stepMs;
                 }
                 lastTimestamp = Math.max(lastTimestamp, r.timestamp());
@@ -86,11 +98,13 @@ public final class Backfill {
                 progress.update(records.offsetsRead());
             }
             if (nextStep != Long.MIN_VALUE) {
-                long lastStep = to != null ? to.toEpochMilli() - 1 : ceilToStep(lastTimestamp);
+                long lastStep = to != null ? to.toEpochMilli() - 1
+                        : Math.min(ceilToStep(lastTimestamp), Math.floorDiv(now.toEpochMilli(), stepMs) * stepMs);
+                checkSteps(steps + Math.max(0, Math.floorDiv(lastStep - nextStep, stepMs) + 1));
                 for (; nextStep <= lastStep; nextStep += stepMs) {
+                    steps++;
                     writer.write(replica.series(), nextStep);
                     count(replica.series(), seen);
-                    steps++;
                 }
             }
             writer.finish();
@@ -117,6 +131,14 @@ public final class Backfill {
     private static void count(SeriesStore store, Set<String> seen) {
         if (seen.size() < 1_000_000) {
             store.forEachName((name, series) -> series.keySet().forEach(labels -> seen.add(name + labels)));
+        }
+    }
+
+    /** Fails, before writing them, when the steps would exceed {@link #MAX_STEPS}. */
+    private void checkSteps(long steps) {
+        if (steps > MAX_STEPS) {
+            throw new ConfigException("a --step of " + Duration.ofMillis(stepMs).toMillis() + " ms would write more than " + String.format(java.util.Locale.ROOT, "%,d", MAX_STEPS)
+                    + " steps over this range: choose a longer --step (a scrape interval, such as 15s) or a shorter range");
         }
     }
 
