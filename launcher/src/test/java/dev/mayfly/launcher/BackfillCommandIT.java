@@ -232,6 +232,34 @@ class BackfillCommandIT {
     }
 
     @Test
+    void aNameTwoFamiliesClaimIsWrittenOnceAsGetMetricsServesIt() throws Exception {
+        String topic = "conflicting-events";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        AvroCodec<MetricEventBatch> codec = MayflyCodecs.events(null, topic);
+        long t = START + 1_000;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            // a counter race (served as race_total) and a gauge race_total: one exposed name, two families
+            for (String[] job : List.of(new String[]{"a", "COUNTER"}, new String[]{"b", "GAUGE"})) {
+                MetricEventBatch b = MetricEventBatch.newBuilder().setEventId("race-" + job[0])
+                        .setSource(Source.newBuilder().setJob(job[0]).build()).setEmitTime(Instant.ofEpochMilli(t))
+                        .setPoints(List.of(MetricPoint.newBuilder().setName("race_total").setType(MetricType.valueOf(job[1]))
+                                .setLabels(Map.of()).setValue(5).build()))
+                        .build();
+                producer.send(new ProducerRecord<>(topic, null, t, b.getEventId().getBytes(StandardCharsets.UTF_8), codec.encode(b))).get();
+            }
+        }
+        Path file = dir.resolve("conflicting.om");
+        assertThat(run("backfill", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "topic.events=" + topic,
+                "--step", "15s", "--out", file.toString())).as(err.toString()).isZero();
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).filteredOn(l -> l.startsWith("# TYPE race")).containsOnly("# TYPE race counter");
+        assertThat(lines).filteredOn(l -> l.startsWith("race_total{")).isNotEmpty().allMatch(l -> l.startsWith("race_total{job=\"a\"}"));
+    }
+
+    @Test
     void badFlagsFailOnOneLine() {
         for (String[] args : List.of(new String[]{}, new String[]{"--step", "soon"}, new String[]{"--step", "0s"}, new String[]{"--step", "500ms"},
                 new String[]{"--step", "15s", "--from", "1h", "--to", "2h"})) {

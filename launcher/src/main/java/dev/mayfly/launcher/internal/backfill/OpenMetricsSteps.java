@@ -1,5 +1,6 @@
 package dev.mayfly.launcher.internal.backfill;
 
+import dev.mayfly.exporter.internal.AggregatesCollector;
 import dev.mayfly.exporter.internal.FamilyBuilder;
 import dev.mayfly.exporter.internal.SeriesStore;
 import io.prometheus.metrics.config.EscapingScheme;
@@ -11,12 +12,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Writes the series of a {@link SeriesStore} as OpenMetrics text with a timestamp on every sample, one block per
- * step: the families the exporter builds ({@link FamilyBuilder}: the same names, {@code _total} on counters,
+ * step: the families the exporter serves ({@link AggregatesCollector}, {@link FamilyBuilder}: the same names, one family per name, {@code _total} on counters,
  * labels, escaping, histogram buckets), rendered by the Prometheus client's OpenMetrics writer as GET /metrics renders
  * them, without {@code _created} samples (they would become series of their own). Families are grouped within a step
  * and in name order; a family appears again in each later step (promtool's reader accepts that). {@link #finish}
@@ -40,15 +39,9 @@ final class OpenMetricsSteps {
 
     /** Writes every series of {@code store} at {@code timestampMs}. */
     void write(SeriesStore store, long timestampMs) throws IOException {
-        List<String> names = new ArrayList<>();
-        store.forEachName((name, series) -> names.add(name));
-        names.sort(null);
         String suffix = " " + seconds(timestampMs) + "\n";
-        for (String name : names) {
-            MetricSnapshot snapshot = FamilyBuilder.build(name, store.seriesNamed(name), n -> true).snapshot();
-            if (snapshot == null) {
-                continue;
-            }
+        // the families as GET /metrics serves them: one per exposed name, conflicting series left out as it leaves them
+        for (MetricSnapshot snapshot : new AggregatesCollector(store).collect()) {
             buffer.reset();
             WRITER.write(buffer, MetricSnapshots.of(snapshot), ESCAPING);
             for (String line : buffer.toString(StandardCharsets.UTF_8).split("\n")) {
