@@ -67,7 +67,7 @@ public final class Gateway implements AutoCloseable {
         String topic = settings.get(CommonSettings.EVENTS_TOPIC);
         var codec = MayflyCodecs.events(CommonSettings.registry(settings), topic);
         BatchSink sink = new KafkaBatchSink(settings.get(CommonSettings.BOOTSTRAP_SERVERS),
-                settings.withPrefix(CommonSettings.KAFKA_PREFIX), topic, codec, config.ackTimeout());
+                settings.withPrefix(CommonSettings.KAFKA_PREFIX), topic, codec, config.ackTimeout(), config.idleTicks());
         return new Gateway(sink, config, servedTypes);
     }
 

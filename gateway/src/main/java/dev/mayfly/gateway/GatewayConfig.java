@@ -35,13 +35,17 @@ public final class GatewayConfig {
             "Refuse (400 type_conflict) a push whose metric /metrics would leave out because its name is served as another type; "
                     + "a gateway run apart reads the aggregates topic for this and holds every series as an exporter does "
                     + "(false: only the families of one push are checked against each other)");
+    public static final Setting<Boolean> IDLE_TICKS = Setting.bool("push.idle.ticks", true,
+            "While no push arrives, write a tick (a batch without points, headed mayfly.tick) to the events topic about "
+                    + "every second, so the engine expires idle series while nothing is pushed (false: only while pushes "
+                    + "arrive, as engines before ticks need: they count a tick as a push of job mayfly-gateway-tick)");
     public static final String PUSH_AUTH_PREFIX = "push.auth.";
 
     public static final List<Setting<?>> SETTINGS;
 
     static {
         List<Setting<?>> all = new ArrayList<>(List.of(MAX_BODY_BYTES, MAX_SERIES, MAX_IN_FLIGHT_BYTES, ACK_TIMEOUT,
-                DEFAULT_TEMPORALITY, OTLP_PROMOTED_RESOURCE_ATTRIBUTES, COALESCE, SERVED_TYPES_CHECK));
+                DEFAULT_TEMPORALITY, OTLP_PROMOTED_RESOURCE_ATTRIBUTES, COALESCE, SERVED_TYPES_CHECK, IDLE_TICKS));
         all.addAll(Authenticator.settings(PUSH_AUTH_PREFIX));
         all.addAll(CommonSettings.ALL);
         SETTINGS = List.copyOf(all);
@@ -81,6 +85,10 @@ public final class GatewayConfig {
 
     public Duration ackTimeout() {
         return settings.get(ACK_TIMEOUT);
+    }
+
+    public boolean idleTicks() {
+        return settings.get(IDLE_TICKS);
     }
 
     public boolean coalesce() {

@@ -80,29 +80,39 @@ class KafkaBatchSinkIT {
                  KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                          h.kafka.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 assertThat(eventually(sink::isReady)).isTrue();
+                long idleFrom = System.currentTimeMillis(); // ticks may come before the push too (a slow start)
                 sink.write(batch("push"), true).get();
-                long idleFrom = System.currentTimeMillis();
                 reader.assign(List.of(tp));
                 reader.seekToBeginning(List.of(tp));
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-                while (records.size() < 3 && System.nanoTime() < deadline) {
+                while (afterPush(records, h).size() < 2 && System.nanoTime() < deadline) {
                     reader.poll(Duration.ofMillis(100)).forEach(records::add);
                 }
-                assertThat(records).as("the push, then ticks while nothing else is written").hasSizeGreaterThanOrEqualTo(3);
-                assertThat(h.codec.decode(records.get(0).value()).getEventId()).isEqualTo("push");
-                assertThat(records.get(0).headers().lastHeader(Topics.HEADER_TICK)).isNull();
-                for (ConsumerRecord<byte[], byte[]> tick : records.subList(1, 3)) {
+                List<ConsumerRecord<byte[], byte[]>> ticks = afterPush(records, h);
+                assertThat(ticks).as("ticks while nothing else is written").hasSizeGreaterThanOrEqualTo(2);
+                for (ConsumerRecord<byte[], byte[]> tick : ticks.subList(0, 2)) {
                     assertThat(tick.headers().lastHeader(Topics.HEADER_TICK)).as("headed as a tick").isNotNull();
-                    assertThat(tick.timestamp()).as("written after a second without writes").isGreaterThanOrEqualTo(idleFrom + 1_000);
+                    assertThat(tick.timestamp()).as("written after a second without writes").isGreaterThan(idleFrom + 900);
                     MetricEventBatch b = h.codec.decode(tick.value());
                     assertThat(b.getPoints()).as("a tick counts nothing").isEmpty();
                     assertThat(b.getSource().getJob()).isEqualTo("mayfly-gateway-tick");
                     assertThat(b.getEmitTime().toEpochMilli()).isEqualTo(tick.timestamp());
                 }
-                assertThat(records.get(2).timestamp() - records.get(1).timestamp()).as("about one a second, not a flood")
-                        .isGreaterThanOrEqualTo(1_000);
+                assertThat(ticks.get(1).timestamp() - ticks.get(0).timestamp()).as("about one a second, not a flood")
+                        .isGreaterThan(900);
             }
         }
+    }
+
+    /** The records after the one of the batch "push" (none until it is read); the push itself is not headed as a tick. */
+    private static List<ConsumerRecord<byte[], byte[]>> afterPush(List<ConsumerRecord<byte[], byte[]>> records, GatewayHarness h) {
+        for (int i = 0; i < records.size(); i++) {
+            if (records.get(i).headers().lastHeader(Topics.HEADER_TICK) == null) {
+                assertThat(h.codec.decode(records.get(i).value()).getEventId()).isEqualTo("push");
+                return records.subList(i + 1, records.size());
+            }
+        }
+        return List.of();
     }
 
     @Test

@@ -260,6 +260,39 @@ class BackfillCommandIT {
     }
 
     @Test
+    void moreThanAMillionStepsAreRefusedBeforeAnyIsWritten() throws Exception {
+        String topic = "old-events";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("retention.ms", "-1")))).all().get();
+        }
+        long old = System.currentTimeMillis() - Duration.ofDays(12).toMillis(); // over 1,000,000 one-second steps ago
+        MetricEventBatch b = MetricEventBatch.newBuilder().setEventId("old").setSource(Source.newBuilder().setJob("j").build())
+                .setEmitTime(Instant.ofEpochMilli(old)).setPoints(List.of(MetricPoint.newBuilder().setName("x_total")
+                        .setType(MetricType.COUNTER).setLabels(Map.of()).setValue(1).build())).build();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, null, old, "old".getBytes(StandardCharsets.UTF_8),
+                    MayflyCodecs.events(null, topic).encode(b))).get();
+        }
+        Path file = dir.resolve("too-many.om");
+        assertThat(run("backfill", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "topic.events=" + topic,
+                "--step", "1s", "--out", file.toString())).isEqualTo(Mayfly.EXIT_USAGE);
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString()).contains("more than 1,000,000 steps");
+        assertThat(!Files.exists(file) || Files.size(file) == 0).as("nothing written").isTrue();
+        // a day a step up to a --to two days ahead: the steps stop at now (a later value is not known yet)
+        err.getBuffer().setLength(0);
+        assertThat(run("backfill", "--bootstrap-servers", kafka.bootstrapServers(), "--set", "topic.events=" + topic,
+                "--step", "1d", "--to", Instant.now().plus(Duration.ofDays(2)).toString(), "--out", file.toString()))
+                .as(err.toString()).isZero();
+        long nowSeconds = System.currentTimeMillis() / 1000;
+        assertThat(Files.readAllLines(file)).filteredOn(l -> l.startsWith("x_total{"))
+                .hasSizeGreaterThanOrEqualTo(11)
+                .allMatch(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) <= nowSeconds);
+    }
+
+    @Test
     void badFlagsFailOnOneLine() {
         for (String[] args : List.of(new String[]{}, new String[]{"--step", "soon"}, new String[]{"--step", "0s"}, new String[]{"--step", "500ms"},
                 new String[]{"--step", "15s", "--from", "1h", "--to", "2h"})) {

@@ -367,22 +367,26 @@ class MetricsTopologyTest {
     }
 
     @Test
-    void aCumulativeHistogramWhoseBoundsChangeRestartedAndCountsItsNewTotalWholeWheneverItComes() {
+    void aCumulativeHistogramWhoseBoundsChangeStartedAgainAndALateTotalOfTheOldBoundsStillCountsItsGrowth() {
         try (Pipeline p = Pipeline.start()) {
             java.util.function.BiFunction<double[], long[], MetricPoint> total = (bounds, counts) ->
                     MetricPoint.newBuilder(histogram("lat", bounds, counts, 1.0)).setTemporality(Temporality.CUMULATIVE)
                             .setStreamId("s1").setStartTime(Instant.ofEpochMilli(T0)).build();
-            p.send(batch("e1", T0 + 1_000, total.apply(new double[]{0.1, 1}, new long[]{1, 1, 1})));
-            p.send(batch("e2", T0 + 2_000, total.apply(new double[]{0.1, 1}, new long[]{1, 2, 2})));
-            // one second later, with the same start time, other buckets: the source started again (no late total)
-            p.send(batch("e3", T0 + 3_000, total.apply(new double[]{0.5, 1}, new long[]{1, 0, 0})));
+            double[] before = {0.1, 1};
+            double[] after = {0.5, 1};
+            p.send(batch("e1", T0 + 1_000, total.apply(before, new long[]{1, 1, 1})));
+            // with the same start time, other buckets, one second later: the source started again, counted whole
+            p.send(batch("e3", T0 + 3_000, total.apply(after, new long[]{1, 0, 0})));
+            assertThat(p.aggregate("lat{job=\"fn\"}").getHistogram().getCount()).isEqualTo(4);
+            // the old bounds' second total, arriving late: only its growth over the first (one observation at 1)
+            p.send(batch("e2", T0 + 2_000, total.apply(before, new long[]{1, 2, 1})));
             Aggregate a = p.aggregate("lat{job=\"fn\"}");
-            assertThat(a.getHistogram().getCount()).isEqualTo(6);
+            assertThat(a.getHistogram().getCount()).isEqualTo(5);
             assertThat(a.getHistogram().getBounds()).containsExactly(0.1, 0.5, 1.0);
-            assertThat(a.getHistogram().getBucketCounts()).containsExactly(1L, 1L, 2L, 2L);
-            // and its totals grow from there
-            p.send(batch("e4", T0 + 4_000, total.apply(new double[]{0.5, 1}, new long[]{2, 0, 1})));
-            assertThat(p.aggregate("lat{job=\"fn\"}").getHistogram().getCount()).isEqualTo(8);
+            assertThat(a.getHistogram().getBucketCounts()).containsExactly(1L, 1L, 2L, 1L);
+            // and the new bounds' totals grow from their own
+            p.send(batch("e4", T0 + 4_000, total.apply(after, new long[]{2, 0, 1})));
+            assertThat(p.aggregate("lat{job=\"fn\"}").getHistogram().getCount()).isEqualTo(7);
             assertThat(p.counter("mayfly_pipeline_stale_cumulative_points{task=\"1_0\"}")).isZero();
         }
     }
@@ -479,6 +483,9 @@ class MetricsTopologyTest {
             // the same batch without the header is a push (its job's last push is dated)
             p.send(MetricEventBatch.newBuilder(tick).setEventId("not-a-tick").build(), T0 + 6 * 60_000);
             assertThat(p.allAggregates().keySet()).anyMatch(k -> k.contains("mayfly-gateway-tick"));
+            // and a batch with points is counted whatever its headers say
+            p.send(batch("headed", T0 + 6 * 60_000, counter("c", 2)), T0 + 6 * 60_000, "mayfly.tick", "1");
+            assertThat(p.value("c{job=\"fn\"}")).isEqualTo(2.0);
         }
     }
 

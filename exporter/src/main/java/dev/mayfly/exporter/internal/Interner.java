@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * Shares equal metadata and equal histogram bounds between series, so that a million series of a few families
  * hold a few metadata objects and bound arrays. Used by the consumer thread only (not thread-safe). Grows with
- * the number of distinct values, which is the number of distinct help/unit/type combinations and bucket layouts.
+ * the number of distinct values, which is the number of distinct help/unit/type combinations and bucket layouts (at
+ * most {@link #MAX_LAYOUTS} of those).
  */
 final class Interner {
     private final Map<SeriesMetadata, SeriesMetadata> metadata = new HashMap<>();
@@ -18,8 +19,15 @@ final class Interner {
         return metadata.computeIfAbsent(m, k -> k);
     }
 
+    /** The most bucket layouts kept for sharing: layouts that histograms' unions of bounds went through are not all kept. */
+    static final int MAX_LAYOUTS = 1_024;
+
     double[] bounds(double[] b) {
-        return bounds.computeIfAbsent(new BoundsKey(b), k -> k.bounds);
+        BoundsKey key = new BoundsKey(b);
+        if (bounds.size() >= MAX_LAYOUTS) {
+            return bounds.getOrDefault(key, b); // shared if known; a new layout is kept by its series alone
+        }
+        return bounds.computeIfAbsent(key, k -> k.bounds);
     }
 
     private record BoundsKey(double[] bounds) {

@@ -74,11 +74,19 @@ public final class KafkaBatchSink implements BatchSink {
     /** The codec holds its schema id (a registry framing fetches it on the first encoding). */
     private volatile boolean schemaPrimed;
     private volatile boolean closed;
+    private final boolean idleTicks;
     /** When the last record was handed to the producer ({@link System#nanoTime}). */
     private volatile long lastWriteNanos = System.nanoTime();
 
     public KafkaBatchSink(String bootstrapServers, Map<String, String> overrides, String topic,
                           AvroCodec<MetricEventBatch> codec, Duration ackTimeout) {
+        this(bootstrapServers, overrides, topic, codec, ackTimeout, true);
+    }
+
+    /** @param idleTicks whether to write a tick while nothing is written ({@link #tickIfIdle}) */
+    public KafkaBatchSink(String bootstrapServers, Map<String, String> overrides, String topic,
+                          AvroCodec<MetricEventBatch> codec, Duration ackTimeout, boolean idleTicks) {
+        this.idleTicks = idleTicks;
         this.topic = topic;
         this.codec = codec;
         Map<String, Object> config = producerConfig(bootstrapServers, overrides, ackTimeout);
@@ -219,7 +227,7 @@ public final class KafkaBatchSink implements BatchSink {
      * windows while nothing is pushed (the engine's clock is the events' own time, which only records move).
      */
     private void tickIfIdle() {
-        if (!isReady() || System.nanoTime() - lastWriteNanos < TICK_AFTER_IDLE_NANOS) {
+        if (!idleTicks || !isReady() || System.nanoTime() - lastWriteNanos < TICK_AFTER_IDLE_NANOS) {
             return;
         }
         Instant now = Instant.now();

@@ -13,11 +13,12 @@ import java.util.List;
  *   newest counted total (closer, it is an older total that arrived late: two pushes of one client in flight at
  *   once; farther, a source whose start time is its observer's, such as a collector scraping a server that
  *   restarted);</li>
- *   <li>known epoch, a histogram with other bounds: its source restarted with other buckets (a client cannot change
- *   a histogram's bounds without starting it again), delta = total, whenever it comes;</li>
  *   <li>known epoch, total went down otherwise: a reordered point already included, delta = 0;</li>
  *   <li>unknown epoch (a new start time, or an older one arriving late): delta = total.</li>
  * </ul>
+ * An epoch is a start time and, for a histogram, a bucket layout: a client cannot change a histogram's bounds without
+ * starting it again, so a total with other bounds begins an epoch of its own (counted whole), and a late total of
+ * the old bounds still grows its own epoch, in either arrival order.
  * The {@value #MAX_EPOCHS} newest epochs are kept; a point of an epoch older than those is counted whole again.
  */
 final class CumulativeState {
@@ -61,7 +62,7 @@ final class CumulativeState {
         int newest = epochs.size() - 1;
         for (int i = newest; i >= 0; i--) {
             Epoch e = epochs.get(i);
-            if (e.startTime != u.startTime) {
+            if (e.startTime != u.startTime || !sameLayout(e, u)) {
                 continue;
             }
             Delta d = grow(e, u);
@@ -71,9 +72,8 @@ final class CumulativeState {
                 lastEventTime = Math.max(lastEventTime, u.eventTime);
                 return d;
             }
-            boolean otherBounds = e.histogram != null && u.histogram != null && !e.histogram.sameBounds(u.histogram);
-            if (otherBounds || (i == newest && u.eventTime > lastEventTime
-                    && (u.startTime == Update.NO_START_TIME || u.eventTime - lastEventTime > REORDER_WINDOW_MS))) {
+            if (i == newest && u.eventTime > lastEventTime
+                    && (u.startTime == Update.NO_START_TIME || u.eventTime - lastEventTime > REORDER_WINDOW_MS)) {
                 e.total = u.value;
                 e.histogram = copy(u.histogram);
                 lastEventTime = Math.max(lastEventTime, u.eventTime);
@@ -82,7 +82,7 @@ final class CumulativeState {
             return Delta.STALE;
         }
         int at = 0;
-        while (at < epochs.size() && epochs.get(at).startTime < u.startTime) {
+        while (at < epochs.size() && epochs.get(at).startTime <= u.startTime) { // after those of its start time: the newest
             at++;
         }
         epochs.add(at, new Epoch(u.startTime, u.value, copy(u.histogram)));
@@ -91,6 +91,11 @@ final class CumulativeState {
         }
         lastEventTime = Math.max(lastEventTime, u.eventTime);
         return full(u);
+    }
+
+    /** Whether u's histogram has the epoch's bucket layout (a client cannot change it without starting again). */
+    private static boolean sameLayout(Epoch e, Update u) {
+        return e.histogram == null || u.histogram == null || e.histogram.sameBounds(u.histogram);
     }
 
     /** The growth from the epoch's total to u, or null when u is lower somewhere. */

@@ -96,7 +96,7 @@ public final class Histogram {
         List<Double> b = h.getBounds();
         double[] bounds = new double[b.size()];
         for (int i = 0; i < bounds.length; i++) {
-            bounds[i] = b.get(i);
+            bounds[i] = b.get(i) + 0.0; // -0.0 is 0.0: one bound, whichever a client wrote
         }
         List<Long> c = h.getBucketCounts();
         long[] counts = new long[c.size()];
@@ -153,7 +153,7 @@ public final class Histogram {
         count += other.count;
     }
 
-    /** The sorted union of two strictly increasing bound lists (0.0 and -0.0 are one bound: the first side's). */
+    /** The sorted union of two strictly increasing bound lists (never -0.0: {@link #of(HistogramValue)} makes it 0.0). */
     private static double[] union(double[] a, double[] b) {
         double[] u = new double[a.length + b.length];
         int i = 0, j = 0, n = 0;

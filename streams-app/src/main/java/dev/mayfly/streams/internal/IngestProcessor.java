@@ -282,9 +282,21 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
                         + " than " + Histogram.MAX_MERGED_BOUNDS + " bounds together");
     }
 
-    /** Whether the record is a gateway's tick ({@link Topics#HEADER_TICK}): it carries the time and nothing else. */
-    private static boolean isTick(Record<byte[], byte[]> record) {
-        return record.headers().lastHeader(Topics.HEADER_TICK) != null;
+    /**
+     * Whether the record is a gateway's tick ({@link Topics#HEADER_TICK}): headed so, and a batch without points (a
+     * record headed so that carries points, or cannot be read, is taken as what it is, not as time).
+     */
+    private boolean isTick(Record<byte[], byte[]> record) {
+        if (record.headers().lastHeader(Topics.HEADER_TICK) == null || record.value() == null) {
+            return false;
+        }
+        MetricEventBatch batch = fastDecoder.tryDecode(record.value());
+        try {
+            batch = batch != null ? batch : codec.decode(record.value());
+        } catch (DecodeException e) {
+            return false;
+        }
+        return batch.getPoints().isEmpty() && batch.getOperation() == Operation.RECORD;
     }
 
     /**

@@ -86,7 +86,13 @@ final class SeriesUpdatesPacker {
         int partitions = partitioner.knownPartitions();
         boolean added = addedSinceFlush;
         addedSinceFlush = false;
-        if (!added || now < 0 || partitions == 0) { // nothing new, or no stream time yet (a task revived after an abort)
+        if (!added || now < 0) { // nothing new, or no stream time yet (a task revived after an abort)
+            return;
+        }
+        if (partitions == 0) {
+            // only time moved (ticks since a start): partition 0 hears it, and the partitioner learns the count, so
+            // the next flush tells the others
+            sink.send("", SeriesUpdates.empty(0, now), now);
             return;
         }
         sizeFor(partitions);

@@ -265,6 +265,23 @@ class SeriesUpdatesTest {
         empty.forEach((k, u) -> { throw new AssertionError("an empty pack has no entries"); });
     }
 
+    @Test
+    void timeAloneBeforeThePartitionCountIsKnownGoesToPartitionZeroSoTheCountIsLearned() {
+        List<Sent> sent = new ArrayList<>();
+        SeriesUpdatesPacker packer = new SeriesUpdatesPacker(partitioner, (k, v, t) -> {
+            sent.add(new Sent(k, v, t));
+            partitioner.partitions("t", k, v, 3); // as Kafka Streams asks it when the record is sent
+        });
+        packer.advance(5_000); // a tick, the first record since a start
+        packer.flush(20_000);
+        assertThat(ticks(sent)).containsExactly(List.of(0L, 5_000L));
+        sent.clear();
+        packer.advance(6_000);
+        packer.flush(20_000);
+        assertThat(ticks(sent)).as("the count known: every partition told").containsExactlyInAnyOrder(
+                List.of(0L, 6_000L), List.of(1L, 6_000L), List.of(2L, 6_000L));
+    }
+
     private static void addAt(SeriesUpdatesPacker packer, String key, long eventTime) {
         Update u = counter("e" + eventTime, eventTime, 1);
         u.seriesKey = key;

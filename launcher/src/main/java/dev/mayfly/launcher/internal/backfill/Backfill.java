@@ -73,6 +73,11 @@ public final class Backfill {
         long steps = 0;
         long filtered = 0;
         long lastTimestamp = Long.MIN_VALUE;
+        // no step after the range's end nor after now: what /metrics will serve later is not known yet
+        long latestStep = Math.floorDiv(now.toEpochMilli(), stepMs) * stepMs;
+        if (to != null) {
+            latestStep = Math.min(latestStep, to.toEpochMilli() - 1);
+        }
         Set<String> seen = new HashSet<>();
         try (EngineReplica replica = new EngineReplica(engine, aggregatesCodec);
              TimeOrderedRecords records = new TimeOrderedRecords(settings, range, RangeConsumers.TIMEOUT)) {
@@ -81,9 +86,9 @@ public final class Backfill {
                 if (nextStep == Long.MIN_VALUE) {
                     nextStep = ceilToStep(r.timestamp());
                     firstStep = nextStep;
+                    checkSteps(Math.floorDiv(latestStep - firstStep, stepMs) + 1); // before anything is written
                 }
-                checkSteps(steps + Math.max(0, Math.floorDiv(r.timestamp() - nextStep + stepMs - 1, stepMs)));
-                while (r.timestamp() > nextStep) {
+                while (r.timestamp() > nextStep && nextStep <= latestStep) {
                     steps++;
                     writer.write(replica.series(), nextStep);
                     count(replica.series(), seen);
@@ -98,9 +103,7 @@ public final class Backfill {
                 progress.update(records.offsetsRead());
             }
             if (nextStep != Long.MIN_VALUE) {
-                long lastStep = to != null ? to.toEpochMilli() - 1
-                        : Math.min(ceilToStep(lastTimestamp), Math.floorDiv(now.toEpochMilli(), stepMs) * stepMs);
-                checkSteps(steps + Math.max(0, Math.floorDiv(lastStep - nextStep, stepMs) + 1));
+                long lastStep = to != null ? latestStep : Math.min(ceilToStep(lastTimestamp), latestStep);
                 for (; nextStep <= lastStep; nextStep += stepMs) {
                     steps++;
                     writer.write(replica.series(), nextStep);
@@ -134,7 +137,7 @@ public final class Backfill {
         }
     }
 
-    /** Fails, before writing them, when the steps would exceed {@link #MAX_STEPS}. */
+    /** Fails when the steps from the first to the latest possible would exceed {@link #MAX_STEPS}. */
     private void checkSteps(long steps) {
         if (steps > MAX_STEPS) {
             throw new ConfigException("a --step of " + Duration.ofMillis(stepMs).toMillis() + " ms would write more than " + String.format(java.util.Locale.ROOT, "%,d", MAX_STEPS)

@@ -92,6 +92,6 @@ public record ReplaySummary(long series, long batches, long points, long duplica
                 + ProgressFormat.count(series, "series", "series") + " to " + aggregatesTopic + "; rejected "
                 + ProgressFormat.count(rejects()) + reasons + " to " + deadLetterTopic
                 + (redrivenLeftOut == 0 ? "" : "; left out " + ProgressFormat.count(redrivenLeftOut, "redriven record", "redriven records")
-                + " (their originals are in the range; --include-redriven counts them too)");
+                + " (a replay meets their originals; --include-redriven counts them, as a range without the originals needs)");
     }
 }

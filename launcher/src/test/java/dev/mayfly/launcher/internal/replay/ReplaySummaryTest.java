@@ -39,6 +39,15 @@ class ReplaySummaryTest {
     }
 
     @Test
+    void redrivenRecordsLeftOutAreNamedWithHowToCountThem() {
+        ReplaySummary s = ReplaySummary.of(List.of(counter("mayfly_pipeline_redriven_left_out", 2, "task", "0_0"),
+                counter("mayfly_pipeline_redriven_left_out", 1, "task", "0_1")));
+        assertThat(s.redrivenLeftOut()).isEqualTo(3);
+        assertThat(s.describe("agg", "dl")).endsWith("; left out 3 redriven records (a replay meets their originals; "
+                + "--include-redriven counts them, as a range without the originals needs)");
+    }
+
+    @Test
     void anEmptyTopicSaysSo() {
         assertThat(ReplaySummary.of(List.of()).describe("agg", "dl"))
                 .isEqualTo("read 0 batches, 0 points, 0 duplicates; wrote 0 series to agg; rejected 0 to dl");
