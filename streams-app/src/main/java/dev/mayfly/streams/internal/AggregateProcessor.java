@@ -142,9 +142,9 @@ public final class AggregateProcessor implements Processor<String, Routed, Strin
             reject(key, u, Rejection.of("aggregation_mismatch", "series " + key + " aggregates by " + s.aggregation
                     + ", the point asks for " + u.aggregation));
             return;
-        } else if (s.histogram != null && s.histogram.whyNotAddable(u.histogram) != null) {
+        } else if (s.histogram != null && !s.histogram.sameBounds(u.histogram) && s.histogram.whyNotAddable(u.histogram) != null) {
             reject(key, u, Rejection.of("histogram_bounds_mismatch", "series " + key + " "
-                    + s.histogram.whyNotAddable(u.histogram)));
+                    + s.histogram.whyNotAddable(u.histogram))); // computed again only for a rejection
             return;
         }
         double amount = u.value;

@@ -127,7 +127,7 @@ public final class Histogram {
         if (isNative() || Arrays.equals(bounds, other.bounds)) {
             return null;
         }
-        int union = union(bounds, other.bounds).length;
+        int union = unionLength(bounds, other.bounds);
         return union <= Math.max(MAX_MERGED_BOUNDS, Math.max(bounds.length, other.bounds.length)) ? null
                 : "has " + bounds.length + " bucket bounds, the point " + other.bounds.length + " others; together "
                 + union + ", over " + MAX_MERGED_BOUNDS;
@@ -141,6 +141,8 @@ public final class Histogram {
             for (int i = 0; i < counts.length; i++) {
                 counts[i] += other.counts[i];
             }
+        } else if (unionLength(bounds, other.bounds) == bounds.length) {
+            addInto(bounds, counts, other.bounds, other.counts); // other's bounds are among these (after a union, the usual case)
         } else {
             double[] union = union(bounds, other.bounds);
             long[] merged = new long[union.length + 1];
@@ -168,6 +170,23 @@ public final class Histogram {
             }
         }
         return n == u.length ? u : Arrays.copyOf(u, n);
+    }
+
+    /** How many bounds the union of two strictly increasing bound lists has (without building it). */
+    private static int unionLength(double[] a, double[] b) {
+        int i = 0, j = 0, n = 0;
+        while (i < a.length && j < b.length) {
+            if (a[i] < b[j]) {
+                i++;
+            } else if (b[j] < a[i]) {
+                j++;
+            } else {
+                i++;
+                j++;
+            }
+            n++;
+        }
+        return n + (a.length - i) + (b.length - j);
     }
 
     /** Adds each bucket of (bounds, counts) to the bucket of {@code union} (which holds every one of bounds) with the same upper bound. */

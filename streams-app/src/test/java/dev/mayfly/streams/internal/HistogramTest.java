@@ -17,6 +17,16 @@ class HistogramTest {
     }
 
     @Test
+    void boundsAmongTheSeriesOnesAddInPlace() {
+        Histogram h = new Histogram(new double[]{1, 5, 10}, new long[]{1, 1, 1, 1}, 0, 4);
+        double[] before = h.bounds;
+        h.add(new Histogram(new double[]{5}, new long[]{2, 3}, 0, 5));
+        assertThat(h.bounds).isSameAs(before);
+        assertThat(h.counts).containsExactly(1, 3, 1, 4);
+        assertThat(h.count).isEqualTo(9);
+    }
+
+    @Test
     void negativeAndPositiveZeroAreOneBound() {
         Histogram h = new Histogram(new double[]{-0.0, 1}, new long[]{1, 1, 1}, 0, 3);
         h.add(new Histogram(new double[]{0.0, 2}, new long[]{2, 2, 2}, 0, 6));
