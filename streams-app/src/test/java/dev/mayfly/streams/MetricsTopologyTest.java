@@ -367,7 +367,7 @@ class MetricsTopologyTest {
     }
 
     @Test
-    void aCumulativeHistogramWhoseBoundsChangeStartedAgainAndALateTotalOfTheOldBoundsStillCountsItsGrowth() {
+    void aCumulativeHistogramWhoseBoundsChangeStartedAgainALateTotalOfTheOldBoundsCountsItsGrowthAndARollbackCountsWhole() {
         try (Pipeline p = Pipeline.start()) {
             java.util.function.BiFunction<double[], long[], MetricPoint> total = (bounds, counts) ->
                     MetricPoint.newBuilder(histogram("lat", bounds, counts, 1.0)).setTemporality(Temporality.CUMULATIVE)
@@ -387,6 +387,12 @@ class MetricsTopologyTest {
             // and the new bounds' totals grow from their own
             p.send(batch("e4", T0 + 4_000, total.apply(after, new long[]{2, 0, 1})));
             assertThat(p.aggregate("lat{job=\"fn\"}").getHistogram().getCount()).isEqualTo(7);
+            // back to the old bounds (a rollback), newer than the new bounds' totals: started again, counted whole
+            // although it is above the old bounds' last total, and then grows from there
+            p.send(batch("e5", T0 + 5_000, total.apply(before, new long[]{1, 2, 3})));
+            assertThat(p.aggregate("lat{job=\"fn\"}").getHistogram().getCount()).isEqualTo(13);
+            p.send(batch("e6", T0 + 6_000, total.apply(before, new long[]{1, 2, 4})));
+            assertThat(p.aggregate("lat{job=\"fn\"}").getHistogram().getCount()).isEqualTo(14);
             assertThat(p.counter("mayfly_pipeline_stale_cumulative_points{task=\"1_0\"}")).isZero();
         }
     }

@@ -18,7 +18,8 @@ import java.util.List;
  * </ul>
  * An epoch is a start time and, for a histogram, a bucket layout: a client cannot change a histogram's bounds without
  * starting it again, so a total with other bounds begins an epoch of its own (counted whole), and a late total of
- * the old bounds still grows its own epoch, in either arrival order.
+ * the old bounds still grows its own epoch, in either arrival order; a total of the old bounds newer than the other
+ * bounds' last one is the source started again with its old bounds (a rollback), counted whole.
  * The {@value #MAX_EPOCHS} newest epochs are kept; a point of an epoch older than those is counted whole again.
  */
 final class CumulativeState {
@@ -35,11 +36,14 @@ final class CumulativeState {
         long startTime;
         double total;
         Histogram histogram;
+        /** The newest event time counted in this epoch. */
+        long lastEventTime;
 
-        Epoch(long startTime, double total, Histogram histogram) {
+        Epoch(long startTime, double total, Histogram histogram, long lastEventTime) {
             this.startTime = startTime;
             this.total = total;
             this.histogram = histogram;
+            this.lastEventTime = lastEventTime;
         }
     }
 
@@ -49,7 +53,7 @@ final class CumulativeState {
 
     static CumulativeState first(Update u) {
         CumulativeState s = new CumulativeState();
-        s.epochs.add(new Epoch(u.startTime, u.value, copy(u.histogram)));
+        s.epochs.add(new Epoch(u.startTime, u.value, copy(u.histogram), u.eventTime));
         s.lastEventTime = u.eventTime;
         return s;
     }
@@ -65,10 +69,19 @@ final class CumulativeState {
             if (e.startTime != u.startTime || !sameLayout(e, u)) {
                 continue;
             }
+            if (startedAgainWithItsLayout(e, u)) {
+                // the stream went to other bounds after this epoch's last total and u is newer still: its source
+                // started again with these bounds (a rollback), counted whole, and it is the newest epoch now
+                epochs.remove(i);
+                epochs.add(new Epoch(u.startTime, u.value, copy(u.histogram), u.eventTime));
+                lastEventTime = Math.max(lastEventTime, u.eventTime);
+                return full(u);
+            }
             Delta d = grow(e, u);
             if (d != null) {
                 e.total = u.value;
                 e.histogram = copy(u.histogram);
+                e.lastEventTime = Math.max(e.lastEventTime, u.eventTime);
                 lastEventTime = Math.max(lastEventTime, u.eventTime);
                 return d;
             }
@@ -76,6 +89,7 @@ final class CumulativeState {
                     && (u.startTime == Update.NO_START_TIME || u.eventTime - lastEventTime > REORDER_WINDOW_MS)) {
                 e.total = u.value;
                 e.histogram = copy(u.histogram);
+                e.lastEventTime = Math.max(e.lastEventTime, u.eventTime);
                 lastEventTime = Math.max(lastEventTime, u.eventTime);
                 return full(u);
             }
@@ -85,12 +99,27 @@ final class CumulativeState {
         while (at < epochs.size() && epochs.get(at).startTime <= u.startTime) { // after those of its start time: the newest
             at++;
         }
-        epochs.add(at, new Epoch(u.startTime, u.value, copy(u.histogram)));
+        epochs.add(at, new Epoch(u.startTime, u.value, copy(u.histogram), u.eventTime));
         if (epochs.size() > MAX_EPOCHS) {
             epochs.remove(0);
         }
         lastEventTime = Math.max(lastEventTime, u.eventTime);
         return full(u);
+    }
+
+    /**
+     * Whether another bucket layout of the same start time was counted after {@code e}'s last total and {@code u} is
+     * newer than that: the stream left e's bounds and came back to them, so it started again (a late total of e's own
+     * bounds is older than the other layout's and still grows e).
+     */
+    private boolean startedAgainWithItsLayout(Epoch e, Update u) {
+        for (Epoch o : epochs) {
+            if (o != e && o.startTime == e.startTime && !sameLayout(o, u)
+                    && o.lastEventTime > e.lastEventTime && u.eventTime > o.lastEventTime) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether u's histogram has the epoch's bucket layout (a client cannot change it without starting again). */
@@ -123,6 +152,9 @@ final class CumulativeState {
                 e.histogram.write(w);
             }
         }
+        for (Epoch e : epochs) { // after what version 2 always held: a reader of it ignores these
+            w.writeLong(e.lastEventTime);
+        }
         return w.toByteArray();
     }
 
@@ -142,7 +174,12 @@ final class CumulativeState {
             long start = r.readLong();
             double total = r.readDouble();
             Histogram h = r.readByte() == 1 ? Histogram.read(r) : null;
-            s.epochs.add(new Epoch(start, total, h));
+            s.epochs.add(new Epoch(start, total, h, s.lastEventTime));
+        }
+        if (!r.atEnd()) { // each epoch's newest event time (written since layouts were told apart)
+            for (Epoch e : s.epochs) {
+                e.lastEventTime = r.readLong();
+            }
         }
         return s;
     }
