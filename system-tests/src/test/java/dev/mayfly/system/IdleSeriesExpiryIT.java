@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (and its last-push time) is gone once its TTL has passed. The engine expires by stream time, which only records
  * move; series updates are partitioned by series key, so the partitions the busy job's few series do not reach hear
  * of the time from the ingest step's empty packs. Then nothing is pushed at all, and the busy job's series expire too:
- * the gateway writes a tick to the events topic about every second while no push arrives.
+ * the gateway writes a tick to the events topic about every second while no push arrives; and after a kill and a
+ * restart, with nothing pushed, the ticks alone expire a job pushed just before the kill.
  */
 class IdleSeriesExpiryIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -33,9 +34,10 @@ class IdleSeriesExpiryIT {
     void idleSeriesExpireOnEveryPartitionWhileOtherPushesKeepComing() throws Exception {
         int httpPort = Ports.free();
         String base = "http://localhost:" + httpPort;
-        try (MayflyProcess standalone = new MayflyProcess("standalone", dir, "standalone", "--data-dir", dir.resolve("data").toString(),
+        String[] args = {"standalone", "--data-dir", dir.resolve("data").toString(),
                 "--http-port", String.valueOf(httpPort), "--kafka-port", String.valueOf(Ports.free()), "--bind", "127.0.0.1",
-                "--set", "series.ttl=6s", "--set", "last.push.ttl=6s", "--set", "expiry.scan.interval=1s").start()) {
+                "--set", "series.ttl=6s", "--set", "last.push.ttl=6s", "--set", "expiry.scan.interval=1s"};
+        try (MayflyProcess standalone = new MayflyProcess("standalone", dir, args).start()) {
             MetricsText.awaitStatus(base + "/-/ready", 200, Duration.ofSeconds(150));
             StringBuilder body = new StringBuilder("# TYPE idle_total counter\n");
             for (int i = 0; i < IDLE_SERIES; i++) {
@@ -68,6 +70,26 @@ class IdleSeriesExpiryIT {
                 busyLeft = servedOf(base, "busy");
             }
             assertThat(busyLeft).as("series still served 60 s after the last push of all (TTL 6 s)").isEmpty();
+
+            // pushed (and served) just before a kill: the committed aggregates would serve them after the restart for
+            // good; with nothing pushed, the ticks alone expire them
+            assertThat(push(base + "/metrics/job/restart", body.toString().replace("idle_total", "restart_total"))).isEqualTo(200);
+            long shownBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (servedOf(base, "restart").keySet().stream().filter(k -> k.startsWith("restart_total{")).count() < IDLE_SERIES) {
+                assertThat(System.nanoTime()).as("the restart job's %d series visible", IDLE_SERIES).isLessThan(shownBy);
+                Thread.sleep(50);
+            }
+            standalone.kill();
+        }
+        try (MayflyProcess restarted = new MayflyProcess("restarted", dir, args).start()) {
+            MetricsText.awaitStatus(base + "/-/ready", 200, Duration.ofSeconds(150));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            Map<String, Double> left = servedOf(base, "restart");
+            while (!left.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+                left = servedOf(base, "restart");
+            }
+            assertThat(left).as("series still served 60 s after a restart with nothing pushed (TTL 6 s)").isEmpty();
         }
     }
 
