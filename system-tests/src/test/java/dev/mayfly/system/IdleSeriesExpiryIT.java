@@ -63,13 +63,7 @@ class IdleSeriesExpiryIT {
             MetricsText.awaitValue(base + "/metrics", null, "busy_total{", busyPushes); // kept, every push counted
 
             // then nothing is pushed at all: the gateway's ticks move the engine's clock, so the busy job expires too
-            long quietDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            Map<String, Double> busyLeft = servedOf(base, "busy");
-            while (!busyLeft.isEmpty() && System.nanoTime() < quietDeadline) {
-                Thread.sleep(250);
-                busyLeft = servedOf(base, "busy");
-            }
-            assertThat(busyLeft).as("series still served 60 s after the last push of all (TTL 6 s)").isEmpty();
+            assertThat(servedOf(base, "busy", Duration.ofSeconds(60))).as("series still served 60 s after the last push of all (TTL 6 s)").isEmpty();
 
             // pushed (and served) just before a kill: the committed aggregates would serve them after the restart for
             // good; with nothing pushed, the ticks alone expire them
@@ -83,14 +77,19 @@ class IdleSeriesExpiryIT {
         }
         try (MayflyProcess restarted = new MayflyProcess("restarted", dir, args).start()) {
             MetricsText.awaitStatus(base + "/-/ready", 200, Duration.ofSeconds(150));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            Map<String, Double> left = servedOf(base, "restart");
-            while (!left.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(250);
-                left = servedOf(base, "restart");
-            }
-            assertThat(left).as("series still served 60 s after a restart with nothing pushed (TTL 6 s)").isEmpty();
+            assertThat(servedOf(base, "restart", Duration.ofSeconds(60))).as("series still served 60 s after a restart with nothing pushed (TTL 6 s)").isEmpty();
         }
+    }
+
+    /** The series of {@code job} still served once none is, or once {@code within} has passed. */
+    private static Map<String, Double> servedOf(String base, String job, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        Map<String, Double> left = servedOf(base, job);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            left = servedOf(base, job);
+        }
+        return left;
     }
 
     /** The idle job's series still served: its data and its last-push times. */
