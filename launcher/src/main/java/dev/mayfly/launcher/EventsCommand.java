@@ -100,10 +100,6 @@ final class EventsCommand implements Callable<Integer> {
 
     private boolean write(ConsumerRecord<byte[], byte[]> record, BatchDecoder decoder, BatchFilter filter,
                           BatchOutput output, Counts counts) throws IOException {
-        if (record.headers().lastHeader(Topics.HEADER_TICK) != null) {
-            counts.ticks++; // a gateway's time signal, no one's push
-            return true;
-        }
         MetricEventBatch batch = null;
         DecodeException error = null;
         try {
@@ -113,6 +109,10 @@ final class EventsCommand implements Callable<Integer> {
                 throw new IllegalStateException("cannot decode " + record.topic() + " records: " + e.getMessage(), e);
             }
             error = e;
+        }
+        if (Topics.isTick(record.headers(), batch)) {
+            counts.ticks++; // a gateway's time signal, no one's push
+            return true;
         }
         if (batch == null ? !filter.keepsAll() : !filter.matches(batch)) {
             counts.filtered++;

@@ -1,5 +1,9 @@
 package dev.mayfly.schemas;
 
+import dev.mayfly.schemas.avro.MetricEventBatch;
+import dev.mayfly.schemas.avro.Operation;
+import org.apache.kafka.common.header.Headers;
+
 /** Default names of Mayfly's topics. Every service takes them from config; these are the defaults. */
 public final class Topics {
     /** Raw metric event batches, keyed by event id (so a retry reaches the partition that saw the original). Retained and replayable. */
@@ -29,6 +33,15 @@ public final class Topics {
      * pushed, in a live run and in a replay alike. It counts nothing and is no job's push. Value {@code 1}.
      */
     public static final String HEADER_TICK = "mayfly.tick";
+    /**
+     * Whether an events record is a tick: headed {@link #HEADER_TICK} and a batch without points. A record headed so
+     * that carries points is what it carries: counted, shown and filtered as any batch. The one home of this rule.
+     */
+    public static boolean isTick(Headers headers, MetricEventBatch batch) {
+        return headers.lastHeader(HEADER_TICK) != null && batch != null && batch.getPoints().isEmpty()
+                && batch.getOperation() == Operation.RECORD;
+    }
+
     /** Header of an events record {@code mayfly redrive} published: the event id of the batch it was dead-lettered under. */
     public static final String HEADER_REDRIVEN_EVENT_ID = "mayfly.redrive.event.id";
     /** Header of an events record {@code mayfly redrive} published: the dead letter it came from, {@code topic/partition/offset}. */

@@ -296,7 +296,7 @@ public final class IngestProcessor implements Processor<byte[], byte[], String, 
         } catch (DecodeException e) {
             return false;
         }
-        return batch.getPoints().isEmpty() && batch.getOperation() == Operation.RECORD;
+        return Topics.isTick(record.headers(), batch);
     }
 
     /**

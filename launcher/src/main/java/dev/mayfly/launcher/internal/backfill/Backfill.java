@@ -117,12 +117,12 @@ public final class Backfill {
     }
 
     private boolean keeps(ConsumerRecord<byte[], byte[]> r, BatchDecoder decoder) {
-        if (filter.keepsAll() || r.headers().lastHeader(Topics.HEADER_TICK) != null) {
-            return true; // a gateway's tick moves every job's time
+        if (filter.keepsAll()) {
+            return true;
         }
         try {
             MetricEventBatch batch = decoder.decode(r.value());
-            return filter.matches(batch);
+            return Topics.isTick(r.headers(), batch) || filter.matches(batch); // a tick moves every job's time
         } catch (DecodeException e) {
             if (e.isTransient()) {
                 throw new IllegalStateException("cannot decode events: " + e.getMessage(), e);
