@@ -10,7 +10,7 @@
 # alone takes (its CPU per push x that rate) of the 2 cores; what is left, over that rate, is the most a Mayfly push
 # may cost (the whole process: HTTP, broker, engine, exporter, JIT, GC).
 # Usage: bench/cpu-budget.sh [JAR (default launcher/target/mayfly.jar)]
-# Environment: PORT_BASE (21290: HTTP +1, Kafka +2, Pushgateway +3), PGW (/usr/bin/prometheus-pushgateway).
+# Environment: JAVA_OPTS (more JVM flags for Mayfly), SKIP_PUSHGATEWAY=1, PORT_BASE (21290: HTTP +1, Kafka +2, Pushgateway +3), PGW (/usr/bin/prometheus-pushgateway).
 # Needs wrk, prometheus-pushgateway and /usr/bin/time (Debian).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,15 +41,17 @@ load() {
       r = 2 * a / (t2 - t0); g = w / a; printf "%s at 2x the Pushgateway (%.0f pushes/s): wrk takes %.2f of 2 cores, a Mayfly push may cost at most %.1f us", "", r, g * r, (2 - g * r) / r * 1e6 }')
   fi
 }
-echo "== Pushgateway $("$PGW" --version 2>&1 | head -1 | awk '{ print $3 }') --push.disable-consistency-check"
-"$PGW" --web.listen-address=127.0.0.1:$PGW_PORT --push.disable-consistency-check > "$DATA.pgw.log" 2>&1 & G=$!
-PIDS+=($G); wait_url "127.0.0.1:$PGW_PORT/-/ready"
-load $G "http://127.0.0.1:$PGW_PORT" warmup 1000 5 ""
-load $G "http://127.0.0.1:$PGW_PORT" fleet 1 15 ""
-load $G "http://127.0.0.1:$PGW_PORT" groups 1000 15 ""
-kill $G; wait $G 2>/dev/null || true
-echo "== Mayfly standalone ($JAR), fresh, end to end"
-java -Xmx1g -XX:+UseSerialGC -jar "$JAR" standalone --data-dir "$DATA" --http-port "$HTTP" --kafka-port "$KAFKA" \
+if [ -z "${SKIP_PUSHGATEWAY:-}" ]; then
+  echo "== Pushgateway $("$PGW" --version 2>&1 | head -1 | awk '{ print $3 }') --push.disable-consistency-check"
+  "$PGW" --web.listen-address=127.0.0.1:$PGW_PORT --push.disable-consistency-check > "$DATA.pgw.log" 2>&1 & G=$!
+  PIDS+=($G); wait_url "127.0.0.1:$PGW_PORT/-/ready"
+  load $G "http://127.0.0.1:$PGW_PORT" warmup 1000 5 ""
+  load $G "http://127.0.0.1:$PGW_PORT" fleet 1 15 ""
+  load $G "http://127.0.0.1:$PGW_PORT" groups 1000 15 ""
+  kill $G; wait $G 2>/dev/null || true
+fi
+echo "== Mayfly standalone ($JAR${JAVA_OPTS:+, $JAVA_OPTS}), fresh, end to end"
+java -Xmx1g -XX:+UseSerialGC ${JAVA_OPTS:-} -jar "$JAR" standalone --data-dir "$DATA" --http-port "$HTTP" --kafka-port "$KAFKA" \
   --bind 127.0.0.1 > "$DATA.log" 2>&1 & P=$!
 PIDS+=($P); wait_url "127.0.0.1:$HTTP/-/ready"
 visible() { curl -gs "http://127.0.0.1:$HTTP/metrics?name[]=bench_requests_total" \
@@ -57,5 +59,7 @@ visible() { curl -gs "http://127.0.0.1:$HTTP/metrics?name[]=bench_requests_total
 for w in cold:1000 fleet:1 groups:1000 fleet2:1 groups2:1000; do
   load $P "http://127.0.0.1:$HTTP" "${w%%:*}" "${w#*:}" 15 visible
 done
-echo "== Budget"
-for w in fleet groups; do echo "  $w${BUDGET[$w]}"; done
+if [ -z "${SKIP_PUSHGATEWAY:-}" ]; then
+  echo "== Budget"
+  for w in fleet groups; do echo "  $w${BUDGET[$w]}"; done
+fi
