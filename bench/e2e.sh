@@ -20,7 +20,7 @@
 # Usage: bench/e2e.sh [LOAD_SECONDS (default 20)] [OPEN_LOOP_SECONDS (default 120)]
 #   quick run: bench/e2e.sh 10 30
 # Environment: WARMUP (s of (b) before measuring, default 10; 0 measures a cold start), CONNS (wrk connections,
-# default 256), WRK_THREADS (2), PRODUCER_THREADS (64), PRODUCER_PER_CONTAINER (64), OPEN_CONNS (64), PORT_BASE (21090: HTTP +1, Kafka +2,
+# default 256), WRK_THREADS (2), PRODUCER_THREADS (64), PRODUCER_PER_CONTAINER (64), OPEN_CONNS (256: enough keep-alive connections to offer 90% of a fast run's capacity), PORT_BASE (21090: HTTP +1, Kafka +2,
 # Pushgateway +3; the broker's controller port is a free ephemeral one), E2E_JAR, E2E_JAVA_OPTS
 # (-Xmx1g -XX:+UseSerialGC, as ./mayfly), SKIP_BUILD=1 (use the built jar and test classes as they are),
 # DRAIN_TIMEOUT (s, default 600), SKIP_PUSHGATEWAY=1, SKIP_OPEN=1, E2E_ARGS (more standalone flags, for example
@@ -36,7 +36,7 @@ CONNS=${CONNS:-256}
 WRK_THREADS=${WRK_THREADS:-2}
 PRODUCER_THREADS=${PRODUCER_THREADS:-64}
 PRODUCER_PER_CONTAINER=${PRODUCER_PER_CONTAINER:-64}
-OPEN_CONNS=${OPEN_CONNS:-64}
+OPEN_CONNS=${OPEN_CONNS:-256}
 PORT_BASE=${PORT_BASE:-21090}
 HTTP=$((PORT_BASE + 1)); KAFKA=$((PORT_BASE + 2)); PGW_PORT=$((PORT_BASE + 3))
 JAR=${E2E_JAR:-launcher/target/mayfly.jar}
