@@ -81,13 +81,14 @@ public final class Exporter implements AutoCloseable {
             return t;
         });
         String lagGroup = settings.get(ExporterConfig.ENGINE_LAG_GROUP);
+        this.lagInterval = settings.get(ExporterConfig.ENGINE_LAG_INTERVAL);
         if (lagGroup.isBlank()) {
             this.engineLag = null;
             this.lagTimer = null;
         } else {
             Map<String, Object> lagProps = new HashMap<>(props);
             lagProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "mayfly-exporter-engine-lag");
-            this.engineLag = new EngineLag(lagProps, settings.get(CommonSettings.EVENTS_TOPIC), lagGroup, System::currentTimeMillis);
+            this.engineLag = new EngineLag(lagProps, settings.get(CommonSettings.EVENTS_TOPIC), lagGroup, lagInterval, System::currentTimeMillis);
             metrics.engineLag(engineLag);
             this.lagTimer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "mayfly-exporter-engine-lag");
@@ -95,7 +96,6 @@ public final class Exporter implements AutoCloseable {
                 return t;
             });
         }
-        this.lagInterval = settings.get(ExporterConfig.ENGINE_LAG_INTERVAL);
         this.handler = new MetricsHandler(new Scraper(new AggregatesCollector(store), registry, metrics), consumer::isCaughtUp, metrics);
         this.servedTypes = new ServedTypesView(store, consumer::isCaughtUp);
     }

@@ -1,6 +1,8 @@
 package dev.mayfly.exporter.internal;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -25,7 +27,10 @@ import java.util.function.LongSupplier;
  * the events topic) that the engine's consumer group has not committed yet, and the age of the oldest of them (now
  * minus its record timestamp, which the gateway and the producer library set when they send it). Kafka is the
  * buffer, so under overload the gateway keeps accepting while these grow; alert on them. Measured by {@link #refresh}
- * (call it from one thread, every few seconds), read by any thread.
+ * (call it from one thread, every {@code interval}), read by any thread. A measurement that cannot finish within its
+ * budget (the interval, at most 10 s) fails, and a value is served only while it is fresh (measured within the
+ * interval plus the budget): while the broker is unreachable the gauges say NaN, never an old figure that stopped
+ * growing.
  */
 public final class EngineLag implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineLag.class);
@@ -35,11 +40,18 @@ public final class EngineLag implements AutoCloseable {
     private final String eventsTopic;
     private final String group;
     private final LongSupplier clockMillis;
+    private final long budgetMillis;
+    private final long maxAgeMillis;
     private volatile double events = Double.NaN;
     private volatile double seconds = Double.NaN;
+    private volatile long measuredAtMillis;
 
-    /** @param kafka bootstrap servers and client overrides; @param group the engine's consumer group (its application id) */
-    public EngineLag(Map<String, Object> kafka, String eventsTopic, String group, LongSupplier clockMillis) {
+    /**
+     * @param kafka    bootstrap servers and client overrides
+     * @param group    the engine's consumer group (its application id)
+     * @param interval how often {@link #refresh} is called
+     */
+    public EngineLag(Map<String, Object> kafka, String eventsTopic, String group, Duration interval, LongSupplier clockMillis) {
         this.admin = Admin.create(kafka);
         Map<String, Object> consumer = new HashMap<>(kafka);
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -51,35 +63,49 @@ public final class EngineLag implements AutoCloseable {
         this.eventsTopic = eventsTopic;
         this.group = group;
         this.clockMillis = clockMillis;
+        this.budgetMillis = Math.max(1000, Math.min(interval.toMillis(), 10_000));
+        this.maxAgeMillis = interval.toMillis() + budgetMillis + 2000; // the peek at the oldest record, the scheduler
     }
 
-    /** Events not yet processed by the engine; NaN until measured or when the last measurement failed. */
+    /** Events not yet processed by the engine; NaN until measured, when the last measurement failed, or when stale. */
     public double events() {
-        return events;
+        return isFresh() ? events : Double.NaN;
     }
 
-    /** Age in seconds of the oldest event not yet processed (0 when none); NaN until measured or on failure. */
+    /** Age in seconds of the oldest event not yet processed (0 when none); NaN as {@link #events()} is. */
     public double seconds() {
-        return seconds;
+        return isFresh() ? seconds : Double.NaN;
     }
 
-    /** Measures both; on failure (broker unreachable, group unknown) both become NaN until the next success. */
+    private boolean isFresh() {
+        return clockMillis.getAsLong() - measuredAtMillis <= maxAgeMillis;
+    }
+
+    /**
+     * Measures both within the budget; on failure (broker unreachable, group unknown, out of time) both become NaN
+     * until the next success.
+     */
     public void refresh() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMillis);
         try {
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            List<TopicPartition> partitions = admin.describeTopics(List.of(eventsTopic)).allTopicNames().get(10, TimeUnit.SECONDS)
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group,
+                            new ListConsumerGroupOffsetsOptions().timeoutMs(remainingMillis(deadline)))
+                    .partitionsToOffsetAndMetadata().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+            List<TopicPartition> partitions = admin.describeTopics(List.of(eventsTopic),
+                            new DescribeTopicsOptions().timeoutMs(remainingMillis(deadline)))
+                    .allTopicNames().get(remainingMillis(deadline), TimeUnit.MILLISECONDS)
                     .get(eventsTopic).partitions().stream().map(p -> new TopicPartition(eventsTopic, p.partition())).toList();
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
             Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(10, TimeUnit.SECONDS)
+            admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED).timeoutMs(remainingMillis(deadline)))
+                    .all().get(remainingMillis(deadline), TimeUnit.MILLISECONDS)
                     .forEach((tp, info) -> ends.put(tp, info.offset()));
             long behind = 0;
             Map<TopicPartition, Long> firstUnprocessed = new HashMap<>();
             for (TopicPartition tp : partitions) {
                 OffsetAndMetadata c = committed.get(tp);
-                long from = c == null ? earliest(tp) : c.offset();
+                long from = c == null ? earliest(tp, deadline) : c.offset();
                 long lag = Math.max(0, ends.getOrDefault(tp, 0L) - from);
                 if (lag > 0) {
                     behind += lag;
@@ -89,6 +115,7 @@ public final class EngineLag implements AutoCloseable {
             double oldestAge = firstUnprocessed.isEmpty() ? 0 : oldestAgeSeconds(firstUnprocessed);
             events = behind;
             seconds = oldestAge;
+            measuredAtMillis = clockMillis.getAsLong();
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -99,8 +126,14 @@ public final class EngineLag implements AutoCloseable {
         }
     }
 
-    private long earliest(TopicPartition tp) throws Exception {
-        return admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).all().get(10, TimeUnit.SECONDS).get(tp).offset();
+    private long earliest(TopicPartition tp, long deadline) throws Exception {
+        return admin.listOffsets(Map.of(tp, OffsetSpec.earliest()), new ListOffsetsOptions().timeoutMs(remainingMillis(deadline)))
+                .all().get(remainingMillis(deadline), TimeUnit.MILLISECONDS).get(tp).offset();
+    }
+
+    /** What is left of the budget, at least 1 ms (an admin call with no time left fails at once). */
+    private static int remainingMillis(long deadlineNanos) {
+        return (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     }
 
     /** Now minus the oldest timestamp of the records at {@code offsets}; 0 when none can be read within a second. */

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,7 +42,7 @@ class EngineLagIT {
                 }
             }
             try (EngineLag lag = new EngineLag(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                    "events", "engine", () -> now)) {
+                    "events", "engine", Duration.ofSeconds(5), () -> now)) {
                 // the group has committed nothing: everything is behind, the oldest is 60 s old
                 lag.refresh();
                 assertThat(lag.events()).isEqualTo(10.0);
@@ -61,11 +63,40 @@ class EngineLagIT {
                 assertThat(lag.seconds()).isZero();
             }
             try (EngineLag lag = new EngineLag(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                    "no-such-topic", "engine", () -> now)) {
+                    "no-such-topic", "engine", Duration.ofSeconds(5), () -> now)) {
                 lag.refresh();
                 assertThat(lag.events()).isNaN();
                 assertThat(lag.seconds()).isNaN();
             }
+        }
+    }
+
+    /** A broker that stops answering: the gauges turn NaN within the interval plus the budget, not an old figure. */
+    @Test
+    void aValueThatCannotBeRefreshedIsNotServed() throws Exception {
+        AtomicLong clock = new AtomicLong(1_000_000_000_000L);
+        EmbeddedKafka kafka = EmbeddedKafka.on(dir, 0).start();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic("events", 1, (short) 1))).all().get();
+        }
+        try (EngineLag lag = new EngineLag(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                "events", "engine", Duration.ofSeconds(2), clock::get)) {
+            lag.refresh();
+            assertThat(lag.events()).isZero();
+            // served while fresh: up to the interval, the budget (2 s each here) and 2 s of slack after the measurement
+            clock.addAndGet(5_900);
+            assertThat(lag.events()).isZero();
+            clock.addAndGet(200);
+            assertThat(lag.events()).isNaN();
+            assertThat(lag.seconds()).isNaN();
+
+            clock.set(1_000_000_000_000L);
+            kafka.close();
+            lag.refresh(); // the broker is gone: the measurement fails within its budget
+            assertThat(lag.events()).isNaN();
+            assertThat(lag.seconds()).isNaN();
+        } finally {
+            kafka.close();
         }
     }
 }
