@@ -65,6 +65,11 @@ public final class StatusPage implements RequestHandler {
         h.row("engine lag, events", Double.isNaN(r.engineLagEvents()) ? "not measured" : String.format("%.0f", r.engineLagEvents()), null);
         h.row("engine lag, seconds", Double.isNaN(r.engineLagSeconds()) ? "not measured" : String.format("%.1f", r.engineLagSeconds()),
                 Double.isNaN(r.engineLagSeconds()) ? null : r.engineLagSeconds() <= LAG_WARNING_SECONDS);
+        if (!Double.isNaN(r.conflictingSeries())) {
+            h.row("series left out of the last scrape", r.conflictingSeries() == 0 ? "none"
+                    : String.format("%.0f: another family of the same name or sample names is served (gateway/README.md, \"One name, one family\")",
+                    r.conflictingSeries()), r.conflictingSeries() == 0);
+        }
         if (r.webConfigReloadOk() != null) {
             h.row("web config file", r.webConfigReloadOk() ? "in force as last read"
                     : "the last reading failed; the last good one is in force (see the log)", r.webConfigReloadOk());

@@ -24,16 +24,19 @@ import java.util.TreeMap;
  * @param deadLettersByJob the same by job, then reason (jobs the pipeline could name)
  * @param pushRejections  pushes the gateway of this process refused, by reason (empty without a gateway here)
  * @param webConfigReloadOk whether the last reading of the web config file succeeded (null: no web config file)
+ * @param conflictingSeries series left out of the last scrape because another family claimed their name (NaN: not
+ *                          known in this process)
  */
 public record StatusReport(Instant generated, boolean caughtUp, int seriesServed, Instant newestUpdate,
                            double engineLagEvents, double engineLagSeconds,
                            Map<String, Job> jobs, Map<String, Metric> metrics,
                            Map<String, Double> deadLetters, Map<String, Map<String, Double>> deadLettersByJob,
                            Map<String, Double> pushRejections, List<DeadLetterTail.Entry> recentDeadLetters,
-                           Boolean webConfigReloadOk) {
+                           Boolean webConfigReloadOk, double conflictingSeries) {
     private static final String PIPELINE_REJECTS = "mayfly_pipeline_rejects";
     private static final String GATEWAY_REJECTS = "mayfly_gateway_rejected_pushes";
     private static final String WEB_CONFIG_OK = "mayfly_http_web_config_last_reload_successful";
+    private static final String CONFLICTING_SERIES = "mayfly_exporter_conflicting_series";
 
     public record Job(Instant lastPush, int series) {
     }
@@ -83,16 +86,21 @@ public record StatusReport(Instant generated, boolean caughtUp, int seriesServed
         return new StatusReport(now, caughtUp, store.size(), newest == Long.MIN_VALUE ? null : Instant.ofEpochMilli(newest),
                 lag == null ? Double.NaN : lag.events(), lag == null ? Double.NaN : lag.seconds(),
                 jobs, metrics, deadLetters, deadLettersByJob, pushRejections(registry),
-                tail == null ? List.of() : tail.recent(), webConfigReloadOk(registry));
+                tail == null ? List.of() : tail.recent(), webConfigReloadOk(registry), gauge(registry, CONFLICTING_SERIES));
+    }
+
+    private static double gauge(PrometheusRegistry registry, String name) {
+        for (MetricSnapshot snapshot : registry.scrape(name::equals)) {
+            if (snapshot instanceof GaugeSnapshot gauge && !gauge.getDataPoints().isEmpty()) {
+                return gauge.getDataPoints().get(0).getValue();
+            }
+        }
+        return Double.NaN;
     }
 
     private static Boolean webConfigReloadOk(PrometheusRegistry registry) {
-        for (MetricSnapshot snapshot : registry.scrape(WEB_CONFIG_OK::equals)) {
-            if (snapshot instanceof GaugeSnapshot gauge && !gauge.getDataPoints().isEmpty()) {
-                return gauge.getDataPoints().get(0).getValue() == 1.0;
-            }
-        }
-        return null;
+        double ok = gauge(registry, WEB_CONFIG_OK);
+        return Double.isNaN(ok) ? null : ok == 1.0;
     }
 
     private static Map<String, Double> pushRejections(PrometheusRegistry registry) {

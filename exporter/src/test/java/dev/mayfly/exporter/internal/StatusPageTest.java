@@ -79,6 +79,28 @@ class StatusPageTest {
         assertThat(StatusPage.render(caughtUp, Map.of("streams", "ready"), Map.of(), List.of())).contains("class=\"ok\">ready</span>");
     }
 
+    /** A counter {@code race} and a gauge {@code race_total} both claim {@code race_total}: the scrape serves one. */
+    @Test
+    void seriesTheLastScrapeLeftOutForAnotherFamilyOfTheirNameAreShown() {
+        SeriesStore store = new SeriesStore();
+        long t = NOW.toEpochMilli();
+        store.put("race", "job=\"a\"", new ScalarSeries(COUNTER, t, t, 10));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ExporterMetrics metrics = new ExporterMetrics(registry, store, NOW::toEpochMilli, "aggregates");
+        Scraper scraper = new Scraper(new AggregatesCollector(store), new PrometheusRegistry(), metrics);
+        scraper.scrape(name -> true);
+        assertThat(StatusPage.render(StatusReport.gather(store, true, null, registry, null, NOW), Map.of(), Map.of(), List.of()))
+                .contains("series left out of the last scrape</th><td class=\"ok\">none");
+
+        store.put("race_total", "job=\"b\"", new ScalarSeries(GAUGE, t, t, 4));
+        store.put("race_total", "job=\"c\"", new ScalarSeries(GAUGE, t, t, 5));
+        scraper.scrape(name -> true);
+        StatusReport r = StatusReport.gather(store, true, null, registry, null, NOW);
+        assertThat(r.conflictingSeries()).isEqualTo(2.0);
+        assertThat(StatusPage.render(r, Map.of(), Map.of(), List.of()))
+                .contains("series left out of the last scrape</th><td class=\"bad\">2: another family of the same name");
+    }
+
     @Test
     void aWebConfigFileThatFailedToReloadIsShownAsAProblem() {
         PrometheusRegistry registry = new PrometheusRegistry();
