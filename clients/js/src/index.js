@@ -102,6 +102,14 @@ export class Metrics {
       throw new TypeError(`${options.name} is already registered as a ${existing.type} with labels [${existing.labelNames}]`);
     }
     const instrument = new Type(options);
+    const names = instrument.exposedNames();
+    for (const other of this.#instruments.values()) {
+      const shared = other.exposedNames().find((n) => names.includes(n));
+      if (shared !== undefined) {
+        throw new TypeError(`${instrument.name} (${type}) and ${other.name} (${other.type}) would both be served as ${shared}:`
+          + " Mayfly serves one family per name");
+      }
+    }
     this.#instruments.set(instrument.name, instrument);
     return instrument;
   }

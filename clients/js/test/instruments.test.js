@@ -35,6 +35,18 @@ test("the same name asked for again is the same instrument, and a different one 
   assert.throws(() => m.histogram({ name: "h", buckets: [1, 3] }), /already registered/);
 });
 
+test("two instruments Mayfly would serve under one name are refused when the second is made", () => {
+  const m = metrics();
+  m.counter({ name: "orders_total" });
+  assert.throws(() => m.gauge({ name: "orders" }),
+    /orders \(gauge\) and orders_total \(counter\) would both be served as orders: Mayfly serves one family per name/);
+  assert.throws(() => m.counter({ name: "orders" }), /would both be served as orders/);
+  assert.throws(() => m.gauge({ name: "orders_created" }), /would both be served as orders_created/);
+  m.histogram({ name: "latency_seconds" });
+  assert.throws(() => m.gauge({ name: "latency_seconds_count" }), /would both be served as latency_seconds_count/);
+  m.gauge({ name: "orders_open" }); // a name of its own
+});
+
 test("values no aggregate could hold are refused where they are recorded", () => {
   const m = metrics();
   const c = m.counter({ name: "c_total", labelNames: ["a"] });

@@ -33,6 +33,21 @@ class Instrument {
     return type === this.type && JSON.stringify(opts.labelNames ?? []) === JSON.stringify(this.labelNames);
   }
 
+  /**
+   * Every name Mayfly would serve this instrument's samples under (a counter is stored without one `_total`, then
+   * served with it, and with `_created`): two instruments sharing one would not both be served.
+   */
+  exposedNames() {
+    if (this.type === "counter") {
+      const base = this.name.endsWith("_total") ? this.name.slice(0, -"_total".length) : this.name;
+      return [base, base + "_total", base + "_created"];
+    }
+    if (this.type === "histogram") {
+      return ["", "_bucket", "_count", "_sum", "_created", "_gcount", "_gsum"].map((s) => this.name + s);
+    }
+    return [this.name];
+  }
+
   /** The series state for `labels` (an object of label name to value), created by `create` when new. */
   state(labels, create) {
     const values = this.labelNames.map(() => "");

@@ -154,7 +154,7 @@ public final class OtlpTranslator {
                         continue;
                     }
                     Map<String, String> labels = labels(p.getAttributesList(), promoted);
-                    double v = value(p);
+                    double v = value(p, m.getName());
                     if (monotonic) {
                         out.counter(name, help, unit, labels, v, t, streamId(scopeIdentity, p.getAttributesList(), t),
                                 startMillis(p.getStartTimeUnixNano(), t));
@@ -168,7 +168,7 @@ public final class OtlpTranslator {
             case GAUGE -> {
                 for (NumberDataPoint p : m.getGauge().getDataPointsList()) {
                     if (!noValue(p.getFlags())) {
-                        out.gauge(name, help, unit, labels(p.getAttributesList(), promoted), value(p));
+                        out.gauge(name, help, unit, labels(p.getAttributesList(), promoted), value(p, m.getName()));
                     }
                 }
             }
@@ -257,11 +257,11 @@ public final class OtlpTranslator {
         return (flags & 1) != 0; // DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK
     }
 
-    private static double value(NumberDataPoint p) {
+    private static double value(NumberDataPoint p, String metric) {
         return switch (p.getValueCase()) {
             case AS_DOUBLE -> p.getAsDouble();
             case AS_INT -> p.getAsInt();
-            default -> throw PushRejected.malformed("a data point has no value");
+            default -> throw PushRejected.malformed("metric " + metric + ": a data point has no value (neither asDouble nor asInt)");
         };
     }
 

@@ -14,12 +14,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Refuses a push with a metric /metrics could not serve beside another family: /metrics serves one family per name
  * (each with the names of its samples), so of two families claiming a name one is left out. Checks the push's own
  * families against each other, and against the families served now (what {@link ServedTypes} knows), remembering
- * which families passed while the served types stay as they were. Thread-safe.
+ * which families passed while the served types stay as they were. A name this gateway accepted that /metrics does
+ * not serve yet (about the engine's freshness) keeps the type it was accepted as for {@link #CLAIM_SECONDS} or until
+ * it is served: of two pushes giving a new name two types, at once or moments apart, the second gets the 400, not a
+ * 2xx and then a family left out. Gateways do not share these claims. Thread-safe.
  */
 final class ServedFamilyConflicts {
     /** The types whose families expose samples under names other than their own, and the suffixes of those names. */
@@ -31,12 +37,33 @@ final class ServedFamilyConflicts {
     /** Families of one push compared one by one; past this many they are looked up. */
     private static final int LOOKED_UP_AFTER = 16;
 
+    /** How long a name accepted here but not served yet keeps its type (unless it is served before). */
+    static final long CLAIM_SECONDS = 60;
+    /** Names claimed at once; past this many every claim is forgotten (the check falls back to what is served). */
+    private static final int MAX_CLAIMS = 10_000;
+
     private final ServedTypes servedTypes;
-    /** Per type ordinal: pushed name to the {@link ServedTypes#version} at which it passed. */
-    private final List<ConcurrentHashMap<String, Long>> passed = new ArrayList<>();
+    private final LongSupplier nanoTime;
+    /** Per type ordinal: pushed name to the versions (served types, claims) at which it passed. */
+    private final List<ConcurrentHashMap<String, Passed>> passed = new ArrayList<>();
+    /** Stored names accepted here that were not served then: the type they were accepted as, and until when. */
+    private final ConcurrentHashMap<String, Claim> claims = new ConcurrentHashMap<>();
+    /** Moves whenever a claim is made, changed or forgotten, so that families that passed before are checked again. */
+    private final AtomicLong claimsVersion = new AtomicLong();
+
+    private record Passed(long served, long claims) {
+    }
+
+    private record Claim(MetricType type, long untilNanos) {
+    }
 
     ServedFamilyConflicts(ServedTypes servedTypes) {
+        this(servedTypes, System::nanoTime);
+    }
+
+    ServedFamilyConflicts(ServedTypes servedTypes, LongSupplier nanoTime) {
         this.servedTypes = servedTypes;
+        this.nanoTime = nanoTime;
         for (int i = 0; i < MetricType.values().length; i++) {
             passed.add(new ConcurrentHashMap<>());
         }
@@ -62,7 +89,7 @@ final class ServedFamilyConflicts {
      * own families would expose one name (counter {@code x} and gauge {@code x_created} in one OTLP request), or a
      * family served now claims one of its names: the same name as another type (a counter {@code latency} of one job,
      * a gauge {@code latency} of another), or a name among its samples (a gauge {@code x_created} beside a counter
-     * {@code x}). Names the served types do not know are left to the engine and the exporter.
+     * {@code x}). A name neither served nor claimed is claimed for the type of this push (see the class comment).
      */
     void refuse(MetricEventBatch batch) {
         Family[] families = distinctFamilies(batch.getPoints());
@@ -73,20 +100,62 @@ final class ServedFamilyConflicts {
             return;
         }
         long version = servedTypes.version(); // read before the answers it vouches for
+        long claimed = claimsVersion.get();
         for (Family f : families) {
-            ConcurrentHashMap<String, Long> passedAt = passed.get(f.type().ordinal());
-            Long at = passedAt.get(f.pushed());
-            if (version >= 0 && at != null && at == version) {
+            ConcurrentHashMap<String, Passed> passedAt = passed.get(f.type().ordinal());
+            Passed at = passedAt.get(f.pushed());
+            if (version >= 0 && at != null && at.served() == version && at.claims() == claimed) {
                 continue;
             }
             refuseServed(f);
+            claim(f);
             if (version >= 0) {
                 if (passedAt.size() >= MAX_PASSED) {
                     passedAt.clear();
                 }
-                passedAt.put(f.pushed(), version);
+                passedAt.put(f.pushed(), new Passed(version, claimed));
             }
         }
+    }
+
+    /**
+     * Claims the stored name of {@code f} for its type unless it is served (then the served view answers), or refuses
+     * {@code f} when a push accepted moments ago claimed the name for another type. Atomic per name, so of two pushes
+     * claiming one name at once exactly one passes.
+     */
+    private void claim(Family f) {
+        if (servedTypes.servedType(f.stored()) != null) {
+            if (claims.remove(f.stored()) != null) {
+                claimsVersion.incrementAndGet();
+            }
+            return;
+        }
+        if (claims.size() >= MAX_CLAIMS) {
+            claims.clear();
+            claimsVersion.incrementAndGet();
+        }
+        long now = nanoTime.getAsLong();
+        Claim mine = new Claim(f.type(), now + TimeUnit.SECONDS.toNanos(CLAIM_SECONDS));
+        boolean[] changed = {false};
+        Claim held = claims.compute(f.stored(), (name, c) -> {
+            if (c != null && c.type() != f.type() && c.untilNanos() - now > 0) {
+                return c;
+            }
+            changed[0] = c == null || c.type() != f.type();
+            return mine;
+        });
+        if (held != mine) {
+            throw typeConflict(f, f.stored(), f.stored(), held.type(), false);
+        }
+        if (changed[0]) {
+            claimsVersion.incrementAndGet();
+        }
+    }
+
+    /** The type of the family claimed here under {@code storedName} and not served yet, or null. */
+    private MetricType claimedType(String storedName) {
+        Claim c = claims.get(storedName);
+        return c == null || c.untilNanos() - nanoTime.getAsLong() <= 0 ? null : c.type();
     }
 
     /** The name the family of {@code p} is stored and served under. */
@@ -215,7 +284,8 @@ final class ServedFamilyConflicts {
             for (String suffix : SUFFIXES[c]) {
                 if (f.stored().endsWith(suffix) && f.stored().length() > suffix.length()) {
                     String base = f.stored().substring(0, f.stored().length() - suffix.length());
-                    if (servedTypes.servedType(base) == CLAIMANTS[c]) {
+                    MetricType claimant = servedTypes.servedType(base);
+                    if ((claimant != null ? claimant : claimedType(base)) == CLAIMANTS[c]) {
                         refuseClaimed(f, f.stored(), base);
                     }
                 }
@@ -223,23 +293,37 @@ final class ServedFamilyConflicts {
         }
     }
 
-    /** Refuses {@code f} when the family served as {@code servedFamily}, which exposes {@code name}, is not {@code f} itself. */
+    /**
+     * Refuses {@code f} when the family served as {@code servedFamily} (or claimed so by a push accepted moments ago),
+     * which exposes {@code name}, is not {@code f} itself.
+     */
     private void refuseClaimed(Family f, String name, String servedFamily) {
         MetricType served = servedTypes.servedType(servedFamily);
+        boolean claimedOnly = served == null;
+        if (claimedOnly) {
+            served = claimedType(servedFamily);
+        }
         if (served == null || servedFamily.equals(f.stored()) && served == f.type()) {
             return;
         }
-        boolean pushable = served == MetricType.COUNTER || served == MetricType.GAUGE || served == MetricType.HISTOGRAM;
-        if (servedFamily.equals(f.stored()) && pushable) {
-            throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " is pushed as a " + typeName(f.type())
-                    + " but " + f.stored() + " is already served as a " + typeName(served) + "; a metric name has one type"
-                    + " across every push: push it as a " + typeName(served) + " or under another name");
+        throw typeConflict(f, name, servedFamily, served, !claimedOnly);
+    }
+
+    private static PushRejected typeConflict(Family f, String name, String family, MetricType type, boolean served) {
+        boolean pushable = type == MetricType.COUNTER || type == MetricType.GAUGE || type == MetricType.HISTOGRAM;
+        String already = served ? " is already served as a " : " was pushed as a ";
+        String since = served ? "" : " moments ago (/metrics serves it shortly)";
+        if (family.equals(f.stored()) && pushable) {
+            return PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " is pushed as a " + typeName(f.type())
+                    + " but " + f.stored() + already + typeName(type) + since + "; a metric name has one type"
+                    + " across every push: push it as a " + typeName(type) + " or under another name");
         }
         // a summary or info family is the exporter's own (pushes cannot make one)
-        String owner = pushable ? "the " + typeName(served) + " " + servedFamily : "the exporter's own " + servedFamily;
-        throw PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " (" + typeName(f.type())
+        String owner = pushable ? "the " + typeName(type) + " " + family : "the exporter's own " + family;
+        return PushRejected.badRequest(PushRejected.TYPE_CONFLICT, "metric " + f.pushed() + " (" + typeName(f.type())
                 + ") would be served under the name " + name + ", which " + owner
-                + " already serves, and /metrics serves one family per name: push it under another name");
+                + (served ? " already serves" : " pushed moments ago will serve")
+                + ", and /metrics serves one family per name: push it under another name");
     }
 
     private static String typeName(MetricType type) {

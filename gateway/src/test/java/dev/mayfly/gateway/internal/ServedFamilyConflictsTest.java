@@ -11,9 +11,17 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -92,6 +100,7 @@ class ServedFamilyConflictsTest {
     @Test
     void aFamilyThatPassedIsCheckedAgainOnlyOnceTheVersionMoves() {
         MetricEventBatch gauge = push("# TYPE latency gauge\nlatency 0.3\n");
+        conflicts.refuse(gauge); // claims latency as a gauge: a change of the claims, so checked once more
         conflicts.refuse(gauge);
         served.put("latency", MetricType.COUNTER); // the view changed but says it did not
         assertThatCode(() -> conflicts.refuse(gauge)).as("the answer kept for this version").doesNotThrowAnyException();
@@ -108,6 +117,77 @@ class ServedFamilyConflictsTest {
     void aViewThatKnowsNothingRefusesNothingAcrossPushes() {
         assertThatCode(() -> knowingNothing.refuse(push("# TYPE a gauge\na 1\n# TYPE b_total counter\nb_total 1\n")))
                 .doesNotThrowAnyException();
+        assertThatCode(() -> knowingNothing.refuse(push("# TYPE a counter\na 1\n# TYPE b gauge\nb 1\n")))
+                .as("the check is off: no claims either").doesNotThrowAnyException();
+    }
+
+    /** Before /metrics serves a new name, the type it was first accepted as is kept: the other type gets the 400. */
+    @Test
+    void aNameAcceptedMomentsAgoKeepsItsTypeUntilServedOrForAMinute() {
+        long[] now = {0};
+        ServedFamilyConflicts claiming = new ServedFamilyConflicts(view, () -> now[0]);
+        claiming.refuse(push("# TYPE signups_total counter\nsignups_total 1\n"));
+        assertThatThrownBy(() -> claiming.refuse(push("# TYPE signups gauge\nsignups 7\n")))
+                .isInstanceOfSatisfying(PushRejected.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.reason()).isEqualTo(PushRejected.TYPE_CONFLICT);
+                    assertThat(e.getMessage()).isEqualTo("metric signups is pushed as a gauge but signups was pushed as a counter"
+                            + " moments ago (/metrics serves it shortly); a metric name has one type across every push:"
+                            + " push it as a counter or under another name");
+                });
+        assertThatThrownBy(() -> claiming.refuse(push("# TYPE signups_created gauge\nsignups_created 1\n")))
+                .as("a sample name of the counter pushed moments ago")
+                .hasMessageContaining("which the counter signups pushed moments ago will serve");
+        assertThatCode(() -> claiming.refuse(push("# TYPE signups counter\nsignups 2\n"))).doesNotThrowAnyException();
+
+        // served as it was claimed: the view answers from then on, as for any served name
+        serve("signups", MetricType.COUNTER);
+        assertThatThrownBy(() -> claiming.refuse(push("# TYPE signups gauge\nsignups 7\n")))
+                .hasMessageContaining("signups is already served as a counter");
+
+        // a claim never served (its write failed, say) lasts a minute
+        claiming.refuse(push("# TYPE queue_depth gauge\nqueue_depth 3\n"));
+        now[0] += TimeUnit.SECONDS.toNanos(ServedFamilyConflicts.CLAIM_SECONDS) - 1;
+        assertThatThrownBy(() -> claiming.refuse(push("# TYPE queue_depth counter\nqueue_depth 1\n")))
+                .hasMessageContaining("queue_depth was pushed as a gauge moments ago");
+        now[0] += 2;
+        assertThatCode(() -> claiming.refuse(push("# TYPE queue_depth counter\nqueue_depth 1\n"))).doesNotThrowAnyException();
+        assertThatThrownBy(() -> claiming.refuse(push("# TYPE queue_depth gauge\nqueue_depth 3\n")))
+                .hasMessageContaining("queue_depth was pushed as a counter moments ago");
+    }
+
+    /** Many pushes at once giving one new name two types: every push of one type passes, every push of the other is refused. */
+    @Test
+    void ofPushesClaimingANewNameAtOnceOnlyOneTypePasses() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            String name = "race_" + round;
+            MetricEventBatch counter = push("# TYPE " + name + " counter\n" + name + " 1\n");
+            MetricEventBatch gauge = push("# TYPE " + name + " gauge\n" + name + " 1\n");
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            CountDownLatch start = new CountDownLatch(1);
+            ConcurrentHashMap<MetricType, AtomicInteger> passed = new ConcurrentHashMap<>();
+            List<Future<?>> pushes = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                MetricEventBatch b = i % 2 == 0 ? counter : gauge;
+                pushes.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        conflicts.refuse(b);
+                        passed.computeIfAbsent(b.getPoints().get(0).getType(), t -> new AtomicInteger()).incrementAndGet();
+                    } catch (PushRejected refused) {
+                        assertThat(refused.reason()).isEqualTo(PushRejected.TYPE_CONFLICT);
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : pushes) {
+                f.get();
+            }
+            pool.shutdown();
+            assertThat(passed).as("round %d", round).hasSize(1);
+            assertThat(passed.values().iterator().next().get()).isEqualTo(8);
+        }
     }
 
     @Test
@@ -129,7 +209,7 @@ class ServedFamilyConflictsTest {
 
     @Test
     void aClashAmongThousandsOfFamiliesIsFoundAndTheirPointsRepeatedInAnyOrderAreOneFamilyEach() {
-        List<MetricPoint> points = new java.util.ArrayList<>();
+        List<MetricPoint> points = new ArrayList<>();
         for (int i = 0; i < 5_000; i++) {
             points.add(point("g" + i, MetricType.GAUGE));
         }
