@@ -355,6 +355,18 @@ class BadInputIT {
         h.assertNothingWrittenSinceLastRead();
     }
 
+    /** An export of nothing (as `{}`) names no service: answered 200 as OTLP asks, with nothing written. */
+    @Test
+    void anEmptyOtlpRequestIsAnsweredAndWritesNothing() throws Exception {
+        h.readAll();
+        HttpResponse<String> json = h.send("POST", "/v1/metrics", "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+        assertThat(json.statusCode()).as(json.body()).isEqualTo(200);
+        assertThat(json.body()).isEqualTo("{}");
+        HttpResponse<byte[]> protobuf = h.sendBytes("POST", "/v1/metrics", "application/x-protobuf", new byte[0]);
+        assertThat(protobuf.statusCode()).isEqualTo(200);
+        h.assertNothingWrittenSinceLastRead();
+    }
+
     @Test
     void anOtlpMetricLeftOutCostsNoOtherMetricOfTheSameName() throws Exception {
         h.readAll();

@@ -50,7 +50,7 @@ class DashboardIT {
                 wide.append("wide_total{n=\"").append(i).append("\"} 1\n");
             }
             assertThat(push(base, "search", wide.toString())).as("past the cardinality limit, known only to the engine").isEqualTo(200);
-            assertThat(push(base, "search", "# TYPE wide gauge\nwide{n=\"0\"} 1\n")).as("a type conflict").isEqualTo(200);
+            assertThat(push(base, "search", "# TYPE wide gauge\nwide{n=\"0\"} 1\n")).as("a type conflict, refused at push time").isEqualTo(400);
             assertThat(status(base + "/metrics/job/x", "DELETE")).isEqualTo(202);
             for (int i = 0; i < 2; i++) {
                 assertThat(push(base, "retry", "# TYPE tries_total counter\ntries_total 1\n", "same-key"))

@@ -181,6 +181,7 @@ public final class PushPipeline {
 
     /** Reads, checks and builds one push's batch; refuses it by throwing {@link PushRejected}. */
     public interface PushReader {
+        /** The batch to write, or null when the push holds nothing to write (it is answered as a success). */
         MetricEventBatch read(HttpRequest request, HttpResponse response, Room room) throws IOException;
     }
 
@@ -226,6 +227,12 @@ public final class PushPipeline {
         Room room = new Room(leftOut);
         try {
             MetricEventBatch batch = reader.read(request, response, room);
+            if (batch == null) {
+                giveBackRoom(room.permits);
+                room.permits = 0;
+                replier.success(request, response, null);
+                return;
+            }
             if (leftOut == null) {
                 check(batch);
             } else {
