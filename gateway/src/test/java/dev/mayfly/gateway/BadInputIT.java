@@ -355,7 +355,7 @@ class BadInputIT {
         h.assertNothingWrittenSinceLastRead();
     }
 
-    /** An export of nothing (as `{}`) names no service: answered 200 as OTLP asks, with nothing written. */
+    /** An export of no data point (as `{}`) is answered 200 as OTLP asks, with nothing written. */
     @Test
     void anEmptyOtlpRequestIsAnsweredAndWritesNothing() throws Exception {
         h.readAll();
@@ -364,6 +364,9 @@ class BadInputIT {
         assertThat(json.body()).isEqualTo("{}");
         HttpResponse<byte[]> protobuf = h.sendBytes("POST", "/v1/metrics", "application/x-protobuf", new byte[0]);
         assertThat(protobuf.statusCode()).isEqualTo(200);
+        HttpResponse<String> noPoints = h.send("POST", "/v1/metrics", "application/json",
+                "{\"resourceMetrics\":[{}]}".getBytes(StandardCharsets.UTF_8));
+        assertThat(noPoints.statusCode()).as(noPoints.body()).isEqualTo(200);
         h.assertNothingWrittenSinceLastRead();
     }
 

@@ -105,14 +105,14 @@ public final class OtlpHandler implements RequestHandler {
         room.take(request, response);
         RequestBody body = pipeline.readBody(request);
         ExportMetricsServiceRequest export = decode(body, json);
-        if (export.getResourceMetricsCount() == 0) {
-            return null; // nothing reported, by no service: no batch, so no made-up job's last push
-        }
         PointsBuilder points = PointsBuilder.notingDuplicates(new PushOptions(Temporality.DELTA, null, null, pipeline.maxSeries()));
         OtlpTranslator translator = new OtlpTranslator(promotedResourceAttributes, points, room.leftOut());
         translator.translate(export);
         if (points.hasDuplicates()) {
             room.leftOut().noteDuplicates();
+        }
+        if (points.points().isEmpty() && room.leftOut().isEmpty()) {
+            return null; // an export of no data point (`{}`, say): nothing to write, and no last push of a made-up job
         }
         OtlpTranslator.Source s = translator.source();
         PushPipeline.authorize(identity, s.job());

@@ -23,9 +23,9 @@ import java.util.function.LongSupplier;
  * (each with the names of its samples), so of two families claiming a name one is left out. Checks the push's own
  * families against each other, and against the families served now (what {@link ServedTypes} knows), remembering
  * which families passed while the served types stay as they were. A name this gateway accepted that /metrics does
- * not serve yet (about the engine's freshness) keeps the type it was accepted as for {@link #CLAIM_SECONDS} or until
- * it is served: of two pushes giving a new name two types, at once or moments apart, the second gets the 400, not a
- * 2xx and then a family left out. Gateways do not share these claims. Thread-safe.
+ * not serve yet (about the engine's freshness) keeps the type it was accepted as, pending, until it is served or
+ * {@link #PENDING_SECONDS} after its last push: of two pushes giving a new name two types, at once or moments apart,
+ * the second gets the 400, not a 2xx and then a family left out. Gateways do not share pending types. Thread-safe.
  */
 final class ServedFamilyConflicts {
     /** The types whose families expose samples under names other than their own, and the suffixes of those names. */
@@ -37,24 +37,37 @@ final class ServedFamilyConflicts {
     /** Families of one push compared one by one; past this many they are looked up. */
     private static final int LOOKED_UP_AFTER = 16;
 
-    /** How long a name accepted here but not served yet keeps its type (unless it is served before). */
-    static final long CLAIM_SECONDS = 60;
-    /** Names claimed at once; past this many every claim is forgotten (the check falls back to what is served). */
-    private static final int MAX_CLAIMS = 10_000;
+    /** How long a type accepted here for a name not served yet is kept after the last push of it (unless served before). */
+    static final long PENDING_SECONDS = 60;
+    /** Names with a pending type at once; past this many the expired ones are dropped, then all if need be. */
+    private static final int MAX_PENDING = 10_000;
 
     private final ServedTypes servedTypes;
     private final LongSupplier nanoTime;
-    /** Per type ordinal: pushed name to the versions (served types, claims) at which it passed. */
+    /** Per type ordinal: pushed name to the versions (served types, pending types) at which it passed. */
     private final List<ConcurrentHashMap<String, Passed>> passed = new ArrayList<>();
-    /** Stored names accepted here that were not served then: the type they were accepted as, and until when. */
-    private final ConcurrentHashMap<String, Claim> claims = new ConcurrentHashMap<>();
-    /** Moves whenever a claim is made, changed or forgotten, so that families that passed before are checked again. */
-    private final AtomicLong claimsVersion = new AtomicLong();
+    /** Stored names accepted here that /metrics did not serve then: the type they were accepted as. */
+    private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+    /** Moves whenever a pending type is added or dropped, so that families that passed before are checked again. */
+    private final AtomicLong pendingVersion = new AtomicLong();
 
-    private record Passed(long served, long claims) {
+    /** A family that passed: at which versions, and the pending type it holds (null when its name was served). */
+    private record Passed(long served, long pending, Pending holds) {
     }
 
-    private record Claim(MetricType type, long untilNanos) {
+    /** The type accepted for a name not served yet, kept until {@code untilNanos}; renewed by every push of it. */
+    private static final class Pending {
+        final MetricType type;
+        volatile long untilNanos;
+
+        Pending(MetricType type, long untilNanos) {
+            this.type = type;
+            this.untilNanos = untilNanos;
+        }
+
+        boolean isLive(long now) {
+            return untilNanos - now > 0;
+        }
     }
 
     ServedFamilyConflicts(ServedTypes servedTypes) {
@@ -89,7 +102,7 @@ final class ServedFamilyConflicts {
      * own families would expose one name (counter {@code x} and gauge {@code x_created} in one OTLP request), or a
      * family served now claims one of its names: the same name as another type (a counter {@code latency} of one job,
      * a gauge {@code latency} of another), or a name among its samples (a gauge {@code x_created} beside a counter
-     * {@code x}). A name neither served nor claimed is claimed for the type of this push (see the class comment).
+     * {@code x}). A name neither served nor pending is made pending as the type of this push (see the class comment).
      */
     void refuse(MetricEventBatch batch) {
         Family[] families = distinctFamilies(batch.getPoints());
@@ -100,62 +113,86 @@ final class ServedFamilyConflicts {
             return;
         }
         long version = servedTypes.version(); // read before the answers it vouches for
-        long claimed = claimsVersion.get();
+        long pendingAt = pendingVersion.get();
+        List<Family> checked = null;
         for (Family f : families) {
-            ConcurrentHashMap<String, Passed> passedAt = passed.get(f.type().ordinal());
-            Passed at = passedAt.get(f.pushed());
-            if (version >= 0 && at != null && at.served() == version && at.claims() == claimed) {
+            Passed at = passed.get(f.type().ordinal()).get(f.pushed());
+            if (version >= 0 && at != null && at.served() == version && at.pending() == pendingAt) {
+                if (at.holds() != null) {
+                    at.holds().untilNanos = nanoTime.getAsLong() + TimeUnit.SECONDS.toNanos(PENDING_SECONDS);
+                }
                 continue;
             }
             refuseServed(f);
-            claim(f);
-            if (version >= 0) {
-                if (passedAt.size() >= MAX_PASSED) {
-                    passedAt.clear();
-                }
-                passedAt.put(f.pushed(), new Passed(version, claimed));
+            if (checked == null) {
+                checked = new ArrayList<>(families.length);
             }
+            checked.add(f);
+        }
+        if (checked == null || version < 0) {
+            return; // a view still loading answers nothing for sure: pending types only beside one that answers
+        }
+        Pending[] holds = holdPendingTypes(checked);
+        for (int i = 0; i < holds.length; i++) {
+            Family f = checked.get(i);
+            ConcurrentHashMap<String, Passed> passedAt = passed.get(f.type().ordinal());
+            if (passedAt.size() >= MAX_PASSED) {
+                passedAt.clear();
+            }
+            passedAt.put(f.pushed(), new Passed(version, pendingAt, holds[i]));
         }
     }
 
     /**
-     * Claims the stored name of {@code f} for its type unless it is served (then the served view answers), or refuses
-     * {@code f} when a push accepted moments ago claimed the name for another type. Atomic per name, so of two pushes
-     * claiming one name at once exactly one passes.
+     * For each family, once every family of the push passed the other checks: nothing when its name is served (the
+     * served view answers), else the type it is pending as, made pending now when no push made it so. Refuses the push
+     * when a push accepted before made a name pending as another type, dropping what this push made pending. Atomic per
+     * name, so of two pushes giving a new name two types at once exactly one passes.
      */
-    private void claim(Family f) {
-        if (servedTypes.servedType(f.stored()) != null) {
-            if (claims.remove(f.stored()) != null) {
-                claimsVersion.incrementAndGet();
-            }
-            return;
-        }
-        if (claims.size() >= MAX_CLAIMS) {
-            claims.clear();
-            claimsVersion.incrementAndGet();
-        }
+    private Pending[] holdPendingTypes(List<Family> families) {
         long now = nanoTime.getAsLong();
-        Claim mine = new Claim(f.type(), now + TimeUnit.SECONDS.toNanos(CLAIM_SECONDS));
-        boolean[] changed = {false};
-        Claim held = claims.compute(f.stored(), (name, c) -> {
-            if (c != null && c.type() != f.type() && c.untilNanos() - now > 0) {
-                return c;
+        long until = now + TimeUnit.SECONDS.toNanos(PENDING_SECONDS);
+        Pending[] holds = new Pending[families.size()];
+        List<Map.Entry<String, Pending>> made = new ArrayList<>(0);
+        for (int i = 0; i < holds.length; i++) {
+            Family f = families.get(i);
+            if (servedTypes.servedType(f.stored()) != null) {
+                if (pending.remove(f.stored()) != null) {
+                    pendingVersion.incrementAndGet();
+                }
+                continue;
             }
-            changed[0] = c == null || c.type() != f.type();
-            return mine;
-        });
-        if (held != mine) {
-            throw typeConflict(f, f.stored(), f.stored(), held.type(), false);
+            if (pending.size() >= MAX_PENDING) {
+                pending.values().removeIf(p -> !p.isLive(now));
+                if (pending.size() >= MAX_PENDING) {
+                    pending.clear();
+                }
+                pendingVersion.incrementAndGet();
+            }
+            Pending mine = new Pending(f.type(), until);
+            Pending held = pending.compute(f.stored(), (name, p) -> p == null || !p.isLive(now) ? mine : p);
+            if (held.type != f.type()) {
+                made.forEach(m -> pending.remove(m.getKey(), m.getValue()));
+                if (!made.isEmpty()) {
+                    pendingVersion.incrementAndGet();
+                }
+                throw typeConflict(f, f.stored(), f.stored(), held.type, false);
+            }
+            if (held == mine) {
+                made.add(Map.entry(f.stored(), mine));
+                pendingVersion.incrementAndGet();
+            } else {
+                held.untilNanos = until;
+            }
+            holds[i] = held;
         }
-        if (changed[0]) {
-            claimsVersion.incrementAndGet();
-        }
+        return holds;
     }
 
-    /** The type of the family claimed here under {@code storedName} and not served yet, or null. */
-    private MetricType claimedType(String storedName) {
-        Claim c = claims.get(storedName);
-        return c == null || c.untilNanos() - nanoTime.getAsLong() <= 0 ? null : c.type();
+    /** The type pending here for {@code storedName} (accepted, not served yet), or null. */
+    private MetricType pendingType(String storedName) {
+        Pending p = pending.get(storedName);
+        return p == null || !p.isLive(nanoTime.getAsLong()) ? null : p.type;
     }
 
     /** The name the family of {@code p} is stored and served under. */
@@ -285,7 +322,7 @@ final class ServedFamilyConflicts {
                 if (f.stored().endsWith(suffix) && f.stored().length() > suffix.length()) {
                     String base = f.stored().substring(0, f.stored().length() - suffix.length());
                     MetricType claimant = servedTypes.servedType(base);
-                    if ((claimant != null ? claimant : claimedType(base)) == CLAIMANTS[c]) {
+                    if ((claimant != null ? claimant : pendingType(base)) == CLAIMANTS[c]) {
                         refuseClaimed(f, f.stored(), base);
                     }
                 }
@@ -294,19 +331,19 @@ final class ServedFamilyConflicts {
     }
 
     /**
-     * Refuses {@code f} when the family served as {@code servedFamily} (or claimed so by a push accepted moments ago),
+     * Refuses {@code f} when the family served as {@code servedFamily} (or pending so: accepted moments ago),
      * which exposes {@code name}, is not {@code f} itself.
      */
     private void refuseClaimed(Family f, String name, String servedFamily) {
         MetricType served = servedTypes.servedType(servedFamily);
-        boolean claimedOnly = served == null;
-        if (claimedOnly) {
-            served = claimedType(servedFamily);
+        boolean pendingOnly = served == null;
+        if (pendingOnly) {
+            served = pendingType(servedFamily);
         }
         if (served == null || servedFamily.equals(f.stored()) && served == f.type()) {
             return;
         }
-        throw typeConflict(f, name, servedFamily, served, !claimedOnly);
+        throw typeConflict(f, name, servedFamily, served, !pendingOnly);
     }
 
     private static PushRejected typeConflict(Family f, String name, String family, MetricType type, boolean served) {

@@ -147,13 +147,52 @@ class ServedFamilyConflictsTest {
 
         // a claim never served (its write failed, say) lasts a minute
         claiming.refuse(push("# TYPE queue_depth gauge\nqueue_depth 3\n"));
-        now[0] += TimeUnit.SECONDS.toNanos(ServedFamilyConflicts.CLAIM_SECONDS) - 1;
+        now[0] += TimeUnit.SECONDS.toNanos(ServedFamilyConflicts.PENDING_SECONDS) - 1;
         assertThatThrownBy(() -> claiming.refuse(push("# TYPE queue_depth counter\nqueue_depth 1\n")))
                 .hasMessageContaining("queue_depth was pushed as a gauge moments ago");
         now[0] += 2;
         assertThatCode(() -> claiming.refuse(push("# TYPE queue_depth counter\nqueue_depth 1\n"))).doesNotThrowAnyException();
         assertThatThrownBy(() -> claiming.refuse(push("# TYPE queue_depth gauge\nqueue_depth 3\n")))
                 .hasMessageContaining("queue_depth was pushed as a counter moments ago");
+    }
+
+    /** A push refused makes nothing pending, and a view still loading makes nothing pending. */
+    @Test
+    void onlyAPushThatPassesWholeMakesANamePending() {
+        serve("http_requests", MetricType.COUNTER);
+        assertThatThrownBy(() -> conflicts.refuse(push("# TYPE aaa_new gauge\naaa_new 1\n# TYPE http_requests gauge\nhttp_requests 1\n")))
+                .hasMessageContaining("http_requests is already served as a counter");
+        assertThatCode(() -> conflicts.refuse(push("# TYPE aaa_new counter\naaa_new 1\n"))).as("aaa_new was not written")
+                .doesNotThrowAnyException();
+
+        conflicts.refuse(push("# TYPE p1 counter\np1 1\n"));
+        assertThatThrownBy(() -> conflicts.refuse(push("# TYPE z_new gauge\nz_new 1\n# TYPE p1 gauge\np1 1\n")))
+                .hasMessageContaining("p1 was pushed as a counter moments ago");
+        assertThatCode(() -> conflicts.refuse(push("# TYPE z_new counter\nz_new 1\n"))).as("z_new was not written")
+                .doesNotThrowAnyException();
+
+        version = -1; // the served view is loading: it knows nothing for sure yet
+        conflicts.refuse(push("# TYPE loading counter\nloading 1\n"));
+        assertThatCode(() -> conflicts.refuse(push("# TYPE loading gauge\nloading 1\n"))).doesNotThrowAnyException();
+    }
+
+    /** A pending type lasts a minute after the last push of it, also when that push passed from the cache. */
+    @Test
+    void aPendingTypeIsKeptWhileItIsPushed() {
+        long[] now = {0};
+        ServedFamilyConflicts pendingFor = new ServedFamilyConflicts(view, () -> now[0]);
+        MetricEventBatch gauge = push("# TYPE q gauge\nq 1\n");
+        pendingFor.refuse(gauge);
+        pendingFor.refuse(gauge); // from the cache from now on
+        long minute = TimeUnit.SECONDS.toNanos(ServedFamilyConflicts.PENDING_SECONDS);
+        for (int i = 0; i < 3; i++) {
+            now[0] += minute - 1;
+            pendingFor.refuse(gauge);
+        }
+        assertThatThrownBy(() -> pendingFor.refuse(push("# TYPE q counter\nq 1\n"))).hasMessageContaining("q was pushed as a gauge");
+        now[0] += minute;
+        assertThatCode(() -> pendingFor.refuse(push("# TYPE q counter\nq 1\n"))).as("a minute without a push of it")
+                .doesNotThrowAnyException();
     }
 
     /** Many pushes at once giving one new name two types: every push of one type passes, every push of the other is refused. */
