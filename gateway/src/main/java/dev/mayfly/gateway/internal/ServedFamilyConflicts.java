@@ -55,10 +55,15 @@ final class ServedFamilyConflicts {
     private record Passed(long served, long pending, Pending holds) {
     }
 
-    /** The type accepted for a name not served yet, kept until {@code untilNanos}; renewed by every push of it. */
+    /**
+     * The type accepted for a name not served yet, kept until {@code untilNanos}; renewed by every push of it. Changed
+     * only inside the map's atomic updates of its name. Adopted once a push other than its maker relied on it: the
+     * maker, refused after all, then leaves it in place.
+     */
     private static final class Pending {
         final MetricType type;
         volatile long untilNanos;
+        volatile boolean adopted;
 
         Pending(MetricType type, long untilNanos) {
             this.type = type;
@@ -117,10 +122,8 @@ final class ServedFamilyConflicts {
         List<Family> checked = null;
         for (Family f : families) {
             Passed at = passed.get(f.type().ordinal()).get(f.pushed());
-            if (version >= 0 && at != null && at.served() == version && at.pending() == pendingAt) {
-                if (at.holds() != null) {
-                    at.holds().untilNanos = nanoTime.getAsLong() + TimeUnit.SECONDS.toNanos(PENDING_SECONDS);
-                }
+            if (version >= 0 && at != null && at.served() == version && at.pending() == pendingAt
+                    && (at.holds() == null || renew(f.stored(), at.holds()))) {
                 continue;
             }
             refuseServed(f);
@@ -170,9 +173,18 @@ final class ServedFamilyConflicts {
                 pendingVersion.incrementAndGet();
             }
             Pending mine = new Pending(f.type(), until);
-            Pending held = pending.compute(f.stored(), (name, p) -> p == null || !p.isLive(now) ? mine : p);
+            Pending held = pending.compute(f.stored(), (name, p) -> {
+                if (p == null || !p.isLive(now)) {
+                    return mine;
+                }
+                if (p.type == f.type()) {
+                    p.untilNanos = until;
+                    p.adopted = true;
+                }
+                return p;
+            });
             if (held.type != f.type()) {
-                made.forEach(m -> pending.remove(m.getKey(), m.getValue()));
+                made.forEach(m -> pending.computeIfPresent(m.getKey(), (name, p) -> p == m.getValue() && !p.adopted ? null : p));
                 if (!made.isEmpty()) {
                     pendingVersion.incrementAndGet();
                 }
@@ -181,12 +193,22 @@ final class ServedFamilyConflicts {
             if (held == mine) {
                 made.add(Map.entry(f.stored(), mine));
                 pendingVersion.incrementAndGet();
-            } else {
-                held.untilNanos = until;
             }
             holds[i] = held;
         }
         return holds;
+    }
+
+    /** Renews {@code held} if it is still the type pending for {@code storedName}; false when another took its place. */
+    private boolean renew(String storedName, Pending held) {
+        long until = nanoTime.getAsLong() + TimeUnit.SECONDS.toNanos(PENDING_SECONDS);
+        return pending.computeIfPresent(storedName, (name, p) -> {
+            if (p == held) {
+                p.untilNanos = until;
+                p.adopted = true;
+            }
+            return p;
+        }) == held;
     }
 
     /** The type pending here for {@code storedName} (accepted, not served yet), or null. */

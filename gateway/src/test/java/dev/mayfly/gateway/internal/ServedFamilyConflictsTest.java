@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -193,6 +194,48 @@ class ServedFamilyConflictsTest {
         now[0] += minute;
         assertThatCode(() -> pendingFor.refuse(push("# TYPE q counter\nq 1\n"))).as("a minute without a push of it")
                 .doesNotThrowAnyException();
+    }
+
+    /**
+     * Pushes at once of two new names in every mix of types, some refused part way (one name fine, the other not):
+     * of every name the pushes that passed gave one type only.
+     */
+    @Test
+    void pushesOfSeveralNamesAtOnceNeverPassTwoTypesOfOneName() throws Exception {
+        for (int round = 0; round < 30; round++) {
+            String a = "mix_a_" + round;
+            String b = "mix_b_" + round;
+            List<MetricEventBatch> kinds = List.of(
+                    push("# TYPE " + a + " counter\n" + a + " 1\n# TYPE " + b + " gauge\n" + b + " 1\n"),
+                    push("# TYPE " + a + " gauge\n" + a + " 1\n"),
+                    push("# TYPE " + b + " counter\n" + b + " 1\n"),
+                    push("# TYPE " + a + " counter\n" + a + " 1\n"),
+                    push("# TYPE " + b + " gauge\n" + b + " 1\n# TYPE " + a + " gauge\n" + a + " 1\n"));
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            CountDownLatch start = new CountDownLatch(1);
+            Map<String, Set<MetricType>> passedTypes = new ConcurrentHashMap<>();
+            List<Future<?>> pushes = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                MetricEventBatch batch = kinds.get((i * 7 + round) % kinds.size());
+                pushes.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        conflicts.refuse(batch);
+                        batch.getPoints().forEach(p -> passedTypes.computeIfAbsent(p.getName(), n -> ConcurrentHashMap.newKeySet()).add(p.getType()));
+                    } catch (PushRejected refused) {
+                        assertThat(refused.reason()).isEqualTo(PushRejected.TYPE_CONFLICT);
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : pushes) {
+                f.get();
+            }
+            pool.shutdown();
+            int r = round;
+            passedTypes.forEach((name, types) -> assertThat(types).as("round %d, %s", r, name).hasSize(1));
+        }
     }
 
     /** Many pushes at once giving one new name two types: every push of one type passes, every push of the other is refused. */
