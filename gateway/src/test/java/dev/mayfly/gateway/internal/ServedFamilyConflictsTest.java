@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -211,28 +212,13 @@ class ServedFamilyConflictsTest {
                     push("# TYPE " + b + " counter\n" + b + " 1\n"),
                     push("# TYPE " + a + " counter\n" + a + " 1\n"),
                     push("# TYPE " + b + " gauge\n" + b + " 1\n# TYPE " + a + " gauge\n" + a + " 1\n"));
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            CountDownLatch start = new CountDownLatch(1);
             Map<String, Set<MetricType>> passedTypes = new ConcurrentHashMap<>();
-            List<Future<?>> pushes = new ArrayList<>();
+            List<MetricEventBatch> batches = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
-                MetricEventBatch batch = kinds.get((i * 7 + round) % kinds.size());
-                pushes.add(pool.submit(() -> {
-                    start.await();
-                    try {
-                        conflicts.refuse(batch);
-                        batch.getPoints().forEach(p -> passedTypes.computeIfAbsent(p.getName(), n -> ConcurrentHashMap.newKeySet()).add(p.getType()));
-                    } catch (PushRejected refused) {
-                        assertThat(refused.reason()).isEqualTo(PushRejected.TYPE_CONFLICT);
-                    }
-                    return null;
-                }));
+                batches.add(kinds.get((i * 7 + round) % kinds.size()));
             }
-            start.countDown();
-            for (Future<?> f : pushes) {
-                f.get();
-            }
-            pool.shutdown();
+            refuseAtOnce(batches, batch -> batch.getPoints()
+                    .forEach(p -> passedTypes.computeIfAbsent(p.getName(), n -> ConcurrentHashMap.newKeySet()).add(p.getType())));
             int r = round;
             passedTypes.forEach((name, types) -> assertThat(types).as("round %d, %s", r, name).hasSize(1));
         }
@@ -245,31 +231,39 @@ class ServedFamilyConflictsTest {
             String name = "race_" + round;
             MetricEventBatch counter = push("# TYPE " + name + " counter\n" + name + " 1\n");
             MetricEventBatch gauge = push("# TYPE " + name + " gauge\n" + name + " 1\n");
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            CountDownLatch start = new CountDownLatch(1);
             ConcurrentHashMap<MetricType, AtomicInteger> passed = new ConcurrentHashMap<>();
-            List<Future<?>> pushes = new ArrayList<>();
+            List<MetricEventBatch> batches = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
-                MetricEventBatch b = i % 2 == 0 ? counter : gauge;
-                pushes.add(pool.submit(() -> {
-                    start.await();
-                    try {
-                        conflicts.refuse(b);
-                        passed.computeIfAbsent(b.getPoints().get(0).getType(), t -> new AtomicInteger()).incrementAndGet();
-                    } catch (PushRejected refused) {
-                        assertThat(refused.reason()).isEqualTo(PushRejected.TYPE_CONFLICT);
-                    }
-                    return null;
-                }));
+                batches.add(i % 2 == 0 ? counter : gauge);
             }
-            start.countDown();
-            for (Future<?> f : pushes) {
-                f.get();
-            }
-            pool.shutdown();
+            refuseAtOnce(batches, b -> passed.computeIfAbsent(b.getPoints().get(0).getType(), t -> new AtomicInteger()).incrementAndGet());
             assertThat(passed).as("round %d", round).hasSize(1);
             assertThat(passed.values().iterator().next().get()).isEqualTo(8);
         }
+    }
+
+    /** Checks {@code batches} on 8 threads, all started at once; {@code passed} is told of each that passed. */
+    private void refuseAtOnce(List<MetricEventBatch> batches, Consumer<MetricEventBatch> passed) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> pushes = new ArrayList<>();
+        for (MetricEventBatch batch : batches) {
+            pushes.add(pool.submit(() -> {
+                start.await();
+                try {
+                    conflicts.refuse(batch);
+                    passed.accept(batch);
+                } catch (PushRejected refused) {
+                    assertThat(refused.reason()).isEqualTo(PushRejected.TYPE_CONFLICT);
+                }
+                return null;
+            }));
+        }
+        start.countDown();
+        for (Future<?> f : pushes) {
+            f.get();
+        }
+        pool.shutdown();
     }
 
     @Test
