@@ -20,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
@@ -140,7 +139,7 @@ public final class Backfill {
     /** Fails when the steps from the first to the latest possible would exceed {@link #MAX_STEPS}. */
     private void checkSteps(long steps) {
         if (steps > MAX_STEPS) {
-            throw new ConfigException("a --step of " + Duration.ofMillis(stepMs).toMillis() + " ms would write more than " + String.format(java.util.Locale.ROOT, "%,d", MAX_STEPS)
+            throw new ConfigException("a --step of " + stepMs + " ms would write more than " + String.format(java.util.Locale.ROOT, "%,d", MAX_STEPS)
                     + " steps over this range: choose a longer --step (a scrape interval, such as 15s) or a shorter range");
         }
     }
