@@ -5,6 +5,7 @@ import dev.mayfly.schemas.MetricNames;
 import dev.mayfly.schemas.avro.MetricEventBatch;
 import dev.mayfly.schemas.avro.MetricPoint;
 import dev.mayfly.schemas.avro.MetricType;
+import dev.mayfly.schemas.avro.Operation;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -110,6 +111,11 @@ final class ServedFamilyConflicts {
      * {@code x}). A name neither served nor pending is made pending as the type of this push (see the class comment).
      */
     void refuse(MetricEventBatch batch) {
+        if (batch.getOperation() == Operation.DELETE_GROUP && !pending.isEmpty()) {
+            pending.clear(); // the names it deletes may have been pending: whatever they were, they need not stay so
+            pendingVersion.incrementAndGet();
+            return;
+        }
         Family[] families = distinctFamilies(batch.getPoints());
         if (families.length > 1) {
             refuseWithinPush(families);

@@ -178,6 +178,16 @@ class ServedFamilyConflictsTest {
         assertThatCode(() -> conflicts.refuse(push("# TYPE loading gauge\nloading 1\n"))).doesNotThrowAnyException();
     }
 
+    /** A DELETE forgets every pending type: a name it deleted may then take another type at once. */
+    @Test
+    void aDeleteForgetsThePendingTypes() {
+        conflicts.refuse(push("# TYPE dd counter\ndd 1\n"));
+        assertThatThrownBy(() -> conflicts.refuse(push("# TYPE dd gauge\ndd 1\n"))).hasMessageContaining("dd was pushed as a counter");
+        conflicts.refuse(new MetricEventBatch("e-2", new Source("job", null, null, null), Instant.now(), Operation.DELETE_GROUP,
+                Map.of(), List.of()));
+        assertThatCode(() -> conflicts.refuse(push("# TYPE dd gauge\ndd 1\n"))).doesNotThrowAnyException();
+    }
+
     /** A pending type lasts a minute after the last push of it, also when that push passed from the cache. */
     @Test
     void aPendingTypeIsKeptWhileItIsPushed() {
